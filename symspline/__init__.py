@@ -1,0 +1,32 @@
+"""symspline: shallow univariate ReLU networks read as continuous piecewise-linear splines."""
+
+from __future__ import annotations
+
+from .api import gradient, hessian, kind, loss
+from .data import Dataset
+from .errors import (
+    CheckFailed,
+    DataError,
+    DegenerateUnitError,
+    InputError,
+    KinkError,
+    ParameterError,
+    ParseError,
+    SizeError,
+    SymsplineError,
+    UnknownNameError,
+)
+from .io import read_data, read_params, write_data, write_params
+from .loss import PiecewiseLoss, pattern_loss, pattern_residuals
+from .params import Network, Spline
+from .regions import Pattern, kinks, locate, patterns
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "InputError", "KinkError",
+    "Network", "ParameterError", "ParseError", "Pattern", "PiecewiseLoss", "SizeError", "Spline",
+    "SymsplineError", "UnknownNameError", "gradient", "hessian", "kind", "kinks", "locate", "loss",
+    "pattern_loss",
+    "pattern_residuals", "patterns", "read_data", "read_params", "write_data", "write_params",
+]

@@ -1,0 +1,75 @@
+"""The `symspline` command: a thin shell over the library; every module here adds subcommands.
+
+A module ``symspline/cli/NAME.py`` (not starting with ``_``) that defines
+``register(subparsers)`` is discovered automatically; each parser it adds sets
+``handler=func`` where ``func(args) -> int`` returns the exit code.
+Exit codes: 0 success, 1 a check or proof failed, 2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from ..errors import CheckFailed, SymsplineError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        self.exit(2, f"symspline: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every discovered subcommand."""
+    parser = _Parser(
+        prog="symspline",
+        description="Symbolic-analytic derivation engine for shallow univariate ReLU networks "
+        "read as continuous piecewise-linear splines.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"symspline {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(mod, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors end here
+        return int(exc.code or 0)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except CheckFailed as exc:
+        print(f"symspline: check failed: {exc}", file=sys.stderr)
+        return 1
+    except SymsplineError as exc:
+        print(f"symspline: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"symspline: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symspline: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+

@@ -1,0 +1,7 @@
+"""`python -m symspline.cli`."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,76 @@
+"""Helpers shared by the subcommands: loading inputs, `--json` output, number formatting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import sympy as sp
+
+from ..data import Dataset
+from ..io import read_data, read_params
+from ..params import Network, Spline
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    """Add the `--json` flag every subcommand has."""
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
+
+
+def add_data(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """Add `--data FILE` (CSV with header x,y or .npz with arrays x, y)."""
+    p.add_argument("--data", required=required, metavar="FILE",
+                   help="data: CSV with header 'x,y' (decimals or p/q) or .npz with arrays x, y")
+    p.add_argument("--exact-decimals", action="store_true",
+                   help="read decimal cells of a CSV as exact rationals (0.1 -> 1/10)")
+
+
+def add_params(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """Add `--params FILE` (JSON network or spline)."""
+    p.add_argument("--params", required=required, metavar="FILE",
+                   help='parameters: JSON {"w","b","v","c"} (network) or {"beta","mu","s","c"}')
+
+
+def load_data(args: argparse.Namespace) -> Dataset:
+    return read_data(args.data, exact_decimals=getattr(args, "exact_decimals", False))
+
+
+def load_params(args: argparse.Namespace) -> Network | Spline:
+    return read_params(args.params)
+
+
+def to_jsonable(value: object) -> object:
+    """Numbers and arrays as JSON values: floats for numbers (exact ones rounded)."""
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()] if value.dtype == object else \
+            value.tolist()
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, sp.Integer):
+        return int(value)
+    if isinstance(value, sp.Basic) and value.is_number:
+        return float(value)
+    return str(value)
+
+
+def exact_text(value: object) -> str:
+    """Exact numbers as text ("p/q", "sqrt(2)/2"); floats with repr precision."""
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    return str(value)
+
+
+def emit_json(payload: dict) -> None:
+    """Print one JSON document on stdout."""
+    json.dump(to_jsonable(payload), sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write("\n")

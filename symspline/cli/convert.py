@@ -1,0 +1,60 @@
+"""`symspline convert`: between the network (w, b, v, c) and spline (beta, mu, s, c) forms."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import InputError
+from ..io import params_to_dict, write_params
+from ..numbers import parse_number
+from ..params import Network, Spline
+from ._common import add_json, add_params, emit_json, exact_text, load_params
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "convert", help="convert parameters between the network and spline forms",
+        description="Network -> spline: beta = -b/w, mu = v|w|, s = sign(w). Spline -> network: "
+        "the representative with per-unit balance v^2 - w^2 - b^2 = d (default 0).")
+    add_params(p)
+    p.add_argument("--to", required=True, choices=("spline", "network"), help="target form")
+    p.add_argument("--balance", default="0", metavar="d",
+                   help="balance d for --to network (integer, p/q or decimal; default 0)")
+    p.add_argument("--out", metavar="FILE", help="also write the result as a JSON parameter file")
+    add_json(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    params = load_params(args)
+    if args.to == "spline":
+        if isinstance(params, Spline):
+            raise InputError("parameters are already in spline form")
+        out: Network | Spline = params.to_spline()
+    else:
+        if isinstance(params, Network):
+            raise InputError("parameters are already in network form")
+        d = parse_number(args.balance, exact_decimals=params.kind == "exact")
+        out = params.to_network(balance=d)
+    if args.out:
+        write_params(args.out, out)
+    payload = params_to_dict(out)
+    if args.json:
+        emit_json(payload)
+    else:
+        for key, value in _exact_view(out).items():
+            print(f"{key} = {value}")
+    return 0
+
+
+def _exact_view(p: Network | Spline) -> dict[str, str]:
+    if isinstance(p, Network):
+        fields = {"w": p.w, "b": p.b, "v": p.v}
+    else:
+        fields = {"beta": p.beta, "mu": p.mu, "s": p.s}
+    view = {k: "[" + ", ".join(exact_text(x) for x in vals) + "]" for k, vals in fields.items()}
+    view["c"] = exact_text(p.c)
+    return view
+
+
+

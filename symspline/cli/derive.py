@@ -1,0 +1,106 @@
+"""`symspline derive`: the main job — run the derivations, write LaTeX and Markdown, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from ..defaults import DEFAULT_SEED
+from ..errors import SymsplineError
+from ..io import write_text
+from ..report import Claim, Derivation, render_latex, render_markdown
+from ._common import add_json, emit_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "derive", help="run derivations and write LaTeX/Markdown under docs/generated/ (main job)",
+        description="Run the derivations of THEORY.md (all, or the NAMEs given), write NAME.tex "
+        "(standalone LaTeX) and NAME.md (Markdown with $$ math) and figures under --out, and print a "
+        "summary table. Exit 1 if any check or proof failed.")
+    p.add_argument("names", nargs="*", metavar="NAME", help="derivations to run (default: all)")
+    p.add_argument("--out", default="docs/generated", metavar="DIR",
+                   help="output directory (default: docs/generated)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes: seconds instead of minutes")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_json(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import derivations
+
+    mods = derivations.available()
+    names = args.names or list(mods)
+    for name in names:
+        derivations.get(name)  # unknown names are bad input, before any work
+    out = Path(args.out)
+    ctx = derivations.Context(out_dir=out, quick=args.quick, seed=args.seed)
+    rows = []
+    results: list[Derivation] = []
+    from tqdm import tqdm
+
+    bar = tqdm(names, desc="derive", unit="derivation", file=sys.stderr,
+               disable=args.no_progress or args.json or not sys.stderr.isatty())
+    for name in bar:
+        bar.set_postfix_str(name)
+        mod = mods[name]
+        t0 = time.perf_counter()
+        try:
+            result = mod.run(ctx)
+        except SymsplineError:
+            raise
+        except Exception as exc:  # a derivation that crashes is a failed check, not bad input
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            result = Derivation(name=name, title=getattr(mod, "TITLE", name),
+                                section=str(getattr(mod, "SECTION", "?")),
+                                summary=getattr(mod, "SUMMARY", ""),
+                                claims=(Claim(name, "derivation ran", "failed", detail=detail),))
+        seconds = time.perf_counter() - t0
+        write_text(out / f"{name}.tex", render_latex(result))
+        write_text(out / f"{name}.md", render_markdown(result))
+        results.append(result)
+        rows.append({"derivation": name, "section": result.section, "statement": result.summary,
+                     "level": result.level, "agreement": result.agreement, "ok": result.ok,
+                     "claims": len(result.claims), "seconds": round(seconds, 3),
+                     "failed": [c.name for c in result.claims if not c.ok]})
+    write_text(out / "README.md", _index(results))
+    ok = all(r["ok"] for r in rows)
+    if args.json:
+        emit_json({"ok": ok, "out": str(out), "derivations": rows})
+    else:
+        _print_table(rows)
+        print(f"\nwrote {len(results)} derivation(s) to {out}/ "
+              f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
+    return 0 if ok else 1
+
+
+def _index(results: list[Derivation]) -> str:
+    lines = ["# Generated derivations", "",
+             "Written by `symspline derive`; regenerate rather than edit.", "",
+             "| derivation | THEORY | statement | proof level | worst numeric error | status |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for d in results:
+        agr = "-" if d.agreement is None else f"{d.agreement:.1e}"
+        lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level} | {agr} | "
+                     f"{'ok' if d.ok else 'FAILED'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _print_table(rows: list[dict]) -> None:
+    head = ("derivation", "sec", "statement", "level", "numeric", "time", "status")
+    table = [head]
+    for r in rows:
+        stmt = r["statement"] if len(r["statement"]) <= 60 else r["statement"][:57] + "..."
+        agr = "-" if r["agreement"] is None else f"{r['agreement']:.1e}"
+        table.append((r["derivation"], r["section"], stmt, r["level"], agr, f"{r['seconds']:.1f}s",
+                      "ok" if r["ok"] else "FAILED: " + ", ".join(r["failed"])))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
+    for j, row in enumerate(table):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if j == 0:
+            print("  ".join("-" * w for w in widths))

@@ -1,0 +1,51 @@
+"""`symspline latex NAME`: the LaTeX of one derivation (or theorem), ready to paste into a paper."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from ..errors import UnknownNameError
+from ..report import render_latex, render_latex_body
+from ._common import add_json, emit_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("latex", help="print the LaTeX of a derivation or theorem",
+                       description="Run one derivation (quick mode, default seed) and print its LaTeX "
+                       "section; with --standalone a complete document. Theorem names print the "
+                       "theorem's statement.")
+    p.add_argument("name", metavar="NAME", help="derivation or theorem name (see `symspline list`)")
+    p.add_argument("--standalone", action="store_true", help="a complete LaTeX document")
+    add_json(p)
+    p.set_defaults(handler=run)
+
+
+def latex_of(name: str, standalone: bool = False) -> str:
+    """LaTeX for a derivation or a theorem name."""
+    import derivations
+
+    mods = derivations.available()
+    if name in mods:
+        ctx_dir = Path(tempfile.mkdtemp(prefix="symspline-latex-"))
+        result = mods[name].run(derivations.Context(out_dir=ctx_dir, quick=True))
+        return render_latex(result) if standalone else render_latex_body(result)
+    try:
+        from ..theorems import catalogue
+    except ImportError:
+        catalogue = dict  # type: ignore[assignment]
+    theorems = catalogue()
+    if name in theorems:
+        return theorems[name].latex
+    known = ", ".join([*mods, *theorems])
+    raise UnknownNameError(f"unknown derivation or theorem {name!r}; known: {known}")
+
+
+def run(args: argparse.Namespace) -> int:
+    text = latex_of(args.name, args.standalone)
+    if args.json:
+        emit_json({"name": args.name, "latex": text})
+    else:
+        print(text)
+    return 0

@@ -1,0 +1,230 @@
+"""Activation patterns: an orientation and a gap per unit, their active sets, and where a point lies."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .data import Dataset
+from .errors import InputError, KinkError, ParameterError, SizeError
+from .params import Network, Spline
+
+#: Default refusal threshold for building objects with one piece per pattern.
+MAX_PATTERNS = 20_000
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Orientation s_i and gap k_i of every unit, for data with ``n`` points (THEORY 0).
+
+    Unit i is active on the 0-based sample indices ``range(k_i, n)`` when s_i = +1 and
+    ``range(0, k_i)`` when s_i = -1, i.e. A_i = {n > k_i} or {n <= k_i} in 1-based indexing.
+    """
+
+    s: tuple[int, ...]
+    k: tuple[int, ...]
+    n: int
+
+    def __post_init__(self) -> None:
+        if len(self.s) != len(self.k):
+            raise InputError(f"pattern has {len(self.s)} orientations but {len(self.k)} gaps")
+        for i, (si, ki) in enumerate(zip(self.s, self.k, strict=True)):
+            if si not in (1, -1):
+                raise InputError(f"orientation of unit {i + 1} must be +1 or -1, got {si}")
+            if not 0 <= ki <= self.n:
+                raise InputError(f"gap of unit {i + 1} must be in 0..{self.n}, got {ki}")
+
+    @property
+    def H(self) -> int:
+        """Number of units."""
+        return len(self.s)
+
+    def active(self, i: int) -> range:
+        """0-based indices of the samples on which unit i is active."""
+        return range(self.k[i], self.n) if self.s[i] > 0 else range(0, self.k[i])
+
+    def active_bounds(self, i: int) -> tuple[int, int]:
+        """Half-open index interval [lo, hi) of the active set of unit i."""
+        r = self.active(i)
+        return r.start, r.stop
+
+    def is_dead(self, i: int) -> bool:
+        """True when unit i is active on no sample."""
+        return len(self.active(i)) == 0
+
+    def indicator(self, i: int, n: int) -> bool:
+        """Whether 0-based sample n is in the active set of unit i."""
+        return n in self.active(i)
+
+    def neighbours(self) -> Iterator[tuple[int, Pattern]]:
+        """Patterns reached by moving one breakpoint one gap to the right: (unit, pattern)."""
+        for i in range(self.H):
+            if self.k[i] < self.n:
+                k = list(self.k)
+                k[i] += 1
+                yield i, Pattern(self.s, tuple(k), self.n)
+
+    def __str__(self) -> str:
+        units = ", ".join(f"{'+' if si > 0 else '-'}{ki}" for si, ki in zip(self.s, self.k,
+                                                                           strict=True))
+        return f"Pattern[{units}]"
+
+    def _repr_latex_(self) -> str:
+        parts = [rf"s_{{{i + 1}}}={si:+d},\ k_{{{i + 1}}}={ki}"
+                 for i, (si, ki) in enumerate(zip(self.s, self.k, strict=True))]
+        return "$" + r";\quad ".join(parts) + "$"
+
+
+def pattern_count(H: int, n: int, *, fixed_orientation: bool = False) -> int:
+    """Number of patterns: (N+1)^H with orientations fixed, (2(N+1))^H otherwise."""
+    per_unit = (n + 1) * (1 if fixed_orientation else 2)
+    return per_unit**H
+
+
+def check_size(count: int, limit: int, what: str) -> None:
+    """Refuse symbolic work with more than ``limit`` pieces, naming the size."""
+    if count > limit:
+        raise SizeError(
+            f"{what} has {count} patterns, more than the limit of {limit}; "
+            "use a smaller width or fewer samples, or work on one pattern at a time"
+        )
+
+
+def patterns(H: int, n: int, s: Sequence[int] | None = None, *,
+             limit: int | None = MAX_PATTERNS) -> Iterator[Pattern]:
+    """Enumerate every pattern for width H and n samples (all orientations unless ``s`` is given).
+
+    Raises
+    ------
+    SizeError
+        If the count exceeds ``limit`` (pass ``limit=None`` to iterate regardless).
+    """
+    if H < 1 or n < 1:
+        raise InputError(f"need H >= 1 and N >= 1, got H={H}, N={n}")
+    count = pattern_count(H, n, fixed_orientation=s is not None)
+    if limit is not None:
+        check_size(count, limit, f"width {H} on {n} samples")
+    orients: Sequence[tuple[int, ...]]
+    if s is None:
+        orients = list(itertools.product((1, -1), repeat=H))
+    else:
+        if len(s) != H:
+            raise InputError(f"expected {H} orientations, got {len(s)}")
+        orients = [tuple(int(si) for si in s)]
+    for so in orients:
+        for k in itertools.product(range(n + 1), repeat=H):
+            yield Pattern(so, k, n)
+
+
+def kinks(params: Network | Spline, data: Dataset) -> list[tuple[int, int]]:
+    """Pairs (unit, sample) where a breakpoint lies exactly on a data point (0-based)."""
+    spline = params.to_spline() if isinstance(params, Network) else params
+    _require_numeric(spline, data)
+    spline, data = _same_kind(spline, data)
+    out = []
+    for i, beta in enumerate(spline.beta):
+        k = data.gap_of(beta)
+        if k < data.n and data.x[k] == beta:
+            out.append((i, k))
+    return out
+
+
+def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) -> Pattern:
+    """The pattern of a numeric point (its orientations and the gap of every breakpoint).
+
+    A breakpoint exactly on a data point x_m belongs to two patterns; the loss is continuous
+    there but not differentiable (THEORY 2.3). With ``side=None`` that raises :class:`KinkError`;
+    ``side="left"`` takes the pattern reached as beta_i -> x_m from below, ``side="right"`` the
+    one reached from above. A network unit with w_i = 0 is constant on the data: it is placed in
+    the all-active pattern (s = +1, k = 0) when b_i > 0 and the dead one (s = +1, k = N) when
+    b_i < 0, as in :func:`region_conditions`; w_i = b_i = 0 puts every sample on its kink.
+
+    Raises
+    ------
+    KinkError
+        If a breakpoint lies on a data point and no side is given.
+    """
+    if side not in (None, "left", "right"):
+        raise InputError(f"side must be 'left' or 'right', got {side!r}")
+    if params.kind == "symbolic" or data.kind == "symbolic":
+        raise ParameterError("locating a pattern needs numeric parameters and data")
+    params, data = _same_kind(params, data)
+    ss, ks = [], []
+    for i in range(params.H):
+        if isinstance(params, Network):
+            w, b = params.w[i], params.b[i]
+            if w == 0:
+                if b == 0:
+                    if side is None:
+                        raise KinkError(i, 0, data.x[0])
+                    ss.append(1)
+                    ks.append(0 if side == "right" else data.n)
+                    continue
+                ss.append(1)
+                ks.append(0 if b > 0 else data.n)
+                continue
+            s_i, beta = (1 if w > 0 else -1), -b / w
+        else:
+            s_i, beta = params.s[i], params.beta[i]
+        k = data.gap_of(beta)  # number of samples strictly left of beta
+        if k < data.n and data.x[k] == beta:
+            if side is None:
+                raise KinkError(i, k, data.x[k])
+            k = k if side == "left" else k + 1
+        ss.append(s_i)
+        ks.append(k)
+    return Pattern(tuple(ss), tuple(ks), data.n)
+
+
+def region_conditions(pattern: Pattern, params: Network | Spline, data: Dataset) -> sp.Boolean:
+    """The set of parameters in ``pattern`` as a SymPy condition (boundaries assigned half-open).
+
+    Spline: x_{k_i} < beta_i <= x_{k_i+1}. Network (no division by w): for s_i = +1,
+    w_i >= 0 and w_i x_{k_i} + b_i <= 0 < w_i x_{k_i+1} + b_i; for s_i = -1, w_i < 0 and
+    w_i x_{k_i} + b_i > 0 >= w_i x_{k_i+1} + b_i. With w_i = 0 this sends b_i > 0 to the
+    all-active pattern (s = +1, k = 0) and b_i <= 0 to the dead one (s = +1, k = N), so the
+    conditions of all patterns partition the whole parameter space.
+    """
+    conds = []
+    x = data.x
+    for i in range(pattern.H):
+        k, s = pattern.k[i], pattern.s[i]
+        lo = x[k - 1] if k > 0 else None
+        hi = x[k] if k < data.n else None
+        if isinstance(params, Spline):
+            if params.s[i] != s:
+                return sp.false
+            beta = params.beta[i]
+            if lo is not None:
+                conds.append(sp.StrictLessThan(lo, beta))
+            if hi is not None:
+                conds.append(sp.LessThan(beta, hi))
+        else:
+            w, b = params.w[i], params.b[i]
+            conds.append(w >= 0 if s > 0 else w < 0)
+            if s > 0:
+                if lo is not None:
+                    conds.append(sp.LessThan(w * lo + b, 0))
+                if hi is not None:
+                    conds.append(sp.StrictGreaterThan(w * hi + b, 0))
+            else:
+                if lo is not None:
+                    conds.append(sp.StrictGreaterThan(w * lo + b, 0))
+                if hi is not None:
+                    conds.append(sp.LessThan(w * hi + b, 0))
+    return sp.And(*conds)
+
+
+def _same_kind(params: Network | Spline, data: Dataset) -> tuple[Network | Spline, Dataset]:
+    # Exact and float values compare unreliably in SymPy (Integer(1) != 1.0): decide in float.
+    if params.kind == data.kind:
+        return params, data
+    return params.as_float(), data.as_float()
+
+
+def _require_numeric(spline: Spline, data: Dataset) -> None:
+    if spline.kind == "symbolic" or data.kind == "symbolic":
+        raise ParameterError("locating kinks needs numeric parameters and data")

@@ -1,0 +1,181 @@
+"""Derivation results as immutable records, rendered to standalone LaTeX and to Markdown."""
+
+from __future__ import annotations
+
+import io as _io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .io import write_bytes
+
+#: Proof levels, strongest first. "refuted" means a counterexample was found.
+LEVELS = ("general", "exhaustive", "numeric", "refuted", "failed")
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A displayed equation: ``latex`` is the body of an equation environment."""
+
+    latex: str
+    label: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checked statement: the level its proof reached and the numeric agreement observed.
+
+    ``expected_false`` marks a deliberately false statement (a check of the checker): it is
+    ``ok`` when it was refuted.
+    """
+
+    name: str
+    statement: str
+    level: str
+    agreement: float | None = None
+    detail: str = ""
+    expected_false: bool = False
+
+    @property
+    def ok(self) -> bool:
+        if self.expected_false:
+            return self.level == "refuted"
+        return self.level in ("general", "exhaustive", "numeric")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure file, relative to the output directory, with its caption."""
+
+    path: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything one derivation module produced."""
+
+    name: str
+    title: str
+    section: str
+    summary: str
+    paragraphs: tuple[str, ...] = ()
+    equations: tuple[Equation, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    extra_latex: str = field(default="", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.claims)
+
+    @property
+    def level(self) -> str:
+        """Weakest proof level over the claims that are meant to hold."""
+        levels = [c.level for c in self.claims if not c.expected_false] or ["numeric"]
+        return max(levels, key=LEVELS.index)
+
+    @property
+    def agreement(self) -> float | None:
+        """Worst numeric agreement (largest error) over the claims, if any was measured."""
+        vals = [c.agreement for c in self.claims if c.agreement is not None]
+        return max(vals) if vals else None
+
+
+def _latex_escape(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in "&%#_{}":
+            out.append("\\" + ch)
+        elif ch == "~":
+            out.append(r"\textasciitilde{}")
+        elif ch == "^":
+            out.append(r"\textasciicircum{}")
+        elif ch == "\\":
+            out.append(r"\textbackslash{}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def latex_text(text: str) -> str:
+    """Escape prose for LaTeX, keeping ``$...$`` math spans untouched."""
+    parts = text.split("$")
+    return "$".join(p if i % 2 else _latex_escape(p) for i, p in enumerate(parts))
+
+
+def render_latex_body(d: Derivation) -> str:
+    """The derivation as a LaTeX section (no preamble), for inclusion in a larger report."""
+    lines = [f"\\section{{{latex_text(d.title)}}}", "", latex_text(d.summary), ""]
+    for p in d.paragraphs:
+        lines += [latex_text(p), ""]
+    for eq in d.equations:
+        if eq.note:
+            lines += [latex_text(eq.note), ""]
+        lines += ["\\begin{equation}", eq.latex]
+        if eq.label:
+            lines.append(f"\\label{{eq:{d.name}:{eq.label}}}")
+        lines += ["\\end{equation}", ""]
+    if d.extra_latex:
+        lines += [d.extra_latex, ""]
+    if d.claims:
+        lines += ["\\begin{center}", "\\begin{tabular}{p{0.55\\linewidth}ll}", "\\hline",
+                  "Statement & Proof level & Numeric agreement \\\\", "\\hline"]
+        for c in d.claims:
+            agr = "--" if c.agreement is None else f"{c.agreement:.1e}"
+            tag = " (expected false)" if c.expected_false else ""
+            lines.append(f"{latex_text(c.statement)}{tag} & {c.level} & {agr} \\\\")
+        lines += ["\\hline", "\\end{tabular}", "\\end{center}", ""]
+    for f in d.figures:
+        lines += ["\\begin{figure}[h]", "\\centering",
+                  f"\\includegraphics[width=0.8\\linewidth]{{{f.path}}}",
+                  f"\\caption{{{latex_text(f.caption)}}}", "\\end{figure}", ""]
+    return "\n".join(lines)
+
+
+PREAMBLE = "\n".join([
+    "\\documentclass[11pt]{article}",
+    "\\usepackage[margin=2.5cm]{geometry}",
+    "\\usepackage{amsmath,amssymb}",
+    "\\usepackage{graphicx}",
+    "\\begin{document}",
+])
+
+
+def render_latex(d: Derivation) -> str:
+    """A standalone LaTeX document (article, amsmath) for one derivation."""
+    return "\n".join([PREAMBLE, "", render_latex_body(d), "\\end{document}", ""])
+
+
+def render_markdown(d: Derivation) -> str:
+    """The derivation as Markdown with ``$$`` display math."""
+    lines = [f"# {d.title}", "", f"THEORY section {d.section}. {d.summary}", ""]
+    for p in d.paragraphs:
+        lines += [p, ""]
+    for eq in d.equations:
+        if eq.note:
+            lines += [eq.note, ""]
+        lines += ["$$", eq.latex, "$$", ""]
+    if d.claims:
+        lines += ["| statement | proof level | numeric agreement |", "| --- | --- | --- |"]
+        for c in d.claims:
+            agr = "-" if c.agreement is None else f"{c.agreement:.1e}"
+            tag = " *(expected false)*" if c.expected_false else ""
+            stmt = c.statement.replace("|", "\\|")
+            lines.append(f"| {stmt}{tag} | {c.level} | {agr} |")
+        lines.append("")
+        details = [c for c in d.claims if c.detail]
+        for c in details:
+            lines += [f"- **{c.name}**: {c.detail}"]
+        if details:
+            lines.append("")
+    for f in d.figures:
+        lines += [f"![{f.caption}]({f.path})", "", f"*{f.caption}*", ""]
+    return "\n".join(lines)
+
+
+def save_figure(fig: object, path: str | Path, *, dpi: int = 110) -> None:
+    """Save a Matplotlib figure as PNG, byte-reproducible (no timestamp or version metadata)."""
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})  # type: ignore[attr-defined]
+    write_bytes(path, buf.getvalue())

@@ -1,0 +1,123 @@
+"""The command line as a user runs it: outputs, JSON, exit codes, one-line errors, reproducibility."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symspline.cli import main
+from symspline.defaults import default_dataset, default_network
+from symspline.io import write_data, write_params
+
+
+@pytest.fixture
+def files(tmp_path):
+    d, p = tmp_path / "data.csv", tmp_path / "net.json"
+    write_data(d, default_dataset())
+    write_params(p, default_network())
+    return tmp_path, d, p
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_loss_exact_and_float_agree(files, capsys):
+    tmp, d, p = files
+    code, out, _ = run(capsys, "loss", "--data", d, "--params", p, "--json")
+    assert code == 0
+    payload = json.loads(out)
+    num, den = map(int, payload["loss_exact"].split("/"))
+    assert abs(payload["loss"] - num / den) <= 1e-15 * payload["loss"]
+    floats = tmp / "f.json"
+    net = json.loads(p.read_text())
+    floats.write_text(json.dumps({k: ([eval_frac(x) for x in v] if isinstance(v, list)
+                                      else eval_frac(v)) for k, v in net.items()}))
+    code, out, _ = run(capsys, "loss", "--data", d, "--params", floats, "--json")
+    assert code == 0 and "loss_exact" not in json.loads(out)
+    assert abs(json.loads(out)["loss"] - num / den) <= 1e-12 * (num / den)
+
+
+def eval_frac(v):
+    if isinstance(v, str):
+        a, b = v.split("/")
+        return int(a) / int(b)
+    return float(v)
+
+
+def test_convert_round_trip(files, capsys):
+    tmp, d, p = files
+    spl = tmp / "spline.json"
+    assert run(capsys, "convert", "--params", p, "--to", "spline", "--out", spl)[0] == 0
+    code, out, _ = run(capsys, "convert", "--params", spl, "--to", "network", "--balance", "-1",
+                       "--json")
+    assert code == 0
+    back = json.loads(out)
+    for i in range(3):
+        w, b, v = back["w"][i], back["b"][i], back["v"][i]
+        assert abs(v * v - w * w - b * b + 1) < 1e-12
+    code, out1, _ = run(capsys, "loss", "--data", d, "--params", p, "--json")
+    code, out2, _ = run(capsys, "loss", "--data", d, "--params", spl, "--json")
+    assert json.loads(out1)["loss_exact"] == json.loads(out2)["loss_exact"]
+
+
+def test_list_and_latex(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0 and "reparameterization" in [d["name"] for d in json.loads(out)["derivations"]]
+    code, out, _ = run(capsys, "latex", "reparameterization")
+    assert code == 0 and r"\section{" in out and r"\beta_i = -\frac{b_i}{w_i}" in out
+
+
+@pytest.mark.parametrize("make_args, msg", [
+    (lambda t, d, p: ["loss", "--data", t / "missing.csv", "--params", p], "data file not found"),
+    (lambda t, d, p: ["loss", "--data", _write(t, "dup.csv", "x,y\n1,2\n1,3\n"), "--params", p],
+     "duplicate x"),
+    (lambda t, d, p: ["loss", "--data", _write(t, "nan.csv", "x,y\n1,nan\n"), "--params", p],
+     "not a number"),
+    (lambda t, d, p: ["loss", "--data", _write(t, "e.csv", ""), "--params", p], "empty file"),
+    (lambda t, d, p: ["loss", "--data", d, "--params", _write(t, "b.json", "{")], "not valid JSON"),
+    (lambda t, d, p: ["loss", "--data", d, "--params",
+                      _write(t, "m.json", '{"w":[1,2],"b":[1],"v":[1,2],"c":0}')], "equal lengths"),
+    (lambda t, d, p: ["convert", "--params",
+                      _write(t, "z.json", '{"w":[0],"b":[1],"v":[1],"c":0}'), "--to", "spline"],
+     "w = 0"),
+    (lambda t, d, p: ["convert", "--params", p, "--to", "network"], "already in network form"),
+    (lambda t, d, p: ["latex", "no-such-thing"], "unknown derivation or theorem"),
+    (lambda t, d, p: ["derive", "nope", "--out", t / "o"], "unknown derivation"),
+    (lambda t, d, p: ["loss", "--data", d], "required"),
+])
+def test_bad_input_exit_2_one_line(files, capsys, make_args, msg):
+    tmp, d, p = files
+    code, out, err = run(capsys, *make_args(tmp, d, p))
+    assert code == 2
+    assert msg in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def _write(tmp, name, text):
+    path = tmp / name
+    path.write_text(text)
+    return path
+
+
+def test_derive_quick_is_reproducible(tmp_path):
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"gen{k}"
+        proc = subprocess.run([sys.executable, "-m", "symspline.cli", "derive", "reparameterization",
+                               "--quick", "--out", str(out)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "reparameterization" in proc.stdout and "all checks passed" in proc.stdout
+        outs.append(out)
+    files0 = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    files1 = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    assert files0 == files1 and files0
+    for rel in files0:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+    tex = (outs[0] / "reparameterization.tex").read_text()
+    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    assert not list(outs[0].glob(".*.tmp"))
