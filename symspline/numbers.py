@@ -119,15 +119,15 @@ def as_kind(values: Iterable[object], kind: Kind) -> np.ndarray:
     if kind == "float":
         arr = np.array([float(v) for v in vals], dtype=np.float64)
     else:
-        conv = [_as_sympy(v) for v in vals]
+        conv = [to_sympy(v) for v in vals]
         arr = np.empty(len(conv), dtype=object)
         arr[:] = conv
     arr.setflags(write=False)
     return arr
 
 
-def _as_sympy(value: object) -> sp.Expr:
-    # Strings are parsed as numbers only: user text is never handed to sympify.
+def to_sympy(value: object) -> sp.Expr:
+    """A number or SymPy object as a SymPy object; text is parsed as a number, never evaluated."""
     if isinstance(value, str):
         value = parse_number(value)
     if is_exact(value):
@@ -145,4 +145,4 @@ def scalar_as_kind(value: object, kind: Kind) -> object:
         value = parse_number(value)
     if kind == "float":
         return float(value)
-    return _as_sympy(value)
+    return to_sympy(value)

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import DegenerateUnitError, ParameterError
-from .numbers import Kind, as_kind, combine_kinds, kind_of, scalar_as_kind
+from .numbers import Kind, as_kind, combine_kinds, kind_of, scalar_as_kind, to_sympy
 
 _CHUNK = 1 << 22  # elements of an N x H block evaluated at once
 
@@ -344,7 +344,7 @@ class Spline:
                     t = 2.0 * mu * mu / (d + np.sqrt(d * d + 4.0 * q * mu * mu))
                 a = np.sqrt(t)
             else:
-                d = sp.sympify(d)
+                d = to_sympy(d)
                 if kind != "symbolic" and mu == 0 and d >= 0:
                     raise ParameterError(
                         f"unit {i + 1} has mu = 0: no network with balance {d} >= 0 represents it; "
