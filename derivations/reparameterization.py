@@ -16,7 +16,7 @@ from . import Context
 NAME = "reparameterization"
 TITLE = "Reparameterization: ReLU units as spline knots"
 SECTION = "1"
-SUMMARY = "v[wx+b]_+ = mu[s(x-beta)]_+; scale orbits are the fibres; grad L is orthogonal to them"
+SUMMARY = "each unit is a hinge at its breakpoint; scale orbits are the fibres; grad L is orthogonal to them"
 
 x = sp.Symbol("x", real=True)
 z = sp.Symbol("z", real=True)

@@ -136,6 +136,19 @@ class Network:
     def __repr__(self) -> str:
         return f"Network(H={self.H}, kind={self.kind!r})"
 
+    def _repr_latex_(self) -> str:
+        from .display import network_latex  # lazy: display imports params for type hints only
+
+        return network_latex(self)
+
+    def _repr_html_(self) -> str | None:
+        """A table of the units for numeric networks (None for symbolic: the LaTeX is shown)."""
+        if self.kind == "symbolic":
+            return None
+        from .display import params_html
+
+        return params_html(self)
+
     def __call__(self, x: object) -> object:
         """Evaluate f at a scalar or an array of points (float arrays for float networks)."""
         if self.kind == "float":
@@ -292,6 +305,19 @@ class Spline:
     def __repr__(self) -> str:
         return f"Spline(H={self.H}, kind={self.kind!r}, s={self.s})"
 
+    def _repr_latex_(self) -> str:
+        from .display import spline_latex
+
+        return spline_latex(self)
+
+    def _repr_html_(self) -> str | None:
+        """A table of the breakpoints for numeric splines (None for symbolic: the LaTeX is shown)."""
+        if self.kind == "symbolic":
+            return None
+        from .display import params_html
+
+        return params_html(self)
+
     def __call__(self, x: object) -> object:
         """Evaluate f at a scalar or an array of points."""
         if self.kind == "float":
@@ -339,10 +365,13 @@ class Spline:
                         f"unit {i + 1} has mu = 0: no network with balance {d} >= 0 represents it; "
                         "use a negative balance")
                 q = 1.0 + beta * beta
-                t = (-d + np.sqrt(d * d + 4.0 * q * mu * mu)) / (2.0 * q)
-                if d > 0 and mu != 0:  # avoid cancellation when d^2 >> q mu^2
-                    t = 2.0 * mu * mu / (d + np.sqrt(d * d + 4.0 * q * mu * mu))
-                a = np.sqrt(t)
+                # hypot avoids the underflow of mu^2 for tiny mu; for d > 0 the conjugate form
+                # avoids the cancellation in -d + sqrt(d^2 + ...).
+                root = np.hypot(d, 2.0 * np.sqrt(q) * mu)
+                if d > 0:
+                    a = abs(mu) * np.sqrt(2.0 / (d + root))
+                else:
+                    a = np.sqrt((-d + root) / (2.0 * q))
             else:
                 d = to_sympy(d)
                 if kind != "symbolic" and mu == 0 and d >= 0:
