@@ -16,6 +16,7 @@ from .errors import (
     SymsplineError,
     UnknownNameError,
 )
+from .interop import from_arrays, from_flax, from_torch
 from .io import read_data, read_params, write_data, write_params
 from .loss import PiecewiseLoss, pattern_loss, pattern_residuals
 from .params import Network, Spline
@@ -26,7 +27,8 @@ __version__ = "0.1.0"
 __all__ = [
     "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "InputError", "KinkError",
     "Network", "ParameterError", "ParseError", "Pattern", "PiecewiseLoss", "SizeError", "Spline",
-    "SymsplineError", "UnknownNameError", "gradient", "hessian", "kind", "kinks", "locate", "loss",
+    "SymsplineError", "UnknownNameError", "from_arrays", "from_flax", "from_torch",
+    "gradient", "hessian", "kind", "kinks", "locate", "loss",
     "pattern_loss",
     "pattern_residuals", "patterns", "read_data", "read_params", "write_data", "write_params",
 ]

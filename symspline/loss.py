@@ -106,6 +106,11 @@ class PiecewiseLoss:
         pairs = [(self.piece(p), self.condition(p)) for p in self.patterns()]
         return sp.Piecewise(*pairs, evaluate=False)
 
+    def _repr_latex_(self) -> str:
+        from .display import piecewise_loss_latex  # lazy: display imports loss for type hints only
+
+        return piecewise_loss_latex(self)
+
 
 def loss_exact(params: Network | Spline, data: Dataset) -> sp.Expr:
     """Direct exact evaluation: sum of squared residuals with exact arithmetic, over 2N."""
@@ -117,8 +122,8 @@ def loss_exact(params: Network | Spline, data: Dataset) -> sp.Expr:
 
 
 def loss_float(params: Network | Spline, data: Dataset) -> float:
-    """Float64 loss by direct evaluation of f on the data."""
-    p = params if params.kind == "float" else params.as_float()
-    d = data if data.kind == "float" else data.as_float()
-    r = np.asarray(p(d.x), dtype=np.float64) - d.y
-    return float(r @ r / (2 * d.n))
+    """Float64 loss from residuals computed by a sweep over sorted breakpoints (no N x H array)."""
+    from .kernels import residuals  # imported here: the kernels package builds on this layer
+
+    r = residuals(params, data)
+    return float(np.dot(r, r)) / (2 * r.shape[0])

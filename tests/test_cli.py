@@ -109,7 +109,7 @@ def test_derive_quick_is_reproducible(tmp_path):
     for k in range(2):
         out = tmp_path / f"gen{k}"
         proc = subprocess.run([sys.executable, "-m", "symspline.cli", "derive", "reparameterization",
-                               "--quick", "--out", str(out)], capture_output=True, text=True)
+                               "--quick", "--no-pdf", "--out", str(out)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert "reparameterization" in proc.stdout and "all checks passed" in proc.stdout
         outs.append(out)

@@ -11,7 +11,16 @@ from pathlib import Path
 from ..defaults import DEFAULT_SEED
 from ..errors import SymsplineError
 from ..io import write_text
-from ..report import Claim, Derivation, render_latex, render_markdown
+from ..report import (
+    Claim,
+    Derivation,
+    render_index,
+    render_latex,
+    render_markdown,
+    render_report_latex,
+    render_report_markdown,
+)
+from ..texbuild import compile_pdf
 from ._common import add_json, emit_json
 
 
@@ -20,13 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "derive", help="run derivations and write LaTeX/Markdown under docs/generated/ (main job)",
         description="Run the derivations of THEORY.md (all, or the NAMEs given), write NAME.tex "
         "(standalone LaTeX) and NAME.md (Markdown with $$ math) and figures under --out, and print a "
-        "summary table. Exit 1 if any check or proof failed.")
+        "summary table. Also writes one combined report.tex / report.md (and report.pdf when "
+        "latexmk or pdflatex is installed). Exit 1 if any check or proof failed.")
     p.add_argument("names", nargs="*", metavar="NAME", help="derivations to run (default: all)")
     p.add_argument("--out", default="docs/generated", metavar="DIR",
                    help="output directory (default: docs/generated)")
     p.add_argument("--quick", action="store_true", help="smaller sizes: seconds instead of minutes")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of every random choice")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-pdf", action="store_true",
+                   help="write report.tex/report.md but do not run LaTeX")
     add_json(p)
     p.set_defaults(handler=run)
 
@@ -68,27 +80,26 @@ def run(args: argparse.Namespace) -> int:
                      "level": result.level, "agreement": result.agreement, "ok": result.ok,
                      "claims": len(result.claims), "seconds": round(seconds, 3),
                      "failed": [c.name for c in result.claims if not c.ok]})
-    write_text(out / "README.md", _index(results))
     ok = all(r["ok"] for r in rows)
+    if args.names and set(args.names) != set(mods):
+        # A partial run must not overwrite the full report with a partial one.
+        pdf = "not written (only some derivations ran)"
+    else:
+        write_text(out / "README.md", render_index(results))
+        ordered = sorted(results, key=lambda d: (derivations._section_key(d.section), d.name))
+        write_text(out / "report.tex", render_report_latex(ordered))
+        write_text(out / "report.md", render_report_markdown(ordered))
+        pdf = "skipped (--no-pdf)" if args.no_pdf else compile_pdf(out / "report.tex")
     if args.json:
-        emit_json({"ok": ok, "out": str(out), "derivations": rows})
+        emit_json({"ok": ok, "out": str(out), "derivations": rows,
+                   "report": {"tex": str(out / "report.tex"), "md": str(out / "report.md"),
+                              "pdf": pdf}})
     else:
         _print_table(rows)
         print(f"\nwrote {len(results)} derivation(s) to {out}/ "
               f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
+        print(f"report: {out / 'report.tex'}, {out / 'report.md'}; PDF: {pdf}")
     return 0 if ok else 1
-
-
-def _index(results: list[Derivation]) -> str:
-    lines = ["# Generated derivations", "",
-             "Written by `symspline derive`; regenerate rather than edit.", "",
-             "| derivation | THEORY | statement | proof level | worst numeric error | status |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for d in results:
-        agr = "-" if d.agreement is None else f"{d.agreement:.1e}"
-        lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level} | {agr} | "
-                     f"{'ok' if d.ok else 'FAILED'} |")
-    return "\n".join(lines) + "\n"
 
 
 def _print_table(rows: list[dict]) -> None:

@@ -1,0 +1,331 @@
+"""Read networks trained elsewhere (PyTorch, JAX/Flax/Haiku, NumPy) as float64 ``Network`` objects.
+
+The only architecture symspline describes is f(x) = sum_i v_i [w_i x + b_i]_+ + c, i.e.
+``Linear(1, H) -> ReLU -> Linear(H, 1)``. Framework objects are read by duck typing (``state_dict()``,
+``detach()``, ``numpy()``, ``__array__``), so importing symspline never imports torch or jax; only
+:func:`to_torch` imports torch, when it is called.
+
+Layouts: a PyTorch ``Linear(in, out)`` stores ``weight`` as (out, in) and ``bias`` as (out,); a Flax
+``Dense`` stores ``kernel`` as (in, out). So for width H the first layer's weight is (H, 1) in torch
+and (1, H) in Flax, the second layer's (1, H) and (H, 1) respectively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .params import Network
+
+#: Module class names allowed inside an imported model, in the only order accepted for a Sequential.
+_SEQUENCE = ("Linear", "ReLU", "Linear")
+_WEIGHT_KEYS = ("kernel", "w")  # (in, out) layout: Flax, Haiku
+_TORCH_WEIGHT_KEYS = ("weight",)  # (out, in) layout: PyTorch
+_BIAS_KEYS = ("bias", "b")
+
+
+# ------------------------------------------------------------------ arrays
+def _as_array(value: object, name: str) -> np.ndarray:
+    """A float64 copy of a NumPy/JAX/torch array or a nested list, without importing any framework."""
+    obj: Any = value
+    # torch: detach from autograd, move to host, widen (bfloat16 has no NumPy dtype) before .numpy().
+    if hasattr(obj, "detach") and callable(obj.detach):
+        obj = obj.detach()
+    if hasattr(obj, "cpu") and callable(obj.cpu) and hasattr(obj, "numpy"):
+        obj = obj.cpu()
+    if hasattr(obj, "double") and callable(obj.double) and hasattr(obj, "numpy"):
+        obj = obj.double()
+    if hasattr(obj, "numpy") and callable(obj.numpy) and not isinstance(obj, np.ndarray):
+        obj = obj.numpy()
+    try:
+        arr = np.array(obj, dtype=np.float64)  # jax arrays and others go through __array__
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} is not a numeric array ({type(value).__name__})") from exc
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} has non-finite entries")
+    return arr
+
+
+def _unit_vector(arr: np.ndarray, name: str, H: int | None = None) -> np.ndarray:
+    """Flatten (H,), (H, 1) or (1, H) to (H,); anything else is a different architecture."""
+    if arr.ndim == 1 or (arr.ndim == 2 and 1 in arr.shape):
+        out = arr.reshape(-1)
+    else:
+        raise InputError(f"{name} has shape {arr.shape}; expected (H,), (H, 1) or (1, H) for a "
+                         "network with one input and one output")
+    if H is not None and out.shape[0] != H:
+        raise InputError(f"{name} has {out.shape[0]} entries but the hidden width is {H}")
+    return out
+
+
+def from_arrays(w: object, b: object, v: object, c: object = 0.0) -> Network:
+    """The float64 network f(x) = sum_i v_i [w_i x + b_i]_+ + c from four arrays.
+
+    Parameters
+    ----------
+    w, b, v : array_like
+        Input weights, hidden biases and output weights, each of shape (H,), (H, 1) or (1, H);
+        NumPy, JAX, PyTorch arrays (any float dtype, on any device) or lists.
+    c : array_like
+        Output bias: a scalar or an array of shape (1,) or (1, 1).
+
+    Raises
+    ------
+    InputError
+        If a shape does not fit a width-H network with one input and one output, or a value is
+        not finite.
+    """
+    wa = _unit_vector(_as_array(w, "w"), "w")
+    H = wa.shape[0]
+    ba = _unit_vector(_as_array(b, "b"), "b", H)
+    va = _unit_vector(_as_array(v, "v"), "v", H)
+    ca = _as_array(c, "c")
+    if ca.size != 1:
+        raise InputError(f"c has shape {ca.shape}; the network must have exactly one output")
+    if H == 0:
+        raise InputError("w is empty: a network needs at least one hidden unit")
+    return Network(wa, ba, va, float(ca.reshape(-1)[0]))
+
+
+def to_arrays(net: Network) -> dict[str, np.ndarray]:
+    """``{"w", "b", "v", "c"}`` as float64 arrays of shapes (H,), (H,), (H,), () (inverse of from_arrays)."""
+    f = net.as_float()
+    return {"w": f.w.copy(), "b": f.b.copy(), "v": f.v.copy(), "c": np.float64(f.c)}
+
+
+# ------------------------------------------------------------------ layers
+def _layers_from_mapping(params: Mapping, source: str) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(name, matrix in (in, out) layout, bias or None) per layer of a nested params dict."""
+    layers = []
+    for name, layer in params.items():
+        if not isinstance(layer, Mapping) and not hasattr(layer, "items"):
+            raise InputError(f"{source}: entry {name!r} is not a layer (a dict with a kernel and a "
+                             "bias)")
+        keys = set(layer.keys())
+        wkey = next((k for k in (*_WEIGHT_KEYS, *_TORCH_WEIGHT_KEYS) if k in keys), None)
+        if wkey is None:
+            raise InputError(f"{source}: layer {name!r} has no kernel/weight (keys: "
+                             f"{', '.join(sorted(map(str, keys)))})")
+        bkey = next((k for k in _BIAS_KEYS if k in keys), None)
+        extra = keys - {wkey, bkey}
+        if extra:
+            raise InputError(f"{source}: layer {name!r} has unexpected entries "
+                             f"{', '.join(sorted(map(str, extra)))}; only a Dense/Linear layer is "
+                             "supported")
+        mat = _as_array(layer[wkey], f"{name}.{wkey}")
+        if mat.ndim != 2:
+            raise InputError(f"{source}: {name}.{wkey} has shape {mat.shape}; a dense layer's "
+                             "weight is a matrix")
+        if wkey in _TORCH_WEIGHT_KEYS:
+            mat = mat.T
+        bias = None if bkey is None else _as_array(layer[bkey], f"{name}.{bkey}").reshape(-1)
+        layers.append((str(name), mat, bias))
+    return layers
+
+
+def _network_from_layers(layers: list[tuple[str, np.ndarray, np.ndarray | None]],
+                         source: str) -> Network:
+    """Check two dense layers 1 -> H -> 1 (matrices in (in, out) layout) and build the network."""
+    if len(layers) != 2:
+        names = ", ".join(n for n, _, _ in layers) or "none"
+        raise InputError(f"{source}: found {len(layers)} layer(s) ({names}); symspline reads "
+                         "exactly two (Linear(1,H) -> ReLU -> Linear(H,1))")
+    (n1, m1, b1), (n2, m2, b2) = layers
+    if m1.shape[0] != 1:
+        raise InputError(f"{source}: the first layer {n1!r} has {m1.shape[0]} inputs; symspline "
+                         "needs exactly 1 (a univariate network)")
+    H = m1.shape[1]
+    if m2.shape[1] != 1:
+        raise InputError(f"{source}: the last layer {n2!r} has {m2.shape[1]} outputs; symspline "
+                         "needs exactly 1")
+    if m2.shape[0] != H:
+        raise InputError(f"{source}: the last layer {n2!r} takes {m2.shape[0]} inputs but the "
+                         f"first layer has {H} outputs")
+    for nm, bias, size in ((n1, b1, H), (n2, b2, 1)):
+        if bias is not None and bias.shape[0] != size:
+            raise InputError(f"{source}: bias of layer {nm!r} has {bias.shape[0]} entries, "
+                             f"expected {size}")
+    # A layer without bias (bias=False / use_bias=False) is the same network with zero bias.
+    b = np.zeros(H) if b1 is None else b1
+    c = 0.0 if b2 is None else float(b2[0])
+    return from_arrays(m1[0], b, m2[:, 0], c)
+
+
+def _natural_key(name: str) -> tuple:
+    # "Dense_10" after "Dense_2": compare digit runs as numbers.
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+def from_flax(params: Mapping) -> Network:
+    """The network of a Flax/Haiku params tree ``Dense(H) -> relu -> Dense(1)`` with one input.
+
+    Accepts ``{"params": {"Dense_0": {"kernel": (1, H), "bias": (H,)}, "Dense_1": {"kernel": (H, 1),
+    "bias": (1,)}}}``, the inner dict alone, FrozenDicts, Haiku-style ``{"linear": {"w", "b"}, ...}``
+    and plain nested dicts of NumPy/JAX arrays (a ``weight`` key is read in PyTorch's (out, in)
+    layout). Layers are taken in natural name order (Dense_0 before Dense_1); when that order puts
+    the (H, 1) layer first it is swapped, since pytree utilities may re-sort keys.
+
+    Raises
+    ------
+    InputError
+        For any other structure: not two layers, input or output size other than 1, unknown
+        entries in a layer.
+    """
+    if not isinstance(params, Mapping) and not hasattr(params, "items"):
+        raise InputError(f"flax params must be a dict, got {type(params).__name__}")
+    tree = params
+    if "params" in tree.keys():
+        extra = sorted(str(k) for k in tree.keys() if k != "params")
+        if extra:  # e.g. batch_stats: a normalisation layer, not this architecture
+            raise InputError(f"flax variables hold {', '.join(extra)} besides params; symspline "
+                             "reads only Dense(H) -> relu -> Dense(1)")
+        tree = tree["params"]
+    if set(tree.keys()) <= {"w", "b", "v", "c"} and {"w", "b", "v"} <= set(tree.keys()):
+        return from_arrays(tree["w"], tree["b"], tree["v"], tree.get("c", 0.0))
+    ordered = {k: tree[k] for k in sorted(tree.keys(), key=lambda k: _natural_key(str(k)))}
+    layers = _layers_from_mapping(ordered, "flax params")
+    if len(layers) == 2:
+        (_, m1, _), (_, m2, _) = layers
+        if m1.shape[0] != 1 and m2.shape[0] == 1 and m1.shape[1] == 1:
+            layers = layers[::-1]
+    return _network_from_layers(layers, "flax params")
+
+
+def to_flax(net: Network) -> dict:
+    """``{"params": {"Dense_0": {"kernel": (1, H), "bias": (H,)}, "Dense_1": ...}}`` of NumPy arrays.
+
+    The inverse of :func:`from_flax`; ``flax.linen`` accepts the plain dict as variables.
+    """
+    a = to_arrays(net)
+    H = a["w"].shape[0]
+    return {"params": {"Dense_0": {"kernel": a["w"].reshape(1, H), "bias": a["b"]},
+                       "Dense_1": {"kernel": a["v"].reshape(H, 1),
+                                   "bias": np.array([a["c"]], dtype=np.float64)}}}
+
+
+# ------------------------------------------------------------------ torch
+def _children(module: Any) -> list[Any]:
+    return list(module.children()) if hasattr(module, "children") else []
+
+
+def _leaf_modules(module: Any) -> list[Any]:
+    children = _children(module)
+    if not children:
+        return [module]
+    return [leaf for child in children for leaf in _leaf_modules(child)]
+
+
+def _module_name(module: Any) -> str:
+    # TorchScript wraps every module in RecursiveScriptModule and keeps the class in original_name.
+    return str(getattr(module, "original_name", None) or type(module).__name__)
+
+
+def _check_torch_modules(module: Any) -> None:
+    """Reject activations other than ReLU and extra layers, by the modules' class names.
+
+    Every Sequential in the tree must run its layers in an order compatible with
+    Linear -> ReLU -> Linear (a contiguous part of it); other containers are trusted for order,
+    since their ``forward`` cannot be inspected.
+    """
+    leaves = _leaf_modules(module)
+    if leaves == [module]:
+        return  # a bare module with no sub-modules: only its state_dict can be checked
+    names = [_module_name(m) for m in leaves]
+    for nm in names:
+        if nm not in ("Linear", "ReLU"):
+            raise InputError(f"torch model contains a {nm} module; symspline reads only "
+                             "Linear(1,H) -> ReLU -> Linear(H,1)")
+    if names.count("Linear") != 2:
+        raise InputError(f"torch model has {names.count('Linear')} Linear layers; symspline reads "
+                         "exactly two (Linear(1,H) -> ReLU -> Linear(H,1))")
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        stack.extend(_children(m))
+        if "Sequential" not in _module_name(m):
+            continue
+        seq = tuple(_module_name(leaf) for leaf in _leaf_modules(m))
+        fits = any(_SEQUENCE[i:i + len(seq)] == seq for i in range(len(_SEQUENCE) - len(seq) + 1))
+        if not fits:
+            raise InputError(f"torch Sequential is {' -> '.join(seq)}; symspline reads "
+                             "Linear -> ReLU -> Linear")
+
+
+def from_torch(module_or_state_dict: object) -> Network:
+    """The float64 network of a PyTorch ``Linear(1, H) -> ReLU -> Linear(H, 1)`` model.
+
+    Parameters
+    ----------
+    module_or_state_dict
+        An ``nn.Sequential(nn.Linear(1, H), nn.ReLU(), nn.Linear(H, 1))``, any module whose state
+        dict holds exactly two Linear layers (the ReLU may be applied functionally in
+        ``forward``; that cannot be inspected), or such a state dict itself. Read by duck
+        typing: torch is not imported.
+
+    Returns
+    -------
+    Network
+        w = W1[:, 0], b = b1, v = W2[0, :], c = b2[0], so that f(x) = W2 relu(W1 x + b1) + b2.
+
+    Raises
+    ------
+    InputError
+        For another architecture: input or output size not 1, an activation other than ReLU
+        between the layers, extra layers or parameters.
+    """
+    obj: Any = module_or_state_dict
+    if hasattr(obj, "state_dict") and callable(obj.state_dict):
+        _check_torch_modules(obj)
+        sd = obj.state_dict()
+    elif isinstance(obj, Mapping) or hasattr(obj, "items"):
+        sd = obj
+    else:
+        raise InputError(f"from_torch needs a torch module or a state dict, got {type(obj).__name__}")
+    groups: dict[str, dict[str, object]] = {}
+    for key, value in sd.items():
+        prefix, _, leaf = str(key).rpartition(".")
+        if leaf not in ("weight", "bias"):
+            raise InputError(f"torch state dict entry {key!r} is not a Linear weight or bias; "
+                             "symspline reads only Linear(1,H) -> ReLU -> Linear(H,1)")
+        groups.setdefault(prefix, {})[leaf] = value
+    for prefix, g in groups.items():
+        if "weight" not in g:
+            raise InputError(f"torch state dict has a bias {prefix}.bias without a weight")
+    # State dicts keep registration order, which for Sequential and ordinary modules is layer order.
+    layers = []
+    for prefix, g in groups.items():
+        mat = _as_array(g["weight"], f"{prefix}.weight")
+        if mat.ndim != 2:
+            raise InputError(f"torch layer {prefix!r} has a weight of shape {mat.shape}; only "
+                             "Linear layers (2-D weights) are supported")
+        bias = None if "bias" not in g else _as_array(g["bias"], f"{prefix}.bias").reshape(-1)
+        layers.append((prefix or "<root>", mat.T, bias))
+    return _network_from_layers(layers, "torch model")
+
+
+def to_torch(net: Network, *, dtype: object = None) -> Any:
+    """An ``nn.Sequential(Linear(1, H), ReLU(), Linear(H, 1))`` computing ``net`` (imports torch).
+
+    ``dtype`` defaults to ``torch.float64`` so that the round trip from_torch(to_torch(net)) is exact.
+    """
+    try:
+        import torch
+    except ImportError as exc:  # torch is an optional extra
+        raise InputError("to_torch needs PyTorch (pip install torch)") from exc
+    a = to_arrays(net)
+    H = a["w"].shape[0]
+    dt = torch.float64 if dtype is None else dtype
+    model = torch.nn.Sequential(torch.nn.Linear(1, H), torch.nn.ReLU(), torch.nn.Linear(H, 1)).to(dt)
+    with torch.no_grad():
+        model[0].weight.copy_(torch.from_numpy(a["w"].reshape(H, 1)))
+        model[0].bias.copy_(torch.from_numpy(a["b"]))
+        model[2].weight.copy_(torch.from_numpy(a["v"].reshape(1, H)))
+        model[2].bias.copy_(torch.tensor([float(a["c"])], dtype=torch.float64))
+    return model
+
+
+__all__ = ["from_arrays", "from_flax", "from_torch", "to_arrays", "to_flax", "to_torch"]

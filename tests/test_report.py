@@ -1,0 +1,302 @@
+"""Notebook renderings (symspline.display, _repr_*_), the combined derive report, the example twin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+from symspline import Dataset, Network, PiecewiseLoss, Spline, texbuild
+from symspline.cli import derive as derive_cli
+from symspline.display import Table, matrix_table, params_table, vector_table
+from symspline.errors import InputError
+from symspline.loss import pattern_loss
+from symspline.report import Claim, Derivation, Equation, render_markdown
+
+R = sp.Rational
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _balanced(tex: str) -> bool:
+    depth = 0
+    for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# ------------------------------------------------------------------ formulas
+def test_network_latex_exact_by_hand():
+    net = Network([2, -1], [-3, R(1, 2)], [R(1, 2), -4], 1)
+    assert net._repr_latex_() == (r"$f(x) = \frac{1}{2}\,\left[2 x - 3\right]_+"
+                                  r" - 4\,\left[- x + \frac{1}{2}\right]_+ + 1$")
+
+
+def test_spline_latex_orientations_by_hand():
+    # THEORY 1.1: [s (x - beta)]_+ is [x - beta]_+ for s = +1 and [beta - x]_+ for s = -1.
+    spl = Spline([R(3, 5), -2], [R(3, 2), -1], (1, -1), 0)
+    assert spl._repr_latex_() == (r"$f(x) = \frac{3}{2}\,\left[x - \frac{3}{5}\right]_+"
+                                  r" - \left[-2 - x\right]_+$")
+    sym = Spline.symbols(2, (1, -1))._repr_latex_()
+    assert r"\mu_{1}\,\left[x - \beta_{1}\right]_+" in sym
+    assert r"\mu_{2}\,\left[\beta_{2} - x\right]_+ + c" in sym
+
+
+def test_float_rendering_rounds_only_the_display():
+    net = Network([1 / 3], [0.0], [1e-7], 0.0)
+    tex = net._repr_latex_()
+    assert "0.333333 x" in tex and r"10^{-7}" in tex
+    assert net.w[0] == 1 / 3  # the value itself is untouched
+    html = net._repr_html_()
+    assert "<table>" in html and "<td>0.333333</td>" in html
+    assert Network.symbols(1)._repr_html_() is None  # symbolic: LaTeX only
+
+
+def test_params_table_breakpoints_are_minus_b_over_w():
+    net = Network([2.0, -4.0], [1.0, 2.0], [1.0, 1.0], 0.5)
+    tab = params_table(net)
+    assert [r[-1] for r in tab.rows] == ["-0.5", "0.5"]
+    assert "c = 0.5" in tab.caption
+
+
+# ------------------------------------------------------------------ tables
+def test_table_renderings_escape_their_cells():
+    tab = Table(("a|b", "<x>"), (("1|2", "a&b"),), caption="t < 1")
+    html = tab._repr_html_()
+    assert "&lt;x&gt;" in html and "a&amp;b" in html and "<caption>t &lt; 1</caption>" in html
+    md = tab._repr_markdown_()
+    assert "| a\\|b | <x> |" in md and "| 1\\|2 | a&b |" in md
+    assert _balanced(tab._repr_latex_()) and r"\begin{array}{ll}" in tab._repr_latex_()
+    assert str(tab).splitlines()[1].startswith("a|b")
+
+
+def test_vector_and_matrix_tables():
+    tab = vector_table([1.0, 2.0], ["w1", "c"], reference=[1.0, 2.5])
+    assert tab.rows[1] == ("c", "2", "2.5", "5.00e-01")
+    with pytest.raises(InputError, match="2 values but 3 names"):
+        vector_table([1.0, 2.0], ["a", "b", "c"])
+    m = matrix_table(np.eye(2), ["a", "b"])
+    assert m.header == ("", "a", "b") and m.rows[0] == ("a", "1", "0")
+    with pytest.raises(InputError):
+        matrix_table(np.eye(3), ["a", "b"])
+
+
+def test_piecewise_loss_latex_lists_the_pattern_polynomials():
+    data = Dataset.from_arrays([0, 1, 2], [1, 0, 1])
+    sym = Spline.symbols(1, (1,))
+    pl = PiecewiseLoss(sym, data)
+    tex = pl._repr_latex_()
+    assert r"4\ \text{pieces}" in tex and r"\vdots" not in tex  # (N+1)^H = 4 patterns
+    for pattern in pl.patterns():
+        assert sp.latex(sp.expand(pattern_loss(pattern, sym, data))) in tex
+    big = PiecewiseLoss(Spline.symbols(2, (1, -1)), data)._repr_latex_()
+    assert r"16\ \text{pieces}" in big and r"\text{8 more patterns}" in big
+    assert _balanced(big)
+
+
+def test_claim_and_derivation_reprs():
+    ok = Claim("id", "identity $a_{1} = b$ for {all} x", "general", 1e-16)
+    refuted = Claim("bad", "false $1 = 2$", "refuted", expected_false=True)
+    failed = Claim("oops", "it holds", "refuted")
+    for c, mark in ((ok, r"\checkmark"), (refuted, r"\checkmark"), (failed, r"\times")):
+        tex = c._repr_latex_()
+        assert tex.startswith("$") and tex.endswith("$") and mark in tex and _balanced(tex)
+    assert "a_{1} = b" in ok._repr_latex_()  # math kept, prose braces neutralised
+    d = Derivation("demo", "Demo", "2", "a summary", equations=(Equation("x^2", note="note"),),
+                   claims=(ok, refuted))
+    assert d._repr_markdown_() == render_markdown(d)
+    assert r"\displaystyle x^2" in d._repr_latex_() and _balanced(d._repr_latex_())
+
+
+# ------------------------------------------------------------------ combined report
+def _fake_module(name: str, section: str, claims: tuple[Claim, ...]) -> types.ModuleType:
+    mod = types.ModuleType(f"fake_{name}")
+    mod.NAME, mod.TITLE, mod.SECTION, mod.SUMMARY = name, f"Title {name}", section, f"sum {name}"
+
+    def run(ctx: derivations.Context) -> Derivation:
+        return Derivation(name, f"Title {name}", section, f"sum {name}",
+                          equations=(Equation(rf"L_{{{name.strip('_')}}} = {section}", label="main"),),
+                          claims=claims)
+
+    mod.run = run
+    return mod
+
+
+def _fake_derivations(monkeypatch: pytest.MonkeyPatch, *, failing: bool = False) -> None:
+    good = Claim("g", "holds $x=x$", "general", 1e-15)
+    mods = {
+        "gamma": _fake_module("gamma", "3", (good,)),
+        "alpha": _fake_module("alpha", "1", (good, Claim("f", "1 = 2", "refuted",
+                                                         expected_false=True))),
+        "beta_": _fake_module("beta_", "2.1", (Claim("n", "by numbers", "numeric", 2e-9),)
+                              + ((Claim("x", "broken", "refuted"),) if failing else ())),
+    }
+    monkeypatch.setattr(derivations, "available", lambda: mods)
+
+
+def _run_derive(out: Path, *names: str) -> int:
+    args = argparse.Namespace(names=list(names), out=str(out), quick=True, seed=1,
+                              no_progress=True, json=True, no_pdf=True)
+    return derive_cli.run(args)
+
+
+def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch, capsys):
+    _fake_derivations(monkeypatch)
+    assert _run_derive(tmp_path / "a") == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["report"]["pdf"] == "skipped (--no-pdf)"
+    tex = (tmp_path / "a" / "report.tex").read_text()
+    md = (tmp_path / "a" / "report.md").read_text()
+    # Sections follow THEORY order 1 < 2.1 < 3, not the discovery order.
+    pos = [tex.index(rf"\section{{Title {n}}}") for n in ("alpha", "beta\\_", "gamma")]
+    assert pos == sorted(pos)
+    mpos = [md.index(f"## Title {n}") for n in ("alpha", "beta_", "gamma")]
+    assert mpos == sorted(mpos)
+    for must in (r"\documentclass", r"\usepackage{amsmath", r"\usepackage{graphicx}",
+                 r"\begin{longtable}", r"\end{document}", r"\label{eq:alpha:main}"):
+        assert must in tex
+    # The summary lists every claim with its level; the refuted false statement is ok.
+    assert "1 = 2 & refuted & -- & ok (expected false)" in tex
+    assert "| alpha | 1 | 1 = 2 | refuted | - | ok (expected false) |" in md
+    assert "$$\nL_{alpha} = 1\n$$" in md and "##" not in md.split("\n")[0]
+    assert r"\today" not in tex
+    _run_derive(tmp_path / "b", "gamma", "beta_", "alpha")
+    for f in ("report.tex", "report.md"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+
+
+def test_report_marks_failures_and_exit_code(tmp_path, monkeypatch, capsys):
+    _fake_derivations(monkeypatch, failing=True)
+    assert _run_derive(tmp_path) == 1
+    capsys.readouterr()
+    assert "broken & refuted & -- & FAILED" in (tmp_path / "report.tex").read_text()
+
+
+def test_without_tex_the_pdf_is_skipped_with_one_line(tmp_path, monkeypatch):
+    (tmp_path / "report.tex").write_text("not compiled")
+    monkeypatch.setattr(texbuild.shutil, "which", lambda name: None)
+    msg = texbuild.compile_pdf(tmp_path / "report.tex")
+    assert msg.startswith("TeX is absent") and "\n" not in msg
+    assert not (tmp_path / "report.pdf").exists()
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk not installed")
+def test_report_compiles_to_a_reproducible_pdf(tmp_path, monkeypatch, capsys):
+    _fake_derivations(monkeypatch)
+    _run_derive(tmp_path)
+    capsys.readouterr()
+    first = texbuild.compile_pdf(tmp_path / "report.tex")
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert first.endswith("(latexmk)") and pdf.startswith(b"%PDF")
+    texbuild.compile_pdf(tmp_path / "report.tex")
+    assert (tmp_path / "report.pdf").read_bytes() == pdf
+    # A broken document is reported, not hidden.
+    (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}\\undefinedmacro"
+                                         "\\end{document}\n")
+    assert texbuild.compile_pdf(tmp_path / "report.tex").startswith("LaTeX failed")
+
+
+# ------------------------------------------------------------------ example notebook twin
+def _py_cells(text: str) -> list[tuple[str, str]]:
+    cells: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            cells.append(("markdown" if "[markdown]" in line else "code", []))
+        elif cells:
+            cells[-1][1].append(line[2:] if cells[-1][0] == "markdown" and line.startswith("# ")
+                                else line.lstrip("#") if cells[-1][0] == "markdown" else line)
+    return [(kind, "\n".join(lines).strip("\n")) for kind, lines in cells]
+
+
+def test_notebook_and_script_have_the_same_cells():
+    nb = json.loads((DOCS / "example.ipynb").read_text())
+    nb_cells = [(c["cell_type"], "".join(c["source"]).strip("\n")) for c in nb["cells"]]
+    assert nb_cells == _py_cells((DOCS / "example.py").read_text())
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_example_script_runs(tmp_path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, str(DOCS / "example.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # By hand: residuals f(x) - y at x = -1, 0, 1 are 2/3, -1/6, 5/2; (4/9 + 1/36 + 25/4) / 6.
+    assert "exact loss: 121/108" in proc.stdout
+    assert (tmp_path / "example_fit.png").stat().st_size > 1000
+
+
+def test_theorem_and_proof_latex_duck_typed():
+    from symspline.display import proof_latex, theorem_latex
+
+    thm = types.SimpleNamespace(name="9.9", latex=r"R \succeq 0", hypotheses=("inside {a} pattern",),
+                                expected_false=True)
+    tex = theorem_latex(thm)
+    assert r"\displaystyle R \succeq 0" in tex and "deliberately false" in tex and _balanced(tex)
+    res = types.SimpleNamespace(theorem="9.9", level="refuted", H=2, N=3, ok=True,
+                                detail="minor {negative}", counterexample="x=[1, 2]")
+    tex = proof_latex(res)
+    assert r"\textbf{refuted}" in tex and r"\checkmark" in tex and "x=[1, 2]" in tex
+    assert _balanced(tex)
+
+
+def test_guide_examples_run(tmp_path):
+    import importlib.util
+    import re
+
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "guide.md").read_text(), flags=re.S)
+    assert len(blocks) >= 5
+    have_torch = importlib.util.find_spec("torch") is not None
+    code = "\n".join(b for b in blocks if have_torch or not b.startswith("# needs torch"))
+    script = tmp_path / "guide_examples.py"
+    script.write_text(code)
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    if have_torch:
+        assert "contains a Tanh module" in proc.stdout
+
+
+def test_architecture_page_names_only_existing_modules():
+    import re
+
+    root = DOCS.parent
+    text = (DOCS / "architecture.md").read_text()
+    paths = set(re.findall(r"`((?:symspline|derivations)/[\w/]*(?:\.py)?)`", text))
+    assert len(paths) >= 20
+    missing = sorted(p for p in paths if "NAME" not in p and not (root / p).exists())
+    assert not missing, f"architecture.md names missing modules: {missing}"
+
+
+def test_wide_network_formula_is_elided_but_table_is_complete():
+    from symspline import display
+
+    H = display.MAX_TERMS + 4
+    net = Network(np.ones(H), -np.arange(H, dtype=float), np.ones(H), 0.0)
+    tex = net._repr_latex_()
+    assert tex.count(r"\right]_+") == display.MAX_TERMS - 1
+    assert rf"\text{{{H - display.MAX_TERMS + 1} more units}}" in tex
+    assert len(params_table(net).rows) == H
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_report_falls_back_to_pdflatex(tmp_path, monkeypatch, capsys):
+    _fake_derivations(monkeypatch)
+    _run_derive(tmp_path)
+    capsys.readouterr()
+    real = shutil.which
+    monkeypatch.setattr(texbuild.shutil, "which",
+                        lambda name: None if name == "latexmk" else real(name))
+    assert texbuild.compile_pdf(tmp_path / "report.tex").endswith("(pdflatex)")
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("report.aux"))  # auxiliary files stay in the scratch directory
