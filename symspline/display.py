@@ -256,7 +256,7 @@ def prose_latex(text: str) -> str:
 def claim_latex(claim: Claim) -> str:
     """$\\text{statement}\\quad[\\text{level}, \\text{agreement}]$ for a notebook cell."""
     agr = "" if claim.agreement is None else rf",\ \text{{numeric error }} {claim.agreement:.1e}"
-    tag = r"\ \text{(expected false)}" if claim.expected_false else ""
+    tag = rf"\ \text{{{claim.tag.strip()}}}" if claim.tag else ""
     status = r"\checkmark" if claim.ok else r"\times"
     return ("$" + prose_latex(claim.statement) + tag + r"\quad[\text{" + claim.level + "}" + agr
             + r"]\ " + status + "$")
@@ -307,7 +307,7 @@ def proof_latex(result: object) -> str:
 def claims_table(claims: Sequence[Claim]) -> Table:
     """Name, proof level, numeric agreement and status of each claim."""
     rows = tuple((c.name, c.level, "-" if c.agreement is None else f"{c.agreement:.1e}",
-                  ("ok" if c.ok else "FAILED") + (" (expected false)" if c.expected_false else ""))
+                  ("ok" if c.ok else "FAILED") + c.tag)
                  for c in claims)
     return Table(("claim", "proof level", "numeric agreement", "status"), rows)
 

@@ -26,7 +26,9 @@ class Claim:
     """One checked statement: the level its proof reached and the numeric agreement observed.
 
     ``expected_false`` marks a deliberately false statement (a check of the checker): it is
-    ``ok`` when it was refuted.
+    ``ok`` when it was refuted. ``erratum`` marks a statement of THEORY.md that the engine found
+    false: it too is ``ok`` when refuted -- the engine did its job, and ``detail`` must hold the
+    counterexample -- and it is listed as an erratum of THEORY.md in every summary.
     """
 
     name: str
@@ -35,11 +37,19 @@ class Claim:
     agreement: float | None = None
     detail: str = ""
     expected_false: bool = False
+    erratum: bool = False
+
+    @property
+    def tag(self) -> str:
+        """How a statement known to be false is labelled in tables ("" otherwise)."""
+        if self.erratum:
+            return " (THEORY erratum)"
+        return " (expected false)" if self.expected_false else ""
 
     @property
     def ok(self) -> bool:
-        if self.expected_false:
-            return self.level == "refuted"
+        if self.expected_false or self.erratum:
+            return self.level == "refuted" and (bool(self.detail) or self.expected_false)
         return self.level in ("general", "exhaustive", "numeric")
 
     def _repr_latex_(self) -> str:
@@ -77,7 +87,7 @@ class Derivation:
     @property
     def level(self) -> str:
         """Weakest proof level over the claims that are meant to hold."""
-        levels = [c.level for c in self.claims if not c.expected_false] or ["numeric"]
+        levels = [c.level for c in self.claims if not (c.expected_false or c.erratum)] or ["numeric"]
         return max(levels, key=LEVELS.index)
 
     @property
@@ -137,7 +147,7 @@ def render_latex_body(d: Derivation) -> str:
                   "Statement & Proof level & Numeric agreement \\\\", "\\hline"]
         for c in d.claims:
             agr = "--" if c.agreement is None else f"{c.agreement:.1e}"
-            tag = " (expected false)" if c.expected_false else ""
+            tag = c.tag
             lines.append(f"{latex_text(c.statement)}{tag} & {c.level} & {agr} \\\\")
         lines += ["\\hline", "\\end{tabular}", "\\end{center}", ""]
     for f in d.figures:
@@ -174,7 +184,7 @@ def render_markdown(d: Derivation) -> str:
         lines += ["| statement | proof level | numeric agreement |", "| --- | --- | --- |"]
         for c in d.claims:
             agr = "-" if c.agreement is None else f"{c.agreement:.1e}"
-            tag = " *(expected false)*" if c.expected_false else ""
+            tag = f" *{c.tag.strip()}*" if c.tag else ""
             stmt = c.statement.replace("|", "\\|")
             lines.append(f"| {stmt}{tag} | {c.level} | {agr} |")
         lines.append("")
@@ -239,7 +249,7 @@ def render_report_latex(results: list[Derivation]) -> str:
              "\\endhead"]
     for d in results:
         for c in d.claims:
-            status = ("ok" if c.ok else "FAILED") + (" (expected false)" if c.expected_false else "")
+            status = ("ok" if c.ok else "FAILED") + c.tag
             lines.append(f"{latex_text(d.name)} & {latex_text(d.section)} & "
                          f"{latex_text(c.statement)} & {c.level} & {_agr(c.agreement, '--')} & "
                          f"{status} \\\\")
@@ -263,7 +273,7 @@ def render_report_markdown(results: list[Derivation]) -> str:
              "| --- | --- | --- | --- | --- | --- |"]
     for d in results:
         for c in d.claims:
-            status = ("ok" if c.ok else "FAILED") + (" (expected false)" if c.expected_false else "")
+            status = ("ok" if c.ok else "FAILED") + c.tag
             stmt = c.statement.replace("|", "\\|")
             lines.append(f"| {d.name} | {d.section} | {stmt} | {c.level} | "
                          f"{_agr(c.agreement, '-')} | {status} |")

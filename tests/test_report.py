@@ -300,3 +300,13 @@ def test_report_falls_back_to_pdflatex(tmp_path, monkeypatch, capsys):
     assert texbuild.compile_pdf(tmp_path / "report.tex").endswith("(pdflatex)")
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob("report.aux"))  # auxiliary files stay in the scratch directory
+
+
+def test_theory_erratum_is_ok_only_when_refuted_with_a_counterexample():
+    refuted = Claim("e", "THEORY says 1 = 2", "refuted", detail="counterexample: 1 != 2", erratum=True)
+    assert refuted.ok and refuted.tag == " (THEORY erratum)"
+    assert not Claim("e", "THEORY says 1 = 2", "refuted", erratum=True).ok  # no counterexample
+    assert not Claim("e", "THEORY says 1 = 1", "general", erratum=True).ok  # not refuted after all
+    d = Derivation("n", "T", "4", "s", claims=(refuted, Claim("g", "x = x", "general")))
+    assert d.ok and d.level == "general"
+    assert "(THEORY erratum)" in render_markdown(d)

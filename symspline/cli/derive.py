@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
         rows.append({"derivation": name, "section": result.section, "statement": result.summary,
                      "level": result.level, "agreement": result.agreement, "ok": result.ok,
                      "claims": len(result.claims), "seconds": round(seconds, 3),
-                     "failed": [c.name for c in result.claims if not c.ok]})
+                     "failed": [c.name for c in result.claims if not c.ok],
+                     "errata": [{"claim": c.name, "statement": c.statement, "counterexample": c.detail}
+                                for c in result.claims if c.erratum]})
     ok = all(r["ok"] for r in rows)
     if args.names and set(args.names) != set(mods):
         # A partial run must not overwrite the full report with a partial one.
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nwrote {len(results)} derivation(s) to {out}/ "
               f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
         print(f"report: {out / 'report.tex'}, {out / 'report.md'}; PDF: {pdf}")
+        for d in results:
+            for c in d.claims:
+                if c.erratum:
+                    print(f"THEORY erratum ({d.name}, {c.name}): {c.statement} -- refuted: {c.detail}")
     return 0 if ok else 1
 
 
