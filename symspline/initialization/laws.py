@@ -28,6 +28,8 @@ from functools import lru_cache
 import sympy as sp
 from sympy import stats
 
+from ..numbers import to_sympy
+
 BETA = sp.Symbol("beta", real=True)
 MU = sp.Symbol("mu", real=True)
 X = sp.Symbol("x", real=True)
@@ -54,7 +56,7 @@ class EvenLaw:
 
     def at(self, beta: object) -> sp.Expr:
         """g(beta) as a SymPy expression (Piecewise in a symbolic beta for two-region laws)."""
-        b = sp.sympify(beta)
+        b = to_sympy(beta)
         if self.r is None:
             return self.inner.subs(T, sp.Abs(b))
         if b.is_number and self.r.is_number:
@@ -83,7 +85,7 @@ class EvenLaw:
 
     def antiderivative(self, x: object) -> sp.Expr:
         r"""G(x) = \int_{-\infty}^x g(\beta)\, d\beta (Piecewise in a symbolic x)."""
-        return _antiderivative(self, sp.sympify(x))
+        return _antiderivative(self, to_sympy(x))
 
     def _antiderivative(self, x: sp.Expr) -> sp.Expr:
         if x == sp.oo:

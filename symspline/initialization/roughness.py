@@ -51,7 +51,7 @@ def _num(value: object, what: str) -> sp.Expr:
     elif isinstance(value, int):
         e = sp.Integer(value)
     else:
-        e = sp.sympify(value) if isinstance(value, sp.Basic) else sp.Float(float(value))
+        e = value if isinstance(value, sp.Basic) else sp.Float(float(value))
     if e.is_number and not e.is_finite:
         raise ParameterError(f"{what} must be finite, got {e}")
     return e
