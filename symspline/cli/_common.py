@@ -33,6 +33,40 @@ def add_params(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help='parameters: JSON {"w","b","v","c"} (network) or {"beta","mu","s","c"}')
 
 
+def add_population(p: argparse.ArgumentParser) -> None:
+    """Add `--population SPEC` (an input measure and a target instead of samples, THEORY 7.3)."""
+    p.add_argument("--population", metavar="SPEC", default=None,
+                   help="population instead of --data: 'uniform:A,B; target: EXPR on [LO,HI], ...' "
+                   "or 'density: W on [LO,HI], ...; target: EXPR' (polynomials in x; "
+                   "@FILE reads the SPEC from a file)")
+
+
+def load_population(args: argparse.Namespace) -> object:
+    """The :class:`symspline.population.Population` of `--population SPEC` (or `@FILE`)."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..population import parse_population
+
+    spec = args.population
+    if spec.startswith("@"):
+        path = Path(spec[1:])
+        if not path.is_file():
+            raise InputError(f"population spec file not found: {path}")
+        spec = path.read_text(encoding="utf-8")
+    return parse_population(spec)
+
+
+def data_or_population(args: argparse.Namespace) -> tuple[Dataset | None, object | None]:
+    """Exactly one of `--data` / `--population`: (data, None) or (None, population)."""
+    from ..errors import InputError
+
+    has_d, has_p = getattr(args, "data", None) is not None, args.population is not None
+    if has_d == has_p:
+        raise InputError("give exactly one of --data FILE and --population SPEC")
+    return (load_data(args), None) if has_d else (None, load_population(args))
+
+
 def load_data(args: argparse.Namespace) -> Dataset:
     return read_data(args.data, exact_decimals=getattr(args, "exact_decimals", False))
 

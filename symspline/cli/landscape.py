@@ -1,0 +1,216 @@
+"""`symspline landscape`: the exact loss along a direction (Hessian eigenvector, random or given)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, ParseError
+from ..numbers import parse_number
+from ..params import Network, Spline
+from ._common import add_data, add_json, add_params, emit_json, exact_text, load_data, load_params
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "landscape", help="exact loss slice along a Hessian eigenvector, random or given direction",
+        description="The loss along theta(t) = theta0 + t d is a quartic in t between kinks, the "
+        "values of t where a breakpoint crosses a data point; every kink is located exactly "
+        "(exact for exact parameters, data and direction) with its slope jump. --compare slices "
+        "the same function along the top Hessian eigenvector of the spline and of network "
+        "representatives with several balances (THEORY 7.1).")
+    add_data(p)
+    add_params(p)
+    p.add_argument("--param", choices=("network", "spline"), default=None,
+                   help="parameterization of the slice (default: that of the file)")
+    p.add_argument("--balance", default="0", metavar="D",
+                   help="balance of the network representative of spline parameters (default 0)")
+    p.add_argument("--direction", default="eig", metavar="DIR",
+                   help="'eig' (Hessian eigenvector, default), 'eig-bottom', 'random' "
+                   "(filter-normalized), or a JSON file holding a list of numbers (p/q allowed)")
+    p.add_argument("--direction2", default=None, metavar="DIR",
+                   help="second direction: draw a 2-D plane with its kink lines (needs --out)")
+    p.add_argument("--index", type=int, default=1, metavar="K",
+                   help="which eigenvector: K-th from the top (or bottom), default 1")
+    p.add_argument("--range", type=float, default=2.0, metavar="T", help="t in [-T, T] (default 2)")
+    p.add_argument("--points", type=int, default=201, help="grid points for figures (default 201)")
+    p.add_argument("--seed", type=int, default=0, help="seed of random directions")
+    p.add_argument("--compare", action="store_true",
+                   help="compare spline and network (balances -1, 0, 1) eigen-slices")
+    p.add_argument("--side", choices=("left", "right"), default=None,
+                   help="pattern for the Hessian when a breakpoint sits on a data point")
+    p.add_argument("--out", metavar="FIG.png", default=None, help="write a figure")
+    add_json(p)
+    p.set_defaults(handler=run)
+
+
+def _params(args: argparse.Namespace) -> Network | Spline:
+    params = load_params(args)
+    if args.param == "spline" and isinstance(params, Network):
+        return params.to_spline()
+    if args.param == "network" and isinstance(params, Spline):
+        return params.to_network(balance=parse_number(args.balance))
+    return params
+
+
+def _direction(spec: str, params: Network | Spline, data: object, args: argparse.Namespace,
+               salt: int) -> tuple[object, float | None]:
+    from ..landscape import hessian_directions, random_direction
+
+    if spec in ("eig", "eig-bottom"):
+        if args.index < 1 or args.index > params.vector.shape[0]:
+            raise InputError(f"--index must be in 1..{params.vector.shape[0]}")
+        ev, V = hessian_directions(params, data, args.index,
+                                   which="top" if spec == "eig" else "bottom", side=args.side)
+        return V[:, args.index - 1], float(ev[args.index - 1])
+    if spec == "random":
+        return random_direction(params, np.random.default_rng(args.seed + salt)), None
+    path = Path(spec)
+    if not path.is_file():
+        raise InputError(f"--direction must be eig, eig-bottom, random or a JSON file; {spec!r} "
+                         "is none of these")
+    try:
+        vals = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+    if not isinstance(vals, list):
+        raise InputError(f"{path}: a direction is a JSON list of numbers")
+    out = []
+    for v in vals:
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            raise InputError(f"{path}: direction entries must be numbers or 'p/q' strings")
+        try:
+            out.append(parse_number(v) if isinstance(v, str) else (
+                parse_number(str(v)) if isinstance(v, int) else float(v)))
+        except ParseError as exc:
+            raise InputError(f"{path}: {exc}") from None
+    return out, None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..landscape import compare_parameterizations, line_slice, plane_slice
+
+    data = load_data(args)
+    params = _params(args)
+    if args.range <= 0 or args.points < 3:
+        raise InputError("--range must be positive and --points at least 3")
+    T = args.range
+    ts = np.linspace(-T, T, args.points)
+    if args.compare:
+        slices = compare_parameterizations(params, data)
+        payload = {"compare": {k: {"curvature_at_0": float(2 * s.coeffs[s.piece(0.0)][2]),
+                                   "loss_at_0": float(s(0.0)),
+                                   "kinks_in_range": sum(1 for b in s.breaks if -T <= b <= T)}
+                               for k, s in slices.items()}}
+        if args.out:
+            _figure_compare(slices, ts, args.out)
+        if args.json:
+            emit_json(payload)
+        else:
+            for k, v in payload["compare"].items():
+                print(f"{k:>16}: L(0) = {v['loss_at_0']:.10g}, L''(0) = "
+                      f"{v['curvature_at_0']:.10g}, {v['kinks_in_range']} kinks in [-{T:g}, {T:g}]")
+        return 0
+    d, eig = _direction(args.direction, params, data, args, 0)
+    S = line_slice(params, data, d)
+    kinks = [k for k in S.kinks if -T <= float(k.t) <= T]
+    payload = {
+        "param": S.param, "kind": S.kind, "order": params.names,
+        "direction": [exact_text(v) for v in np.ravel(np.asarray(S.direction, dtype=object))],
+        "eigenvalue": eig, "loss_at_0": S(0) if S.kind == "exact" else float(S(0.0)),
+        "kinks": [{"t": exact_text(k.t), "t_float": float(k.t), "unit": k.unit + 1,
+                   "point": k.point + 1, "slope_jump": exact_text(k.jump)} for k in kinks],
+        "pieces": [{"from": exact_text(S.breaks[j - 1]) if j > 0 else "-inf",
+                    "to": exact_text(S.breaks[j]) if j < len(S.breaks) else "inf",
+                    "coefficients": [exact_text(c) for c in S.coeffs[j]]}
+                   for j in range(len(S.coeffs))],
+    }
+    if args.out:
+        if args.direction2:
+            d2, _ = _direction(args.direction2, params, data, args, 1)
+            grid = np.linspace(-T, T, min(args.points, 61))
+            _figure_plane(plane_slice(params, data, d, d2, grid, grid), args.out)
+        else:
+            _figure_line(S, ts, args.out)
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"slice in {S.param} coordinates ({S.kind}); L(0) = {exact_text(payload['loss_at_0'])}"
+          + (f"; Hessian eigenvalue {eig:.10g}" if eig is not None else ""))
+    print(f"{len(kinks)} kinks with |t| <= {T:g} ({len(S.breaks)} on the whole line):")
+    for k in payload["kinks"]:
+        print(f"  t = {k['t']}  unit {k['unit']} crosses x_{k['point']}, "
+              f"slope jump L'(t+) - L'(t-) = {k['slope_jump']}")
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _figure_line(S: object, ts: np.ndarray, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(ts, S(ts), lw=1.5)
+    kt = np.array([float(b) for b in S.breaks if ts[0] <= float(b) <= ts[-1]])
+    if kt.size:
+        ax.plot(kt, S(kt), "o", ms=3, color="C3", label="kinks")
+        ax.legend()
+    ax.set_xlabel("t")
+    ax.set_ylabel("L(theta0 + t d)")
+    save_figure(fig, out)
+    plt.close(fig)
+
+
+def _figure_compare(slices: dict, ts: np.ndarray, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for k, s in slices.items():
+        ax.plot(ts, s(ts), lw=1.3, label=k)
+    ax.set_xlabel("t (unit Hessian eigenvector)")
+    ax.set_ylabel("L")
+    ax.legend(fontsize=8)
+    save_figure(fig, out)
+    plt.close(fig)
+
+
+def _figure_plane(P: object, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report import save_figure
+
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    cs = ax.contourf(P.t1, P.t2, np.log10(P.values + 1e-12), levels=30)
+    fig.colorbar(cs, ax=ax, label="log10 L")
+    _kink_lines(ax, P)
+    ax.set_xlim(P.t1[0], P.t1[-1])
+    ax.set_ylim(P.t2[0], P.t2[-1])
+    ax.set_xlabel("t1")
+    ax.set_ylabel("t2")
+    save_figure(fig, out)
+    plt.close(fig)
+
+
+def _kink_lines(ax: object, P: object) -> None:
+    u = np.array([P.t1[0], P.t1[-1]])
+    for l0, l1, l2 in P.lines:
+        if abs(l2) > 1e-14:
+            ax.plot(u, -(l0 + l1 * u) / l2, color="w", lw=0.5, alpha=0.7)
+        elif abs(l1) > 1e-14:
+            ax.axvline(-l0 / l1, color="w", lw=0.5, alpha=0.7)

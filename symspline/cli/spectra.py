@@ -1,0 +1,125 @@
+"""`symspline spectra`: singular values of the per-sample gradient matrix by group of samples."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..errors import InputError, ParseError
+from ..numbers import parse_number
+from ..params import Network, Spline
+from ._common import add_data, add_json, add_params, emit_json, load_data, load_params
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "spectra", help="singular values of G = diag(r) J per group of samples, along a flow",
+        description="G has rows r_n grad_theta f(x_n) (closed form, THEORY 7.2); its column sums "
+        "are N grad L. Groups: intervals of x (--edges) or the 'label' column of the CSV "
+        "(--by-label). --flow T follows the spectra along the gradient flow up to time T.")
+    add_data(p)
+    add_params(p)
+    p.add_argument("--param", choices=("network", "spline"), default=None,
+                   help="parameterization of theta (default: that of the file)")
+    p.add_argument("--balance", default="0", metavar="D",
+                   help="balance of the network representative of spline parameters (default 0)")
+    grp = p.add_mutually_exclusive_group()
+    grp.add_argument("--edges", default=None, metavar="E1,E2,...",
+                     help="split samples at these x values (default: one group of all samples)")
+    grp.add_argument("--by-label", action="store_true",
+                     help="group by the 'label' column of the CSV (header x,y,label)")
+    p.add_argument("--flow", type=float, default=None, metavar="T",
+                   help="integrate gradient flow to time T and report spectra along it")
+    p.add_argument("--steps", type=int, default=11, help="snapshots along the flow (default 11)")
+    p.add_argument("--side", choices=("left", "right"), default=None,
+                   help="pattern to use when a breakpoint lies on a data point")
+    p.add_argument("--out", metavar="FIG.png", default=None, help="write a figure (with --flow)")
+    add_json(p)
+    p.set_defaults(handler=run)
+
+
+def _groups(args: argparse.Namespace, data: object) -> list:
+    from ..spectra import Group, groups_by_edges, groups_by_labels, read_labels
+
+    if args.by_label:
+        if str(args.data).lower().endswith(".npz"):
+            raise InputError("--by-label needs a CSV data file with a 'label' column")
+        labels = read_labels(args.data)
+        if len(labels) != data.n:
+            raise InputError("the label column does not match the samples")
+        return groups_by_labels(labels)
+    if args.edges:
+        try:
+            edges = [float(parse_number(e, exact_decimals=True)) for e in args.edges.split(",")]
+        except ParseError as exc:
+            raise InputError(f"--edges: {exc}") from None
+        return groups_by_edges(data, edges)
+    return [Group("all", tuple(range(data.n)))]
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..spectra import group_spectra, spectra_along
+
+    data = load_data(args)
+    params = load_params(args)
+    if args.param == "spline" and isinstance(params, Network):
+        params = params.to_spline()
+    elif args.param == "network" and isinstance(params, Spline):
+        params = params.to_network(balance=parse_number(args.balance))
+    groups = _groups(args, data)
+    sizes = {g.name: len(g.index) for g in groups}
+    if args.flow is None:
+        sv = group_spectra(params, data, groups, side=args.side)
+        payload = {"param": "network" if isinstance(params, Network) else "spline",
+                   "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
+                              for k, v in sv.items()}}
+        if args.json:
+            emit_json(payload)
+        else:
+            for k, v in sv.items():
+                shown = ", ".join(f"{x:.6g}" for x in v[:8])
+                print(f"{k} ({sizes[k]} samples): {shown}" + (" ..." if v.size > 8 else ""))
+        return 0
+    from ..flow import flow
+
+    if args.flow <= 0 or args.steps < 2:
+        raise InputError("--flow must be positive and --steps at least 2")
+    res = flow(params, data, args.flow, t_eval=np.linspace(0.0, args.flow, args.steps))
+    snaps = [res.params_at(k) for k in range(len(res.t))]
+    tr = spectra_along(snaps, data, groups, times=res.t)
+    payload = {"param": res.param, "t": tr.times.tolist(), "loss": tr.losses.tolist(),
+               "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
+                          for k, v in tr.values.items()}}
+    if args.out:
+        _figure(tr, args.out)
+    if args.json:
+        emit_json(payload)
+        return 0
+    for k, v in tr.values.items():
+        print(f"{k} ({sizes[k]} samples): top singular value "
+              + " -> ".join(f"{x:.4g}" for x in v[:, 0][:: max(1, len(tr.times) // 6)]))
+    print("loss: " + " -> ".join(f"{x:.4g}" for x in tr.losses[:: max(1, len(tr.times) // 6)]))
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _figure(tr: object, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for j, (k, v) in enumerate(tr.values.items()):
+        for m in range(min(3, v.shape[1])):
+            ax.semilogy(tr.times, np.maximum(v[:, m], 1e-16), color=f"C{j}",
+                        ls=("-", "--", ":")[m], label=f"{k}: sigma_{m + 1}")
+    ax.set_xlabel("flow time t")
+    ax.set_ylabel("singular value of G_group")
+    ax.legend(fontsize=7)
+    save_figure(fig, out)
+    plt.close(fig)
