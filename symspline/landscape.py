@@ -22,7 +22,7 @@ import sympy as sp
 
 from .data import Dataset
 from .errors import InputError, ParameterError
-from .numbers import combine_kinds, kind_of
+from .numbers import combine_kinds, kind_of, to_sympy
 from .params import Network, Spline
 
 
@@ -75,7 +75,7 @@ class Slice:
     def polynomial(self, j: int) -> sp.Expr:
         """The quartic of interval j as a SymPy polynomial in ``t``."""
         t = sp.Symbol("t", real=True)
-        return sp.Add(*[sp.sympify(q) * t**k for k, q in enumerate(self.coeffs[j])])
+        return sp.Add(*[to_sympy(q) * t**k for k, q in enumerate(self.coeffs[j])])
 
 
 def _lines(params: Network | Spline, data: Dataset, d: np.ndarray, exact: bool):

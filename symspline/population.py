@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import InputError, ParameterError, ParseError
+from .numbers import to_sympy
 from .params import Network, Spline
 from .parsing import parse_expression
 from .regions import check_size
@@ -95,7 +96,7 @@ class Population:
         """
         tpieces = []
         for expr, lo, hi in target:
-            e = sp.sympify(expr) if isinstance(expr, int | sp.Basic) else expr
+            e = to_sympy(expr) if isinstance(expr, int | sp.Basic) else expr
             if not isinstance(e, sp.Expr):
                 raise InputError("target pieces must be SymPy expressions (parse text first)")
             if e.free_symbols - {X}:
@@ -445,7 +446,7 @@ def population_critical_points(pop: Population, H: int, *, max_width: int = 2
         for pt in pop.patterns(s):
             theta, eqs = pop.critical_equations(pt)
             for sol in sp.solve(eqs, theta, dict=True):
-                vals = tuple(sp.radsimp(sp.sympify(sol.get(t, t))) for t in theta)
+                vals = tuple(sp.radsimp(to_sympy(sol.get(t, t))) for t in theta)
                 if not all(v.is_real is not False for v in vals):
                     continue
                 sub = dict(zip(theta, vals, strict=True))
@@ -561,7 +562,7 @@ def parse_population(spec: str) -> Population:
 def _exact(v: object) -> sp.Expr:
     if isinstance(v, float):
         raise InputError(f"population knots and weights must be exact, got the float {v}")
-    e = sp.sympify(v) if not isinstance(v, sp.Basic) else v
+    e = to_sympy(v)
     if not (e.is_real and e.is_finite) or e.free_symbols:
         raise InputError(f"expected a finite exact number, got {v}")
     return e
