@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
+\nfrom .numbers import to_sympy
 
 if TYPE_CHECKING:  # the classes import this module lazily, so no import cycle at run time
     from .loss import PiecewiseLoss
@@ -37,7 +38,7 @@ def _sym(value: object) -> sp.Expr:
         return sp.Float(float(f"{float(value):.{DIGITS}g}"))
     if isinstance(value, int | np.integer):
         return sp.Integer(int(value))
-    return sp.sympify(value)  # already a SymPy object (never user text)
+    return to_sympy(value)
 
 
 def number_latex(value: object) -> str:
