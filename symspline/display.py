@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
-\nfrom .numbers import to_sympy
+
+from .numbers import to_sympy
 
 if TYPE_CHECKING:  # the classes import this module lazily, so no import cycle at run time
     from .loss import PiecewiseLoss
