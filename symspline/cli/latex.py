@@ -31,10 +31,8 @@ def latex_of(name: str, standalone: bool = False) -> str:
         ctx_dir = Path(tempfile.mkdtemp(prefix="symspline-latex-"))
         result = mods[name].run(derivations.Context(out_dir=ctx_dir, quick=True))
         return render_latex(result) if standalone else render_latex_body(result)
-    try:
-        from ..theorems import catalogue
-    except ImportError:
-        catalogue = dict  # type: ignore[assignment]
+    from ..theorems import catalogue
+
     theorems = catalogue()
     if name in theorems:
         return theorems[name].latex

@@ -21,14 +21,10 @@ def entries() -> dict[str, list[dict]]:
 
     derivs = [{"name": name, "section": str(mod.SECTION), "statement": mod.SUMMARY}
               for name, mod in derivations.available().items()]
-    try:
-        from ..theorems import catalogue
-    except ImportError:  # the theorem catalogue arrives with the calculus layer
-        theorems: list[dict] = []
-    else:
-        theorems = [{"name": t.name, "statement": t.statement,
-                     "expected_false": bool(getattr(t, "expected_false", False))}
-                    for t in catalogue().values()]
+    from ..theorems import catalogue
+
+    theorems = [{"name": t.name, "statement": t.statement, "expected_false": t.expected_false}
+                for t in catalogue().values()]
     return {"derivations": derivs, "theorems": theorems}
 
 

@@ -1,0 +1,238 @@
+"""`symspline grad`, `symspline hessian`, `symspline check`: closed-form derivatives and their validation."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import sympy as sp
+
+from .. import api
+from ..data import Dataset
+from ..errors import CheckFailed, InputError
+from ..io import write_npy
+from ..params import Network, Spline
+from ._common import (
+    add_data,
+    add_json,
+    add_params,
+    add_population,
+    data_or_population,
+    emit_json,
+    exact_text,
+    load_params,
+)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    add_data(p, required=False)
+    add_population(p)
+    add_params(p)
+    p.add_argument("--param", choices=("network", "spline"), default=None,
+                   help="parameterization of the derivatives (default: that of the file)")
+    p.add_argument("--balance", default="0", metavar="D",
+                   help="per-unit balance v^2 - w^2 - b^2 of the network representative used when "
+                   "spline parameters are differentiated as a network (default 0)")
+    p.add_argument("--side", choices=("left", "right"), default=None,
+                   help="at a kink (breakpoint on a data point) give the one-sided derivative "
+                   "from below (left) or above (right) instead of failing")
+    add_json(p)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "grad", help="closed-form gradient of the loss (exact when the input is exact)",
+        description="Gradient of L = (1/2N) sum_n (f(x_n) - y_n)^2 in network (w, b, v, c) or "
+        "spline (beta, mu, c) coordinates, from the closed forms of THEORY 2.2. On a kink it "
+        "exits 2 naming the unit and the data point unless --side is given.")
+    _common(p)
+    p.set_defaults(handler=run_grad)
+
+    p = sub.add_parser(
+        "hessian", help="closed-form Hessian, optionally split into Gauss-Newton and residual",
+        description="Hessian of the loss, (J^T J + R)/N (THEORY 3.1). --parts adds the "
+        "Gauss-Newton part J^T J/N and the residual part R/N; --eig adds eigenvalues; --out writes "
+        "the Hessian as a float64 .npy file.")
+    _common(p)
+    p.add_argument("--parts", action="store_true", help="also give gauss_newton and residual")
+    p.add_argument("--eig", action="store_true", help="also give the eigenvalues (ascending)")
+    p.add_argument("--out", metavar="H.npy", help="write the Hessian to this .npy file (float64)")
+    p.set_defaults(handler=run_hessian)
+
+    p = sub.add_parser(
+        "check", help="validate gradient and Hessian against finite differences (region-aware)",
+        description="Compare the closed-form gradient and Hessian with finite differences whose "
+        "stencils never cross a kink (float64, and mpmath high precision for exact input). "
+        "Exit 1 if they disagree.")
+    _common(p)
+    p.add_argument("--rtol", type=float, default=None,
+                   help="norm-wise relative tolerance (default 1e-6 float64, 1e-20 mpmath)")
+    p.set_defaults(handler=run_check)
+
+
+# ------------------------------------------------------------------ shared
+def _params_in(args: argparse.Namespace) -> tuple[Network | Spline, Dataset | None, object]:
+    data, pop = data_or_population(args)
+    params = load_params(args)
+    want = args.param
+    if want == "spline" and isinstance(params, Network):
+        params = params.to_spline()
+    elif want == "network" and isinstance(params, Spline):
+        from ..numbers import parse_number
+
+        params = params.to_network(balance=parse_number(args.balance))
+    return params, data, pop
+
+
+def _param_name(params: Network | Spline) -> str:
+    return "network" if isinstance(params, Network) else "spline"
+
+
+def _as_float_array(value: object) -> np.ndarray:
+    if isinstance(value, sp.MatrixBase):
+        return np.array(value.evalf(17).tolist(), dtype=np.float64)
+    return np.asarray(value, dtype=np.float64)
+
+
+def _is_exact(value: object) -> bool:
+    return isinstance(value, sp.MatrixBase)
+
+
+def _fmt_vector(names: list[str], values: object) -> list[str]:
+    if _is_exact(values):
+        vals = list(values)
+        return [f"  {n:>8} = {exact_text(v)}" + (f"  (~ {float(v):.12g})" if not v.is_Integer
+                                                   else "") for n, v in zip(names, vals,
+                                                                             strict=True)]
+    return [f"  {n:>8} = {float(v):.17g}" for n, v in zip(names, np.ravel(values), strict=True)]
+
+
+# ------------------------------------------------------------------ grad
+def run_grad(args: argparse.Namespace) -> int:
+    params, data, pop = _params_in(args)
+    if pop is not None:  # population loss (THEORY 7.3): C^1, so no side is needed
+        grad, loss = pop.gradient(params), pop.loss(params)
+    else:
+        grad = api.gradient(params, data, side=args.side)
+        loss = api.loss(params, data)
+    payload = {"param": _param_name(params), "order": params.names, "loss": loss,
+               "gradient": _vector(grad)}
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"loss = {exact_text(loss)}")
+    print(f"gradient ({payload['param']} coordinates"
+          + (f", one-sided from the {args.side}" if args.side else "") + "):")
+    print("\n".join(_fmt_vector(params.names, grad)))
+    return 0
+
+
+def _vector(v: object) -> list:
+    return list(v) if _is_exact(v) else np.ravel(v).tolist()
+
+
+def _matrix(m: object) -> list:
+    if _is_exact(m):
+        return [list(m.row(i)) for i in range(m.rows)]
+    return np.asarray(m, dtype=np.float64).tolist()
+
+
+# ------------------------------------------------------------------ hessian
+def run_hessian(args: argparse.Namespace) -> int:
+    params, data, pop = _params_in(args)
+    if args.out is not None and not str(args.out).endswith(".npy"):
+        raise InputError(f"--out must name a .npy file, got {args.out!r}")
+    if pop is not None:
+        if args.parts:
+            raise InputError("--parts is not available with --population")
+        hess, gn, res = pop.hessian(params, side=args.side or "left"), None, None
+        loss, grad = pop.loss(params), pop.gradient(params)
+    else:
+        hess, gn, res = api.hessian(params, data, parts=True, side=args.side)
+        loss, grad = api.loss(params, data), api.gradient(params, data, side=args.side)
+    payload = {"param": _param_name(params), "order": params.names,
+               "loss": loss, "gradient": _vector(grad), "hessian": _matrix(hess)}
+    if args.parts:
+        payload["gauss_newton"] = _matrix(gn)
+        payload["residual"] = _matrix(res)
+    hf = _as_float_array(hess)
+    if args.eig:
+        payload["eigenvalues"] = np.linalg.eigvalsh(0.5 * (hf + hf.T)).tolist()
+    if args.out is not None:
+        write_npy(args.out, hf)
+    if args.json:
+        emit_json(payload)
+        return 0
+    names = params.names
+    print(f"Hessian ({payload['param']} coordinates, order {', '.join(names)}):")
+    _print_matrix(hess)
+    if args.parts:
+        print("Gauss-Newton part J^T J / N:")
+        _print_matrix(gn)
+        print("residual part R / N:")
+        _print_matrix(res)
+    if args.eig:
+        ev = payload["eigenvalues"]
+        print("eigenvalues: " + ", ".join(f"{e:.10g}" for e in ev))
+    if args.out is not None:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _print_matrix(m: object) -> None:
+    if _is_exact(m):
+        rows = [[exact_text(v) for v in m.row(i)] for i in range(m.rows)]
+    else:
+        rows = [[f"{v:.10g}" for v in row] for row in np.asarray(m, dtype=np.float64)]
+    width = max(len(c) for r in rows for c in r)
+    for r in rows:
+        print("  " + " ".join(c.rjust(width) for c in r))
+
+
+# ------------------------------------------------------------------ check
+def run_check(args: argparse.Namespace) -> int:
+    from ..numeric import compare, fd_gradient, fd_hessian
+
+    params, data, pop = _params_in(args)
+    if pop is not None:
+        raise InputError("check validates the sample loss: use --data (population derivatives "
+                         "are checked by `symspline derive population`)")
+    if params.kind == "symbolic" or data.kind == "symbolic":
+        raise InputError("check needs numeric parameters and data")
+    exact = params.kind == "exact" and data.kind == "exact"
+    g = _as_float_array(api.gradient(params, data, side=args.side)).ravel()
+    h = _as_float_array(api.hessian(params, data, side=args.side))
+    rows = []
+    precisions = ["float64"] + (["mpmath"] if exact else [])
+    for prec in precisions:
+        rtol = args.rtol if args.rtol is not None else (1e-6 if prec == "float64" else 1e-20)
+        if prec == "mpmath":
+            # Compare the exact closed forms against high-precision differences.
+            ge = api.gradient(params, data, side=args.side)
+            he = api.hessian(params, data, side=args.side)
+            gref = fd_gradient(params, data, precision=prec, side=args.side).values
+            href = fd_hessian(params, data, precision=prec, side=args.side).values
+            ag = compare(np.array(list(ge), dtype=object), gref, rtol=rtol)
+            ah = compare(np.array(he.tolist(), dtype=object), href, rtol=rtol)
+        else:
+            fd_g = fd_gradient(params, data, precision=prec, side=args.side)
+            fd_h = fd_hessian(params, data, precision=prec, side=args.side)
+            ag = compare(g, fd_g.values, rtol=rtol)
+            ah = compare(h, fd_h.values, rtol=rtol)
+        rows.append({"precision": prec, "what": "gradient", "max_abs": ag.max_abs,
+                     "max_rel": ag.max_rel, "rtol": rtol, "ok": bool(ag.ok)})
+        rows.append({"precision": prec, "what": "hessian", "max_abs": ah.max_abs,
+                     "max_rel": ah.max_rel, "rtol": rtol, "ok": bool(ah.ok)})
+    ok = all(r["ok"] for r in rows)
+    if args.json:
+        emit_json({"param": _param_name(params), "order": params.names, "ok": ok,
+                   "side": args.side, "checks": rows})
+    else:
+        for r in rows:
+            print(f"{r['what']:>8} vs finite differences ({r['precision']}): max abs "
+                  f"{r['max_abs']:.3e}, max rel {r['max_rel']:.3e} (rtol {r['rtol']:.0e}) "
+                  + ("ok" if r["ok"] else "FAILED"))
+    if not ok:
+        bad = [f"{r['what']} ({r['precision']})" for r in rows if not r["ok"]]
+        raise CheckFailed("closed forms disagree with finite differences: " + ", ".join(bad))
+    return 0
