@@ -342,7 +342,9 @@ class Spline:
 
         With a = |w_i| > 0, w_i = s_i a, b_i = -s_i a beta_i, v_i = mu_i / a; the balance condition is
         (1 + beta_i^2) a^4 + d a^2 - mu_i^2 = 0, whose positive root in a^2 is unique. It exists
-        unless mu_i = 0 and d >= 0.
+        unless mu_i = 0 and d >= 0. In float64 the root is computed without cancellation or
+        underflow of mu_i^2; only for subnormal |mu_i| (below about 1e-308), where a itself is not
+        representable, does the balance come out inexact.
 
         Raises
         ------
