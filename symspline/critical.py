@@ -33,7 +33,7 @@ import sympy as sp
 
 from .calculus import pattern_gradient, pattern_hessian, pattern_rho
 from .data import Dataset
-from .errors import DataError, SizeError
+from .errors import DataError, ParameterError, SizeError
 from .loss import pattern_loss
 from .params import Network, Spline
 from .regions import Pattern, patterns
@@ -188,7 +188,9 @@ def critical_points(data: Dataset, H: int, *, family_tries: int = 64,
     """
     if data.kind != "exact":
         raise DataError("exact critical points need exact (rational) data")
-    if H < 1 or H > MAX_H or data.n > MAX_N:
+    if isinstance(H, bool) or not isinstance(H, int) or H < 1:
+        raise ParameterError(f"width H must be a positive integer, got {H!r}")
+    if H > MAX_H or data.n > MAX_N:
         raise SizeError(f"exact critical points are enumerated for H <= {MAX_H} and N <= {MAX_N}; "
                         f"got H = {H}, N = {data.n}")
     pts: list[CriticalPoint] = []

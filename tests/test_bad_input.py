@@ -1,0 +1,150 @@
+"""The bad-input matrix: every malformed input gets exit 2 and one line naming the problem (CLI), or a
+typed SymsplineError (API), and leaves no partial output file behind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symspline as ss
+from symspline.cli import main
+from symspline.defaults import default_dataset, default_network
+
+GOOD_CSV = "x,y\n-1,1\n0,0\n1/2,1/4\n2,1\n"
+GOOD_NET = '{"w": [1, -2], "b": ["1/3", 1], "v": [2, -1], "c": 0}'
+KINK_NET = '{"w": [1, -2], "b": [0, 1], "v": [2, -1], "c": 0}'  # beta_1 = 0 is a data point
+
+FILES = {
+    "good.csv": GOOD_CSV,
+    "empty.csv": "",
+    "header.csv": "a,b\n1,2\n",
+    "ragged.csv": "x,y\n1,2\n3\n",
+    "word.csv": "x,y\n1,two\n",
+    "dup.csv": "x,y\n1,2\n1,3\n",
+    "nan.csv": "x,y\n1,nan\n2,3\n",
+    "inf.csv": "x,y\n1,inf\n",
+    "huge.csv": "x,y\n1,1e400\n",
+    "zero_den.csv": "x,y\n1/0,1\n",
+    "code.csv": "x,y\n__import__('os'),1\n",
+    "notutf8.csv": None,
+    "good.json": GOOD_NET,
+    "kink.json": KINK_NET,
+    "list.json": "[1, 2, 3]",
+    "unknown.json": '{"w": [1], "b": [1], "v": [1], "c": 0, "gamma": 1}',
+    "mixed.json": '{"w": [1], "b": [1], "mu": [1], "c": 0}',
+    "lengths.json": '{"w": [1, 2], "b": [1], "v": [1, 2], "c": 0}',
+    "zero_w.json": '{"w": [0, 1], "b": [1, 1], "v": [1, 1], "c": 0}',
+    "orient.json": '{"beta": [0], "mu": [1], "s": [2], "c": 0}',
+    "bad_den.json": '{"w": [1], "b": ["1/0"], "v": [1], "c": 0}',
+    "nan.json": '{"w": [NaN], "b": [1], "v": [1], "c": 0}',
+    "broken.json": '{"w": [1, ',
+    "string.json": '{"w": [1], "b": ["exp(1)"], "v": [1], "c": 0}',
+    "empty_w.json": '{"w": [], "b": [], "v": [], "c": 0}',
+}
+
+CASES = [  # (argv with FILE placeholders, fragment of the message)
+    (["loss", "--data", "missing.csv", "--params", "good.json"], "not found"),
+    (["loss", "--data", "empty.csv", "--params", "good.json"], "empty file"),
+    (["loss", "--data", "header.csv", "--params", "good.json"], "header"),
+    (["loss", "--data", "ragged.csv", "--params", "good.json"], "cells"),
+    (["loss", "--data", "word.csv", "--params", "good.json"], "not a number"),
+    (["loss", "--data", "dup.csv", "--params", "good.json"], "duplicate x"),
+    (["loss", "--data", "nan.csv", "--params", "good.json"], "not a number"),
+    (["loss", "--data", "inf.csv", "--params", "good.json"], "not a number"),
+    (["loss", "--data", "huge.csv", "--params", "good.json"], "overflows"),
+    (["loss", "--data", "zero_den.csv", "--params", "good.json"], "zero denominator"),
+    (["loss", "--data", "code.csv", "--params", "good.json"], "not a number"),
+    (["loss", "--data", "notutf8.csv", "--params", "good.json"], "UTF-8"),
+    (["loss", "--data", "good.csv", "--params", "list.json"], "JSON object"),
+    (["loss", "--data", "good.csv", "--params", "unknown.json"], "unknown keys"),
+    (["loss", "--data", "good.csv", "--params", "mixed.json"], "mix"),
+    (["loss", "--data", "good.csv", "--params", "lengths.json"], "equal lengths"),
+    (["loss", "--data", "good.csv", "--params", "orient.json"], "orientation"),
+    (["loss", "--data", "good.csv", "--params", "bad_den.json"], "zero denominator"),
+    (["loss", "--data", "good.csv", "--params", "nan.json"], "not a valid number"),
+    (["loss", "--data", "good.csv", "--params", "broken.json"], "not valid JSON"),
+    (["loss", "--data", "good.csv", "--params", "string.json"], "not a number"),
+    (["loss", "--data", "good.csv", "--params", "empty_w.json"], "at least one"),
+    (["convert", "--params", "zero_w.json", "--to", "spline", "--out", "OUT.json"], "w = 0"),
+    (["grad", "--data", "good.csv", "--params", "zero_w.json", "--param", "spline"], "w = 0"),
+    (["grad", "--data", "good.csv", "--params", "kink.json"], "lies exactly on data point"),
+    (["hessian", "--data", "good.csv", "--params", "kink.json", "--out", "OUT.npy"],
+     "lies exactly on data point"),
+    (["check", "--data", "good.csv", "--params", "kink.json"], "lies exactly on data point"),
+    (["critical", "--data", "good.csv", "--width", "-1"], "width H must be a positive integer"),
+    (["critical", "--data", "good.csv", "--width", "0"], "width H must be a positive integer"),
+    (["critical", "--data", "good.csv", "--width", "40"], "enumerated for H <= 3"),
+    (["prove", "no.such.theorem"], "unknown theorem"),
+    (["derive", "no_such_derivation", "--out", "OUTDIR"], "unknown derivation"),
+    (["latex", "no_such_thing"], "unknown"),
+    (["init", "--scheme", "no_such_scheme"], "unknown"),
+    (["init", "--scheme", "gaussian(0,1,1)"], "must be > 0"),
+    (["init", "--scheme", "pytorch", "--interval", "1", "1"], "interval"),
+    (["init", "--scheme", "pytorch", "--width", "0"], "width"),
+    (["loss", "--population", "uniform:-1,1; target: __import__('os')", "--params", "good.json"],
+     "unknown function '__import__'"),
+    (["loss", "--data", "good.csv", "--population", "uniform:-1,1; target: x", "--params",
+      "good.json"], "exactly one"),
+    (["grad", "--data", "good.csv", "--params", "good.json", "--side", "up"], "invalid choice"),
+]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    for name, text in FILES.items():
+        if text is None:
+            (tmp_path / name).write_bytes(b"x,y\n\xff\xfe,1\n")
+        else:
+            (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv, fragment", CASES, ids=[" ".join(a[:3]) + f" #{i}"
+                                                       for i, (a, _) in enumerate(CASES)])
+def test_cli_bad_input(workdir, capsys, argv, fragment):
+    before = {p.name for p in workdir.iterdir()}
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert fragment.lower() in err.lower(), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    after = {p.name for p in workdir.iterdir()}
+    assert after == before, after - before  # no partial output file, no temporary left over
+
+
+def test_matrix_is_large_and_distinct():
+    assert len(CASES) >= 30
+    assert len({tuple(a) for a, _ in CASES}) == len(CASES)
+
+
+def _raises(exc, fn, *args, **kwargs):
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    assert isinstance(info.value, ss.SymsplineError)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_api_bad_input_is_typed():
+    data, net = default_dataset(), default_network()
+    kink = ss.Spline([data.x[2], 1], [1, 1], (1, -1), 0)
+    assert "unit 1" in _raises(ss.KinkError, ss.gradient, kink, data)
+    assert "unit 1" in _raises(ss.KinkError, ss.hessian, kink, data)
+    assert "unit 1" in _raises(ss.KinkError, ss.gradient, kink.as_float(), data.as_float())
+    _raises(ss.DegenerateUnitError, ss.Network([0.0], [1.0], [1.0], 0.0).to_spline)
+    _raises(ss.SizeError, ss.loss, ss.Spline.symbols(4, (1, 1, 1, 1)),
+            ss.Dataset.from_arrays(list(range(40)), [0] * 40))
+    _raises(ss.InputError, ss.loss, net, [1, 2, 3])
+    _raises(ss.DataError, ss.Dataset.from_arrays, [1, 2], [1])
+    _raises(ss.ParameterError, ss.Spline, [0.0], [1.0], (0,), 0.0)
+    _raises(ss.ParameterError, ss.Network.symbols, 0)
+    _raises(ss.InputError, ss.gradient, kink, data, side="middle")
+    big = ss.Dataset.from_arrays(np.arange(5.0), np.zeros(5))
+    _raises(ss.InputError, ss.loss, ss.Network([1.0], [0.0], [1.0], 0.0), big, pattern=ss.Pattern(
+        (1,), (0,), 4))
+
+
+def test_api_rejects_text_as_numbers():
+    _raises(ss.ParameterError, ss.Network, ["1"], [1], [1], 0)
+    _raises(ss.DataError, ss.Dataset.from_arrays, "123", "456")
