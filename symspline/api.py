@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import kernels
 from .data import Dataset
 from .errors import InputError
 from .loss import PiecewiseLoss, loss_exact, loss_float, pattern_loss
@@ -48,11 +49,8 @@ def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None
         If a breakpoint lies exactly on a data point and ``side`` is None; ``side="left"`` or
         ``"right"`` gives the one-sided derivative from below or above.
     """
-    k = kind(params, data)
-    if k == "float" and pattern is None:
-        kern = _kernels()
-        if kern is not None:
-            return kern.gradient(params, data, side=side)
+    if kind(params, data) == "float" and pattern is None:
+        return kernels.gradient(params, data, side=side)
     from .calculus import gradient as _gradient
 
     return _gradient(params, data, pattern=pattern, side=side)
@@ -65,26 +63,11 @@ def hessian(params: Network | Spline, data: Dataset, *, parts: bool = False,
     With ``parts=True`` returns the tuple ``(hessian, gauss_newton, residual)``, each already
     divided by N. Kinks are handled as in :func:`gradient`.
     """
-    k = kind(params, data)
-    if k == "float" and pattern is None:
-        kern = _kernels()
-        if kern is not None:
-            return kern.hessian(params, data, parts=parts, side=side)
+    if kind(params, data) == "float" and pattern is None:
+        return kernels.hessian(params, data, parts=parts, side=side)
     from .calculus import hessian as _hessian
 
     return _hessian(params, data, parts=parts, pattern=pattern, side=side)
-
-
-def _kernels() -> object | None:
-    # The structured float64 kernels live in their own package; the closed forms of
-    # symspline.calculus are the fallback (same formulas, vectorised with NumPy).
-    try:
-        from . import kernels
-    except ImportError:
-        return None
-    if hasattr(kernels, "gradient") and hasattr(kernels, "hessian"):
-        return kernels
-    return None
 
 
 def _check(params: object, data: object) -> None:

@@ -126,4 +126,4 @@ def loss_float(params: Network | Spline, data: Dataset) -> float:
     from .kernels import residuals  # imported here: the kernels package builds on this layer
 
     r = residuals(params, data)
-    return float(np.dot(r, r)) / (2 * r.shape[0])
+    return float(np.sum(np.square(r))) / (2 * r.shape[0])

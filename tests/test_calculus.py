@@ -317,14 +317,20 @@ def test_cli_grad_hessian_check(files, tmp_path, cli):
     assert np.allclose(js["gradient"], np.array(symspline.gradient(net, data), dtype=float).ravel())
     npy = tmp_path / "H.npy"
     out = cli("hessian", "--data", str(d), "--params", str(p), "--param", "spline", "--parts",
-               "--eig", "--out", str(npy), "--json")
+               "--eig", "--json")
     assert out.returncode == 0, out.stderr
     js = json.loads(out.stdout)
     assert js["order"] == ["beta1", "beta2", "mu1", "mu2", "c"]
     Hm = np.array(js["hessian"])
     assert np.allclose(Hm, np.array(js["gauss_newton"]) + np.array(js["residual"]), atol=1e-14)
-    assert np.allclose(np.load(npy), Hm) and np.allclose(js["eigenvalues"],
-                                                          np.linalg.eigvalsh(Hm))
+    assert np.allclose(js["eigenvalues"], np.linalg.eigvalsh(Hm))
+    out = cli("hessian", "--data", str(d), "--params", str(p), "--param", "spline", "--parts",
+               "--out", str(npy), "--json")
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    assert "hessian" not in js and js["hessian_file"] == str(npy) and js["shape"] == [5, 5]
+    gn, res = np.load(tmp_path / "H_gauss_newton.npy"), np.load(tmp_path / "H_residual.npy")
+    assert np.allclose(np.load(npy), Hm) and np.allclose(gn + res, Hm, atol=1e-14)
     out = cli("check", "--data", str(d), "--params", str(p), "--json")
     assert out.returncode == 0, out.stderr
     js = json.loads(out.stdout)

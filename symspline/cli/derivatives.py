@@ -56,7 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--parts", action="store_true", help="also give gauss_newton and residual")
     p.add_argument("--eig", action="store_true", help="also give the eigenvalues (ascending)")
-    p.add_argument("--out", metavar="H.npy", help="write the Hessian to this .npy file (float64)")
+    p.add_argument("--out", metavar="H.npy",
+                   help="write the Hessian to this .npy file (float64) instead of printing it; "
+                   "with --parts also H_gauss_newton.npy and H_residual.npy; the JSON then names "
+                   "the file (hessian_file) instead of holding the matrix")
     p.set_defaults(handler=run_hessian)
 
     p = sub.add_parser(
@@ -147,35 +150,52 @@ def run_hessian(args: argparse.Namespace) -> int:
             raise InputError("--parts is not available with --population")
         hess, gn, res = pop.hessian(params, side=args.side or "left"), None, None
         loss, grad = pop.loss(params), pop.gradient(params)
-    else:
+    elif args.parts:
         hess, gn, res = api.hessian(params, data, parts=True, side=args.side)
         loss, grad = api.loss(params, data), api.gradient(params, data, side=args.side)
+    else:
+        hess, gn, res = api.hessian(params, data, side=args.side), None, None
+        loss, grad = api.loss(params, data), api.gradient(params, data, side=args.side)
+    hf = _as_float_array(hess)
+    # With --out the matrix goes to the .npy file only: a 3001 x 3001 Hessian is no JSON or
+    # terminal material.
     payload = {"param": _param_name(params), "order": params.names,
-               "loss": loss, "gradient": _vector(grad), "hessian": _matrix(hess)}
-    if args.parts:
+               "loss": loss, "gradient": _vector(grad)}
+    if args.out is None:
+        payload["hessian"] = _matrix(hess)
+    else:
+        payload["hessian_file"] = str(args.out)
+        payload["shape"] = list(hf.shape)
+    if args.parts and args.out is None:
         payload["gauss_newton"] = _matrix(gn)
         payload["residual"] = _matrix(res)
-    hf = _as_float_array(hess)
     if args.eig:
         payload["eigenvalues"] = np.linalg.eigvalsh(0.5 * (hf + hf.T)).tolist()
     if args.out is not None:
         write_npy(args.out, hf)
+        if args.parts:
+            stem = str(args.out)[:-4]
+            write_npy(stem + "_gauss_newton.npy", _as_float_array(gn))
+            write_npy(stem + "_residual.npy", _as_float_array(res))
     if args.json:
         emit_json(payload)
         return 0
     names = params.names
-    print(f"Hessian ({payload['param']} coordinates, order {', '.join(names)}):")
-    _print_matrix(hess)
-    if args.parts:
-        print("Gauss-Newton part J^T J / N:")
-        _print_matrix(gn)
-        print("residual part R / N:")
-        _print_matrix(res)
+    if args.out is None:
+        print(f"Hessian ({payload['param']} coordinates, order {', '.join(names)}):")
+        _print_matrix(hess)
+        if args.parts:
+            print("Gauss-Newton part J^T J / N:")
+            _print_matrix(gn)
+            print("residual part R / N:")
+            _print_matrix(res)
+    else:
+        print(f"loss = {exact_text(loss)}; Hessian {hf.shape[0]} x {hf.shape[1]} "
+              f"({payload['param']} coordinates) written to {args.out}"
+              + (" with _gauss_newton.npy and _residual.npy beside it" if args.parts else ""))
     if args.eig:
         ev = payload["eigenvalues"]
         print("eigenvalues: " + ", ".join(f"{e:.10g}" for e in ev))
-    if args.out is not None:
-        print(f"wrote {args.out}")
     return 0
 
 
