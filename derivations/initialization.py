@@ -15,7 +15,7 @@ from symspline.initialization.sampling import (
 )
 from symspline.initialization.schemes import PRESETS, Gaussian, Uniform, get_scheme
 from symspline.initialization.validation import evaluate
-from symspline.report import Claim, Derivation, Equation
+from symspline.report import Claim, Derivation, Equation, latex_text
 
 NAME = "initialization"
 TITLE = "Initialization in function space: breakpoints, delta-slopes and flatness"
@@ -142,7 +142,7 @@ def _mc_claims(ctx, n: int) -> tuple[list[Claim], list[str]]:  # noqa: ANN001
             detail=f"worst deviation {worst:.2f} standard errors over {len(rep.rows)} comparisons"))
         for r in rep.rows:
             where = "" if r.x is None else f" at {r.x:g}"
-            lines.append(f"{spec} & {H} & {r.quantity.replace('_', ' ')}{where} & "
+            lines.append(f"{latex_text(spec)} & {H} & {r.quantity.replace('_', ' ')}{where} & "
                          f"{r.reference:.5g} & {r.estimate.value:.5g} & {r.estimate.se:.2g} & "
                          f"{r.z:+.2f} \\\\")
     # The false statement is also rejected by sampling.

@@ -91,6 +91,17 @@ class Derivation:
         return max(levels, key=LEVELS.index)
 
     @property
+    def level_counts(self) -> dict[str, int]:
+        """How many claims reached each level, strongest first (only levels that occur)."""
+        counts = {lv: sum(1 for c in self.claims if c.level == lv) for lv in LEVELS}
+        return {lv: n for lv, n in counts.items() if n}
+
+    @property
+    def level_summary(self) -> str:
+        """Compact counts such as ``"6 general, 2 exhaustive, 1 refuted"``."""
+        return ", ".join(f"{n} {lv}" for lv, n in self.level_counts.items()) or "-"
+
+    @property
     def agreement(self) -> float | None:
         """Worst numeric agreement (largest error) over the claims, if any was measured."""
         vals = [c.agreement for c in self.claims if c.agreement is not None]
@@ -256,8 +267,9 @@ def render_report_latex(results: list[Derivation]) -> str:
     lines += ["\\hline", "\\end{longtable}}", ""]
     for d in results:
         lines += [render_latex_body(d),
-                  f"\\noindent\\textit{{THEORY section {latex_text(d.section)}; proof level "
-                  f"reached: {d.level}; worst numeric agreement: {_agr(d.agreement, '--')}.}}", ""]
+                  f"\\noindent\\textit{{THEORY section {latex_text(d.section)}; proof levels "
+                  f"reached: {d.level_summary}; worst numeric agreement: "
+                  f"{_agr(d.agreement, '--')}.}}", ""]
     lines += ["\\end{document}", ""]
     return "\n".join(lines)
 
@@ -281,7 +293,7 @@ def render_report_markdown(results: list[Derivation]) -> str:
     for d in results:
         body = render_markdown(d).split("\n")
         body[0] = "#" + body[0]  # each derivation is a section of the report
-        lines += [*body, f"*Proof level reached: {d.level}; worst numeric agreement: "
+        lines += [*body, f"*Proof levels reached: {d.level_summary}; worst numeric agreement: "
                   f"{_agr(d.agreement, '-')}.*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -290,11 +302,11 @@ def render_index(results: list[Derivation]) -> str:
     """The Markdown index of generated derivations (docs/generated/README.md)."""
     lines = ["# Generated derivations", "",
              "Written by `symspline derive`; regenerate rather than edit.", "",
-             "| derivation | THEORY | statement | proof level | worst numeric error | status |",
+             "| derivation | THEORY | statement | proof levels reached | worst numeric error | status |",
              "| --- | --- | --- | --- | --- | --- |"]
     for d in results:
         agr = "-" if d.agreement is None else f"{d.agreement:.1e}"
-        lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level} | {agr} | "
+        lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level_summary} | {agr} | "
                      f"{'ok' if d.ok else 'FAILED'} |")
     return "\n".join(lines) + "\n"
 

@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         write_text(out / f"{name}.md", render_markdown(result))
         results.append(result)
         rows.append({"derivation": name, "section": result.section, "statement": result.summary,
-                     "level": result.level, "agreement": result.agreement, "ok": result.ok,
+                     "level": result.level,
+                     "levels": result.level_counts, "level_summary": result.level_summary,
+                     "agreement": result.agreement, "ok": result.ok,
                      "claims": len(result.claims), "seconds": round(seconds, 3),
                      "failed": [c.name for c in result.claims if not c.ok],
                      "errata": [{"claim": c.name, "statement": c.statement, "counterexample": c.detail}
@@ -105,16 +107,20 @@ def run(args: argparse.Namespace) -> int:
             for c in d.claims:
                 if c.erratum:
                     print(f"THEORY erratum ({d.name}, {c.name}): {c.statement} -- refuted: {c.detail}")
-    return 0 if ok else 1
+    # TeX being absent is fine (the .tex is the product); TeX failing on our .tex is a defect.
+    tex_failed = pdf.startswith(("LaTeX failed", "LaTeX timed out"))
+    if tex_failed and not args.json:
+        print("the combined report does not compile: see the LaTeX error above", file=sys.stderr)
+    return 0 if ok and not tex_failed else 1
 
 
 def _print_table(rows: list[dict]) -> None:
-    head = ("derivation", "sec", "statement", "level", "numeric", "time", "status")
+    head = ("derivation", "sec", "statement", "proof levels reached", "numeric", "time", "status")
     table = [head]
     for r in rows:
-        stmt = r["statement"] if len(r["statement"]) <= 60 else r["statement"][:57] + "..."
+        stmt = r["statement"] if len(r["statement"]) <= 48 else r["statement"][:45] + "..."
         agr = "-" if r["agreement"] is None else f"{r['agreement']:.1e}"
-        table.append((r["derivation"], r["section"], stmt, r["level"], agr, f"{r['seconds']:.1f}s",
+        table.append((r["derivation"], r["section"], stmt, r["level_summary"], agr, f"{r['seconds']:.1f}s",
                       "ok" if r["ok"] else "FAILED: " + ", ".join(r["failed"])))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     for j, row in enumerate(table):
