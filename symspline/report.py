@@ -124,6 +124,8 @@ def _latex_escape(text: str) -> str:
             out.append("\\" + ch)
         elif ch == "~":
             out.append(r"\textasciitilde{}")
+        elif ch in "|<>":  # the default OT1 text font would print these as other glyphs
+            out.append({"|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}[ch])
         elif ch == "^":
             out.append(r"\textasciicircum{}")
         elif ch == "\\":

@@ -310,3 +310,11 @@ def test_theory_erratum_is_ok_only_when_refuted_with_a_counterexample():
     d = Derivation("n", "T", "4", "s", claims=(refuted, Claim("g", "x = x", "general")))
     assert d.ok and d.level == "general"
     assert "(THEORY erratum)" in render_markdown(d)
+
+
+def test_latex_text_escapes_specials_outside_math_only():
+    from symspline.report import latex_text
+
+    out = latex_text("a_b & |w| < 1 > 0 ~ ^ $|x|_1 < 2$")
+    assert out.startswith(r"a\_b \& \textbar{}w\textbar{} \textless{} 1 \textgreater{} 0")
+    assert out.endswith("$|x|_1 < 2$")
