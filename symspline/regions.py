@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from .data import Dataset
@@ -129,6 +130,42 @@ def kinks(params: Network | Spline, data: Dataset) -> list[tuple[int, int]]:
         k = data.gap_of(beta)
         if k < data.n and data.x[k] == beta:
             out.append((i, k))
+    return out
+
+
+#: Relative distance below which a float breakpoint counts as "near" a data point.
+NEAR_KINK_RTOL = 1e-9
+
+
+def near_kinks(params: Network | Spline, data: Dataset, *,
+               rtol: float = NEAR_KINK_RTOL) -> list[tuple[int, int, float]]:
+    """(unit, sample, distance) where a float breakpoint is within rtol max(1, |x_m|) of x_m, but off it.
+
+    Derivatives there are exact for the pattern the point is in, but a perturbation of the size of
+    float rounding in the parameters could move the breakpoint across x_m, where the derivative in
+    beta jumps by mu r_m / N (THEORY 2.3): such results deserve a flag. Exact input has no such
+    ambiguity and returns [].
+    """
+    if params.kind != "float" and data.kind != "float":
+        return []
+    if params.kind == "symbolic" or data.kind == "symbolic":
+        return []
+    p, d = params.as_float(), data.as_float()
+    if isinstance(p, Network):
+        ok = p.w != 0
+        beta = np.where(ok, -p.b / np.where(ok, p.w, 1.0), np.inf)
+    else:
+        beta = p.beta
+    out = []
+    k = np.searchsorted(d.x, beta)
+    for i, b in enumerate(beta):
+        if not np.isfinite(b):
+            continue
+        for m in (k[i] - 1, k[i]):
+            if 0 <= m < d.n:
+                dist = abs(b - d.x[m])
+                if 0 < dist <= rtol * max(1.0, abs(d.x[m])):
+                    out.append((i, int(m), float(dist)))
     return out
 
 

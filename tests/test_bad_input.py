@@ -148,3 +148,24 @@ def test_api_bad_input_is_typed():
 def test_api_rejects_text_as_numbers():
     _raises(ss.ParameterError, ss.Network, ["1"], [1], [1], 0)
     _raises(ss.DataError, ss.Dataset.from_arrays, "123", "456")
+
+
+def test_results_near_a_kink_are_flagged(tmp_path, capsys):
+    from symspline.regions import near_kinks
+
+    data = ss.Dataset.from_arrays([0.0, 1.0, 2.0, 3.0], [1.0, -1.0, 2.0, 0.0])
+    near = ss.Spline([1.0 + 1e-13, 2.5], [3.0, -2.0], (1, -1), 0.5)
+    far = ss.Spline([1.0 + 1e-6, 2.5], [3.0, -2.0], (1, -1), 0.5)
+    assert [(i, m) for i, m, _ in near_kinks(near, data)] == [(0, 1)]
+    assert near_kinks(far, data) == [] and near_kinks(ss.Spline([1, 2], [1, 1], (1, 1), 0),
+                                                      ss.Dataset.from_arrays([1, 3], [0, 0])) == []
+    (tmp_path / "d.csv").write_text("x,y\n0,1\n1,-1\n2,2\n3,0\n")
+    (tmp_path / "p.json").write_text('{"beta": [1.0000000000001, 2.5], "mu": [3, -2], '
+                                     '"s": [1, -1], "c": 0.5}')
+    code = main(["grad", "--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json"),
+                 "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "a rounding-size change would cross a kink" in err
+    import json
+
+    assert json.loads(out)["near_kinks"][0]["unit"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 import sympy as sp
@@ -87,6 +88,21 @@ def _params_in(args: argparse.Namespace) -> tuple[Network | Spline, Dataset | No
     return params, data, pop
 
 
+def _flag_near_kinks(params: Network | Spline, data: Dataset | None, payload: dict) -> None:
+    """Add ``near_kinks`` to the payload and say so on stderr: results there are fragile."""
+    if data is None:
+        return
+    from ..regions import near_kinks
+
+    near = near_kinks(params, data)
+    if near:
+        payload["near_kinks"] = [{"unit": i + 1, "point": m + 1, "distance": dist}
+                                 for i, m, dist in near]
+        for i, m, dist in near:
+            print(f"symspline: note: breakpoint of unit {i + 1} is {dist:.1e} from data point "
+                  f"{m + 1}; a rounding-size change would cross a kink", file=sys.stderr)
+
+
 def _param_name(params: Network | Spline) -> str:
     return "network" if isinstance(params, Network) else "spline"
 
@@ -120,6 +136,7 @@ def run_grad(args: argparse.Namespace) -> int:
         loss = api.loss(params, data)
     payload = {"param": _param_name(params), "order": params.names, "loss": loss,
                "gradient": _vector(grad)}
+    _flag_near_kinks(params, data, payload)
     if args.json:
         emit_json(payload)
         return 0
@@ -161,6 +178,7 @@ def run_hessian(args: argparse.Namespace) -> int:
     # terminal material.
     payload = {"param": _param_name(params), "order": params.names,
                "loss": loss, "gradient": _vector(grad)}
+    _flag_near_kinks(params, data, payload)
     if args.out is None:
         payload["hessian"] = _matrix(hess)
     else:
@@ -244,9 +262,11 @@ def run_check(args: argparse.Namespace) -> int:
         rows.append({"precision": prec, "what": "hessian", "max_abs": ah.max_abs,
                      "max_rel": ah.max_rel, "rtol": rtol, "ok": bool(ah.ok)})
     ok = all(r["ok"] for r in rows)
+    payload = {"param": _param_name(params), "order": params.names, "ok": ok,
+               "side": args.side, "checks": rows}
+    _flag_near_kinks(params, data, payload)
     if args.json:
-        emit_json({"param": _param_name(params), "order": params.names, "ok": ok,
-                   "side": args.side, "checks": rows})
+        emit_json(payload)
     else:
         for r in rows:
             print(f"{r['what']:>8} vs finite differences ({r['precision']}): max abs "
