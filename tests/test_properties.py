@@ -104,3 +104,99 @@ def test_located_pattern_reproduces_the_loss(net, data):
         return
     f = np.array([float(v) for v in pattern_outputs(p, net, data)])
     np.testing.assert_allclose(f, net(data.x), rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------- derivatives, kernels, spectra
+from symspline import kernels  # noqa: E402
+from symspline.critical import critical_points  # noqa: E402
+from symspline.numeric import compare, fd_gradient, fd_hessian  # noqa: E402
+
+
+@st.composite
+def exact_problems(draw, max_h=3, max_n=6):
+    n = draw(st.integers(1, max_n))
+    xs = draw(st.lists(small_rational, min_size=n, max_size=n, unique=True))
+    ys = draw(st.lists(small_rational, min_size=n, max_size=n))
+    H = draw(st.integers(1, max_h))
+    if draw(st.booleans()):
+        vals = draw(st.lists(small_rational, min_size=3 * H + 1, max_size=3 * H + 1))
+        params = Network.from_vector(vals, H)
+    else:
+        vals = draw(st.lists(small_rational, min_size=2 * H + 1, max_size=2 * H + 1))
+        s = draw(st.lists(st.sampled_from([1, -1]), min_size=H, max_size=H))
+        params = Spline.from_vector(vals, s)
+    return params, Dataset.from_arrays(xs, ys)
+
+
+@SETTINGS
+@given(exact_problems())
+def test_kernels_equal_the_exact_engine(problem):
+    params, data = problem
+    degenerate = isinstance(params, Network) and any(w == 0 for w in params.w)
+    if degenerate or ss.kinks(params, data):
+        return  # kinks and w = 0 units have their own tests in test_kernels.py
+    g_exact = np.array([float(v) for v in ss.gradient(params, data)])
+    h_exact = np.array(ss.hessian(params, data).evalf(20).tolist(), dtype=float)
+    fp, fd = params.as_float(), data.as_float()
+    assert compare(kernels.gradient(fp, fd), g_exact, rtol=1e-12, atol=1e-12).ok
+    assert compare(kernels.hessian(fp, fd), h_exact, rtol=1e-12, atol=1e-12).ok
+
+
+@SETTINGS
+@given(networks(max_h=5), datasets(max_n=10))
+def test_residual_part_has_a_symmetric_spectrum(net, data):
+    try:
+        spl = net.to_spline()
+        _, _, R = ss.hessian(spl, data, parts=True)
+    except ss.KinkError:
+        return
+    ev = np.linalg.eigvalsh(R)
+    scale = 1 + np.abs(ev).max()
+    assert np.allclose(np.sort(ev), np.sort(-ev), atol=1e-10 * scale)
+    assert abs(np.trace(R)) <= 1e-10 * scale
+
+
+@st.composite
+def grid_datasets(draw, max_n=8):
+    # x on a 1/16 grid: finite differences need room between data points
+    ks = draw(st.lists(st.integers(-64, 64), min_size=1, max_size=max_n, unique=True))
+    ys = draw(st.lists(finite, min_size=len(ks), max_size=len(ks)))
+    return Dataset.from_arrays(np.array(ks) / 16.0, np.array(ys))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(networks(max_h=3), grid_datasets(), st.booleans())
+def test_gradient_and_hessian_match_finite_differences(net, data, spline):
+    from symspline.regions import near_kinks
+
+    params = net.to_spline() if spline else net
+    if near_kinks(params, data, rtol=1e-6):
+        return  # no stencil fits beside a breakpoint this close to a data point
+    try:
+        g, h = ss.gradient(params, data), ss.hessian(params, data)
+    except ss.KinkError:
+        return
+    assert compare(g, fd_gradient(params, data).values, rtol=1e-6, atol=1e-9).ok
+    assert compare(h, fd_hessian(params, data).values, rtol=1e-4, atol=1e-6).ok
+
+
+def _float_inertia(M: np.ndarray) -> tuple[int, int, int]:
+    ev = np.linalg.eigvalsh(0.5 * (M + M.T))
+    tol = 1e-9 * max(1.0, np.abs(ev).max())
+    return int((ev > tol).sum()), int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(2, 4).flatmap(lambda n: st.tuples(
+    st.lists(small_rational, min_size=n, max_size=n, unique=True),
+    st.lists(small_rational, min_size=n, max_size=n))))
+def test_inertia_relation_at_computed_critical_points(xy):
+    data = Dataset.from_arrays(*xy)
+    report = critical_points(data, 1)
+    for cp in report.points:
+        spl = cp.spline.as_float()
+        net = spl.to_network(balance=-1.0)
+        s_in = _float_inertia(kernels.hessian(spl, data.as_float()))
+        n_in = _float_inertia(kernels.hessian(net, data.as_float()))
+        assert s_in == cp.inertia_spline.as_tuple()
+        assert n_in == (s_in[0], s_in[1], s_in[2] + 1)  # THEORY 3.4: H extra zeros
