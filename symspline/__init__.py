@@ -14,6 +14,7 @@ from .errors import (
     ParseError,
     SizeError,
     SymsplineError,
+    TimeLimitError,
     UnknownNameError,
 )
 from .interop import from_arrays, from_flax, from_torch
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "InputError", "KinkError",
     "Network", "ParameterError", "ParseError", "Pattern", "PiecewiseLoss", "SizeError", "Spline",
-    "SymsplineError", "UnknownNameError", "from_arrays", "from_flax", "from_torch",
+    "SymsplineError", "TimeLimitError", "UnknownNameError", "from_arrays", "from_flax", "from_torch",
     "gradient", "hessian", "kind", "kinks", "locate", "loss",
     "pattern_loss",
     "pattern_residuals", "patterns", "read_data", "read_params", "write_data", "write_params",

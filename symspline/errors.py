@@ -45,6 +45,10 @@ class SizeError(SymsplineError, ValueError):
     """A symbolic problem too large to build in reasonable time and memory."""
 
 
+class TimeLimitError(SymsplineError):
+    """Work stopped because it ran past the time limit the user set."""
+
+
 class ParseError(InputError):
     """Text that is not a number or expression of the accepted form."""
 

@@ -169,3 +169,11 @@ def test_results_near_a_kink_are_flagged(tmp_path, capsys):
     import json
 
     assert json.loads(out)["near_kinks"][0]["unit"] == 1
+
+
+def test_time_limit_stops_symbolic_work_with_one_line(capsys):
+    code = main(["--time-limit", "0.3", "prove", "3.4", "--H", "3", "--N", "4"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "time limit of 0.3 s" in err and len(err.strip().splitlines()) == 1
+    assert main(["--time-limit", "-1", "list"]) == 2
+    assert "positive number" in capsys.readouterr().err

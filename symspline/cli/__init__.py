@@ -9,12 +9,14 @@ Exit codes: 0 success, 1 a check or proof failed, 2 bad input (one line on stder
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import pkgutil
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from ..errors import CheckFailed, SymsplineError
+from ..errors import CheckFailed, SymsplineError, TimeLimitError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"symspline {__version__}")
+    parser.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                        help="stop any command that runs longer than this (exit 2); symbolic "
+                        "proofs and enumerations can grow fast with the width")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -54,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.handler(args) or 0)
+        with _time_limit(args.time_limit):
+            return int(args.handler(args) or 0)
     except CheckFailed as exc:
         print(f"symspline: check failed: {exc}", file=sys.stderr)
         return 1
@@ -67,6 +73,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symspline: interrupted", file=sys.stderr)
         return 130
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"the time limit must be a positive number, got {text!r}")
+    return value
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    # SIGALRM interrupts pure-Python SymPy work between bytecodes: the command stops cleanly.
+    if seconds is None or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimitError(f"stopped after the time limit of {seconds:g} s (--time-limit)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _one_line(text: str) -> str:

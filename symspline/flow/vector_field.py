@@ -1,0 +1,370 @@
+"""Float64 gradient-flow vector fields on a fixed activation pattern, with Filippov sliding.
+
+Inside one activation pattern the field theta' = -grad L is a polynomial (THEORY 2.2); it is
+discontinuous only where a breakpoint meets a sample (THEORY 2.3, 5.4). Each unit's active set is a
+contiguous index interval [lo_i, hi_i) of the sorted samples (a prefix or a suffix, possibly empty
+or everything), so every sum over an active set is a difference of prefix sums: one field
+evaluation costs O(N + H) time and memory, no N x H array is formed.
+
+A *captured* unit i sits on the wall h_i(x_m) = 0 at sample m, where h_i(x) = w_i x + b_i (network)
+or s_i (x - beta_i) (quotient): both are positive exactly on the active side. With
+S_- = sum_{n in A_i \\ {m}} r_n (1 + x_m x_n) and S_+ = S_- + r_m (1 + x_m^2), the normal velocity
+of the wall is h_i' = -(mu_i / N) S_-/+ times a positive factor (|w_i|^2 for the network, 1 for the
+quotient up to |w_i|) on the inactive (-) and active (+) side. The flow slides when
+h'_- > 0 > h'_+, i.e. -mu_i S_- > 0 and mu_i S_+ > 0; the Filippov field is then
+(1 - lam) F_- + lam F_+ with lam = -S_- / (r_m (1 + x_m^2)) in (0, 1), which is the field obtained by
+counting sample m in unit i's active sums with weight lam (f itself is continuous there because
+unit i vanishes at x_m).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data import Dataset
+from ..errors import ParameterError
+
+
+@dataclass(frozen=True, eq=False)
+class FlowPattern:
+    """Activation pattern as index intervals: unit i is active on samples [lo[i], hi[i]).
+
+    ``captured`` maps a unit to the sample it is held on (sliding); that sample is *not* in the
+    unit's interval, it enters the sums with the Filippov weight.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    captured: dict[int, int] = field(default_factory=dict)
+
+    def with_point(self, i: int, m: int, active: bool) -> FlowPattern:
+        """The pattern with sample m moved into (``active``) or out of unit i's interval."""
+        lo, hi = self.lo.copy(), self.hi.copy()
+        if active:
+            if lo[i] >= hi[i]:
+                lo[i], hi[i] = m, m + 1
+            else:
+                lo[i], hi[i] = min(lo[i], m), max(hi[i], m + 1)
+        elif m == lo[i]:
+            lo[i] += 1
+        elif m == hi[i] - 1:
+            hi[i] -= 1
+        cap = {k: v for k, v in self.captured.items() if k != i}
+        return FlowPattern(lo, hi, cap)
+
+    def capture(self, i: int, m: int) -> FlowPattern:
+        """Unit i held on sample m: m leaves the interval and becomes the sliding point."""
+        p = self.with_point(i, m, False)
+        return FlowPattern(p.lo, p.hi, {**self.captured, i: m})
+
+    def release(self, i: int, active: bool) -> FlowPattern:
+        """End the sliding of unit i, leaving its point inactive or making it active."""
+        m = self.captured[i]
+        p = FlowPattern(self.lo, self.hi, {k: v for k, v in self.captured.items() if k != i})
+        return p.with_point(i, m, True) if active else p
+
+
+def pattern_from_lines(h_slope: np.ndarray, h_icpt: np.ndarray, x: np.ndarray) -> FlowPattern:
+    """Intervals where h_i(x_n) = h_slope_i x_n + h_icpt_i > 0 (ties count as inactive).
+
+    A linear function is positive on a prefix or a suffix of sorted samples, so the interval is
+    found by a binary search of the root; the sign at the ends decides prefix or suffix.
+    """
+    n = x.shape[0]
+    H = h_slope.shape[0]
+    lo = np.zeros(H, dtype=np.intp)
+    hi = np.zeros(H, dtype=np.intp)
+    for i in range(H):
+        pos = h_slope[i] * x + h_icpt[i] > 0
+        idx = np.flatnonzero(pos)
+        if idx.size == 0:
+            lo[i] = hi[i] = n
+        else:
+            lo[i], hi[i] = idx[0], idx[-1] + 1
+            if idx.size != hi[i] - lo[i]:  # cannot happen for a line; guards rounding
+                raise ParameterError(f"unit {i + 1}: active set is not an interval")
+    return FlowPattern(lo, hi)
+
+
+def _interval_sums(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return prefix[hi] - prefix[lo]
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    out = np.zeros(values.shape[0] + 1)
+    np.cumsum(values, out=out[1:])
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class System:
+    """Gradient flow of L = (1/2N) sum r_n^2 in one parameterization, float64.
+
+    Subclasses implement :meth:`lines` (per-unit slope and intercept of f on its active set),
+    :meth:`wall` (h_i(x) as slope and intercept, positive on the active side), :meth:`velocity`
+    (the field from the per-unit residual sums) and :meth:`project` (put a unit exactly on a wall).
+    """
+
+    data: Dataset
+    H: int
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.data.x
+
+    @property
+    def size(self) -> int:
+        raise NotImplementedError
+
+    def lines(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        raise NotImplementedError
+
+    def wall(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
+                 total: float, pat: FlowPattern) -> np.ndarray:
+        raise NotImplementedError
+
+    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def delta_slope(self, y: np.ndarray) -> np.ndarray:
+        """mu_i (its sign decides the sliding condition)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ shared
+    def initial_pattern(self, y: np.ndarray) -> FlowPattern:
+        a, g = self.wall(y)
+        return pattern_from_lines(a, g, self.x)
+
+    def residuals(self, y: np.ndarray, pat: FlowPattern) -> np.ndarray:
+        """r_n = f(x_n) - y_n with f continued polynomially on the pattern (O(N + H))."""
+        a, g, c = self.lines(y)
+        n = self.x.shape[0]
+        # difference arrays: unit i adds a_i x + g_i on [lo_i, hi_i)
+        da = np.bincount(pat.lo, a, n + 1) - np.bincount(pat.hi, a, n + 1)
+        dg = np.bincount(pat.lo, g, n + 1) - np.bincount(pat.hi, g, n + 1)
+        slope = np.cumsum(da)[:n]
+        icpt = np.cumsum(dg)[:n]
+        return slope * self.x + icpt + c - self.data.y
+
+    def sliding_sums(self, r: np.ndarray, pat: FlowPattern) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For captured units (in key order): units, points, S_- and r_m (1 + x_m^2)."""
+        units = np.fromiter(pat.captured.keys(), dtype=np.intp, count=len(pat.captured))
+        pts = np.fromiter(pat.captured.values(), dtype=np.intp, count=len(pat.captured))
+        x = self.x
+        p0 = _prefix(r)
+        p1 = _prefix(r * x)
+        s0 = _interval_sums(p0, pat.lo[units], pat.hi[units])
+        s1 = _interval_sums(p1, pat.lo[units], pat.hi[units])
+        xm = x[pts]
+        return units, pts, s0 + xm * s1, r[pts] * (1.0 + xm * xm)
+
+    def rhs(self, y: np.ndarray, pat: FlowPattern) -> np.ndarray:
+        """The (Filippov) field on ``pat``: -grad L, with captured samples weighted by lam."""
+        r = self.residuals(y, pat)
+        x = self.x
+        p0 = _prefix(r)
+        p1 = _prefix(r * x)
+        sr = _interval_sums(p0, pat.lo, pat.hi)
+        srx = _interval_sums(p1, pat.lo, pat.hi)
+        if pat.captured:
+            units, pts, s_minus, jump = self.sliding_sums(r, pat)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lam = np.where(jump != 0.0, -s_minus / jump, 0.0)
+            lam = np.clip(lam, 0.0, 1.0)
+            sr[units] += lam * r[pts]
+            srx[units] += lam * r[pts] * x[pts]
+        return self.velocity(y, sr, srx, float(p0[-1]), pat)
+
+    def sliding_margins(self, y: np.ndarray, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray]:
+        """(-mu_i S_-, mu_i S_+) per captured unit, divided by sum_n |r_n| (1 + |x_m x_n|):
+        sliding holds while both are positive.
+
+        The scale must not contain |mu_i|: the margins change sign with mu_i (the kink vanishes
+        at mu_i = 0), and dividing by |mu_i| would turn that continuous sign change into a jump
+        that no root finder can locate."""
+        r = self.residuals(y, pat)
+        units, pts, s_minus, jump = self.sliding_sums(r, pat)
+        mu = self.delta_slope(y)[units]
+        ar = np.abs(r)
+        scale = ar.sum() + np.abs(self.x[pts]) * float(ar @ np.abs(self.x))
+        scale = np.where(scale > 0, scale, 1.0)
+        return -mu * s_minus / scale, mu * (s_minus + jump) / scale
+
+    def one_sided(self, y: np.ndarray, pat: FlowPattern, i: int, m: int) -> tuple[float, float]:
+        """(-mu_i S_-, -mu_i S_+): signs of h_i' at x_m on the inactive and the active side."""
+        trial = FlowPattern(pat.lo, pat.hi, {**pat.captured, i: m})
+        if pat.lo[i] <= m < pat.hi[i]:
+            trial = FlowPattern(pat.with_point(i, m, False).lo, pat.with_point(i, m, False).hi,
+                                trial.captured)
+        r = self.residuals(y, trial)
+        units, _, s_minus, jump = self.sliding_sums(r, trial)
+        k = int(np.flatnonzero(units == i)[0])
+        mu = float(self.delta_slope(y)[i])
+        return -mu * float(s_minus[k]), -mu * float(s_minus[k] + jump[k])
+
+    def wall_pairs(self, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(unit, sample, sign) of every constraint keeping the pattern valid: sign * h_i(x_m) > 0.
+
+        For an interval [lo, hi) the line h_i must be positive at x_lo and x_{hi-1} and negative at
+        both ends of the complement; by linearity these four points suffice. Captured units keep
+        only their other constraints.
+        """
+        n = self.x.shape[0]
+        lo, hi = pat.lo.astype(np.intp), pat.hi.astype(np.intp)
+        idx = np.arange(self.H, dtype=np.intp)
+        full = hi > lo
+        # active ends (only for non-empty intervals)
+        act_u = np.concatenate([idx[full], idx[full]])
+        act_p = np.concatenate([lo[full], hi[full] - 1])
+        # inactive complement: [0, lo) or [hi, n), or everything for an empty interval
+        left = full & (lo > 0)
+        right = full & (hi < n) & ~left
+        empty = ~full
+        in_u = np.concatenate([idx[left], idx[left], idx[right], idx[right], idx[empty],
+                               idx[empty]])
+        in_p = np.concatenate([lo[left] - 1, np.zeros(left.sum(), np.intp), hi[right],
+                               np.full(right.sum(), n - 1, np.intp), np.zeros(empty.sum(), np.intp),
+                               np.full(empty.sum(), n - 1, np.intp)])
+        units = np.concatenate([act_u, in_u])
+        pts = np.concatenate([act_p, in_p])
+        signs = np.concatenate([np.ones(act_u.size), -np.ones(in_u.size)])
+        if pat.captured:
+            cap = np.full(self.H, -1, dtype=np.intp)
+            cap[list(pat.captured)] = list(pat.captured.values())
+            keep = cap[units] != pts
+            units, pts, signs = units[keep], pts[keep], signs[keep]
+        return units, pts, signs
+
+    def pair_values(self, y: np.ndarray, pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
+                    ) -> np.ndarray:
+        """sign * h_i(x_m) for the constraint pairs (all positive inside the pattern)."""
+        a, g = self.wall(y)
+        u, m, sg = pairs
+        return sg * (a[u] * self.x[m] + g[u])
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkSystem(System):
+    """theta = (w, b, v, c): w' = -(v/N) S_rx, b' = -(v/N) S_r, v' = -(w S_rx + b S_r)/N."""
+
+    @property
+    def size(self) -> int:
+        return 3 * self.H + 1
+
+    def split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        H = self.H
+        return y[:H], y[H:2 * H], y[2 * H:3 * H], float(y[3 * H])
+
+    def lines(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        w, b, v, c = self.split(y)
+        return v * w, v * b, c
+
+    def wall(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w, b, _, _ = self.split(y)
+        return w, b
+
+    def delta_slope(self, y: np.ndarray) -> np.ndarray:
+        w, _, v, _ = self.split(y)
+        return v * np.abs(w)
+
+    def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
+                 total: float, pat: FlowPattern) -> np.ndarray:
+        w, b, v, _ = self.split(y)
+        n = self.x.shape[0]
+        return -np.concatenate([v * srx, v * sr, w * srx + b * sr, [total]]) / n
+
+    def jacobian(self, y: np.ndarray) -> np.ndarray:
+        """-Hess L of the pattern reached from the right (used by stiff solvers' Newton steps)."""
+        from .. import kernels
+        from ..params import Network
+
+        return -kernels.hessian(Network.from_vector(y, self.H), self.data, side="right")
+
+    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+        # move b_i only: w_i x_m + b_i = 0 exactly (the change is of integrator-tolerance size)
+        out = y.copy()
+        out[self.H + i] = -out[i] * self.x[m]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class QuotientSystem(System):
+    """(beta, mu, c) with orientations s and conserved balances delta (THEORY 5.2).
+
+    (beta_i', mu_i') = -M_i grad_(beta_i, mu_i) L, M_i = [[(1 + beta^2)/w^2, -beta mu / w^2],
+    [-beta mu / w^2, mu^2 / w^2 + w^2]], with w^2 the positive root of
+    (1 + beta^2) w^4 + delta w^2 - mu^2 = 0.
+    """
+
+    s: np.ndarray = field(default=None)
+    delta: np.ndarray = field(default=None)
+
+    @property
+    def size(self) -> int:
+        return 2 * self.H + 1
+
+    def split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        H = self.H
+        return y[:H], y[H:2 * H], float(y[2 * H])
+
+    def w2(self, beta: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Positive root w^2 of (1 + beta^2) w^4 + delta w^2 - mu^2 = 0 (no cancellation)."""
+        from .quotient import abs_w_squared
+
+        try:
+            return abs_w_squared(beta, mu, self.delta)
+        except ParameterError as exc:
+            raise ParameterError(f"{exc}: the quotient flow is undefined there; integrate in "
+                                 "the network parameterization") from None
+
+    def lines(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        beta, mu, c = self.split(y)
+        a = mu * self.s
+        return a, -a * beta, c
+
+    def wall(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        beta, _, _ = self.split(y)
+        return self.s.copy(), -self.s * beta
+
+    def delta_slope(self, y: np.ndarray) -> np.ndarray:
+        return self.split(y)[1]
+
+    def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
+                 total: float, pat: FlowPattern) -> np.ndarray:
+        beta, mu, _ = self.split(y)
+        n = self.x.shape[0]
+        s = self.s
+        g_beta = -s * mu * sr / n
+        g_mu = s * (srx - beta * sr) / n
+        w2 = self.w2(beta, mu)
+        m00 = (1.0 + beta * beta) / w2
+        m01 = -beta * mu / w2
+        m11 = mu * mu / w2 + w2
+        d_beta = -(m00 * g_beta + m01 * g_mu)
+        if pat.captured:  # held exactly on the sample: lam makes this zero up to rounding
+            d_beta[list(pat.captured)] = 0.0
+        d_mu = -(m01 * g_beta + m11 * g_mu)
+        return np.concatenate([d_beta, d_mu, [-total / n]])
+
+    def jacobian(self, y: np.ndarray) -> np.ndarray:
+        """Finite-difference Jacobian of the quotient field (stiff solvers only; O(H) fields)."""
+        pat = self.initial_pattern(y)
+        f0 = self.rhs(y, pat)
+        out = np.empty((y.size, y.size))
+        for k in range(y.size):
+            e = 1e-7 * max(1.0, abs(y[k]))
+            yy = y.copy()
+            yy[k] += e
+            out[:, k] = (self.rhs(yy, pat) - f0) / e
+        return out
+
+    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+        out = y.copy()
+        out[i] = self.x[m]
+        return out

@@ -1,0 +1,215 @@
+"""Gradient flow (THEORY 5): fields, events, captures, balances, quotient agreement, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from symspline import kernels
+from symspline.data import Dataset
+from symspline.defaults import default_dataset, default_network
+from symspline.errors import ParameterError
+from symspline.flow import FlowPattern, NetworkSystem, QuotientSystem, flow
+from symspline.flow.proofs import numeric_balance_drift, prove_balance, prove_quotient
+from symspline.flow.quotient import abs_w_squared, to_network
+from symspline.flow.regimes import sweep
+from symspline.params import Network, Spline
+
+
+def _problem(seed: int, n: int = 9, H: int = 6) -> tuple[Dataset, Network]:
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-2, 2, n))
+    data = Dataset.from_arrays(x, rng.normal(size=n))
+    net = Network(rng.normal(size=H), rng.normal(size=H), rng.normal(size=H), rng.normal())
+    return data, net
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_network_field_is_minus_kernel_gradient(seed: int) -> None:
+    data, net = _problem(seed)
+    system = NetworkSystem(data, net.H)
+    pat = system.initial_pattern(net.vector)
+    np.testing.assert_allclose(system.rhs(net.vector, pat), -kernels.gradient(net, data),
+                               rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quotient_field_is_induced_by_the_network_field(seed: int) -> None:
+    """(beta, mu)' from the quotient system = P theta' computed by finite differences of phi."""
+    data, net = _problem(seed)
+    spl = net.to_spline()
+    q = QuotientSystem(data, net.H, s=np.asarray(spl.s, float), delta=net.balance)
+    dq = q.rhs(spl.vector, q.initial_pattern(spl.vector))
+    theta_dot = -kernels.gradient(net, data)
+    eps = 1e-7
+    moved = Network.from_vector(net.vector + eps * theta_dot, net.H).to_spline()
+    back = Network.from_vector(net.vector - eps * theta_dot, net.H).to_spline()
+    fd = (moved.vector - back.vector) / (2 * eps)
+    np.testing.assert_allclose(dq, fd, rtol=1e-6, atol=1e-7)
+
+
+def test_one_sided_fields_at_a_kink_match_kernels() -> None:
+    data, net = _problem(7)
+    # put unit 1's breakpoint exactly on sample 4
+    x4 = float(data.x[4])
+    w = net.w.copy()
+    b = net.b.copy()
+    b[0] = -w[0] * x4
+    net = Network(w, b, net.v, net.c)
+    system = NetworkSystem(data, net.H)
+    pat = system.initial_pattern(net.vector)  # ties count as inactive
+    inside = pat.with_point(0, 4, True)
+    left, right = (kernels.gradient(net, data, side=s) for s in ("left", "right"))
+    fields = {tuple(-system.rhs(net.vector, p)) for p in (pat, inside)}
+    for g in (left, right):
+        assert min(np.max(np.abs(np.array(f) - g)) for f in fields) < 1e-12
+    assert np.max(np.abs(left - right)) > 1e-6  # the field really is discontinuous here
+
+
+def test_closure_root_and_network_representative() -> None:
+    rng = np.random.default_rng(3)
+    beta, mu, delta = rng.normal(size=50), rng.normal(size=50), 3 * rng.normal(size=50)
+    t = abs_w_squared(beta, mu, delta)
+    np.testing.assert_allclose((1 + beta**2) * t**2 + delta * t - mu**2, 0, atol=1e-10)
+    assert np.all(t > 0)
+    net = to_network(Spline(beta, mu, tuple(np.where(rng.random(50) < 0.5, 1, -1)), 0.5), delta)
+    np.testing.assert_allclose(net.balance, delta, atol=1e-10)
+    with pytest.raises(ParameterError):
+        abs_w_squared(np.zeros(1), np.zeros(1), np.ones(1))
+
+
+def test_symbolic_proofs_and_a_refutation() -> None:
+    ok, false = prove_balance()
+    assert ok.level == "general" and ok.ok
+    assert false.expected_false and false.level == "refuted" and false.ok
+    assert all(c.level == "general" for c in prove_quotient())
+
+
+def test_balances_and_quotient_agree_done_when() -> None:
+    """Issue 9: 20 units, 10 points, t = 100: balances conserved, |f_net - f_quot| < 1e-6."""
+    rng = np.random.default_rng(1)
+    n, H = 10, 20
+    x = np.sort(rng.uniform(-2, 2, n))
+    data = Dataset.from_arrays(x, np.sin(2 * x))
+    net = Network(rng.normal(size=H), rng.normal(size=H), rng.normal(size=H) / np.sqrt(H), 0.1)
+    tol = dict(rtol=1e-10, atol=1e-12)
+    rn = flow(net, data, 100.0, **tol)
+    rq = flow(net, data, 100.0, param="spline", **tol)
+    assert len(rn.events) > 3  # the run really crosses and captures
+    assert numeric_balance_drift(rn) < 1e-8
+    grid = np.linspace(-3, 3, 601)
+    assert np.max(np.abs(rn.params_at()(grid) - rq.params_at()(grid))) < 1e-6
+    assert kernels.loss(rn.params_at(), data) < 0.1 * kernels.loss(net, data)
+
+
+def test_capture_on_default_problem_slides_and_loss_decreases() -> None:
+    """THEORY 5.4: a breakpoint is captured at x = -3/2, held exactly, and no stall happens."""
+    data = default_dataset().as_float()
+    res = flow(default_network(), data, 40.0, t_eval=np.linspace(0, 40, 161))
+    caps = res.captures
+    assert res.t[-1] == 40.0 and res.rhs_evals < 50_000
+    assert any(abs(e.x + 1.5) < 1e-12 for e in caps)
+    e = next(e for e in caps if abs(e.x + 1.5) < 1e-12)
+    rows = np.flatnonzero(res.t > e.t + 1e-9)
+    betas = np.array([res.spline_at(int(k)).beta[e.unit] for k in rows])
+    assert np.max(np.abs(betas + 1.5)) < 1e-9  # held on the sample while sliding
+    losses = np.array([kernels.loss(res.params_at(k), data) for k in range(res.t.size)])
+    assert np.all(np.diff(losses) <= 1e-12)  # gradient flow (and Filippov sliding) descends
+
+
+def test_event_driven_flow_matches_small_step_euler() -> None:
+    """Independent check: explicit Euler with a tiny step and the kernels' gradient."""
+    data, net = _problem(11, n=6, H=4)
+    T, h = 0.5, 2e-5
+    th = net.vector.copy()
+    for _ in range(int(T / h)):
+        th -= h * kernels.gradient(Network.from_vector(th, net.H), data, side="right")
+    res = flow(net, data, T, rtol=1e-10, atol=1e-12)
+    assert np.max(np.abs(res.y[-1] - th)) < 1e-3
+
+
+def test_false_agreement_is_detected() -> None:
+    """The agreement test can fail: a quotient flow with wrong balances disagrees."""
+    data, net = _problem(5)
+    rn = flow(net, data, 5.0)
+    rq = flow(net.to_spline(), data, 5.0, balance=net.balance + 1.0)
+    grid = np.linspace(-2, 2, 101)
+    assert np.max(np.abs(rn.params_at()(grid) - rq.params_at()(grid))) > 1e-4
+
+
+def test_regime_sweep_with_an_executor() -> None:
+    data = default_dataset()
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        pts = sweep(data, (0.05, 3.0), (8,), 30.0, executor=ex, rtol=1e-6)
+    small, large = pts
+    assert small.travel > large.travel
+    assert large.dist_kernel < small.dist_kernel
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symspline", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_cli_flow_json_layout_and_errors(tmp_path) -> None:
+    from symspline.io import write_data, write_params
+
+    write_data(tmp_path / "d.csv", default_dataset())
+    write_params(tmp_path / "p.json", default_network())
+    out = _cli("flow", "--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json"),
+               "--time", "30", "--json", "--animate", str(tmp_path / "a.gif"), "--frames", "4")
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    for key in ("initial", "final", "balance_initial", "balance_final", "loss_initial",
+                "loss_final", "crossings"):
+        assert key in js
+    assert set(js["initial"]) == {"network", "spline"} == set(js["final"])
+    assert js["loss_final"] < js["loss_initial"]
+    assert np.allclose(js["balance_initial"], js["balance_final"], atol=1e-8)
+    assert any(c["kind"] == "capture" for c in js["crossings"])
+    assert (tmp_path / "a.gif").read_bytes()[:3] == b"GIF"
+    bad = _cli("flow", "--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json"),
+               "--time", "nan")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    bad = _cli("flow", "--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json"),
+               "--time", "1", "--animate", str(tmp_path / "a.avi"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_flow_pattern_bookkeeping() -> None:
+    p = FlowPattern(np.array([3, 0]), np.array([6, 2]))
+    assert (p.with_point(0, 2, True).lo[0], p.with_point(1, 2, True).hi[1]) == (2, 3)
+    c = p.capture(0, 3)
+    assert c.lo[0] == 4 and c.captured == {0: 3}
+    assert c.release(0, True).lo[0] == 3 and not c.release(0, False).captured
+
+
+def test_small_initialization_descends_through_flips() -> None:
+    """Regression: a held unit whose w passes 0 flips orientation (event "flip"); the loss must
+    keep decreasing (a wrong active set after such an event made it jump up before)."""
+    rng = np.random.default_rng(2)
+    x = np.linspace(-1, 1, 5)
+    data = Dataset.from_arrays(x, rng.uniform(-1, 1, 5))
+    H, a = 20, 1e-3
+    net = Network(a * rng.normal(size=H), a * rng.normal(size=H), a * rng.normal(size=H), 0.0)
+    res = flow(net, data, 300.0, t_eval=np.linspace(0, 300, 61))
+    assert any(e.kind == "flip" for e in res.events)
+    losses = np.array([kernels.loss(res.params_at(k), data) for k in range(res.t.size)])
+    assert np.all(np.diff(losses) <= 1e-12)
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_release_when_delta_slope_changes_sign() -> None:
+    """Regression: a held unit whose mu_i passes 0 is released (the margins are continuous in
+    mu_i); normalizing them by |mu_i| once made an endless capture/release loop here."""
+    from symspline.flow.regimes import initial_network
+
+    data = default_dataset().as_float()
+    res = flow(initial_network(40, 0.01, 0), data, 200.0, rtol=1e-6, atol=1e-9)
+    assert res.t[-1] == 200.0 and len(res.events) < 2000
+    assert kernels.loss(res.params_at(), data) < 0.1
