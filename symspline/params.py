@@ -340,6 +340,8 @@ class Spline:
     def to_network(self, balance: object = 0) -> Network:
         """The representative (w, b, v, c) whose per-unit balance v_i^2 - w_i^2 - b_i^2 is ``balance``.
 
+        ``balance`` is one number for every unit, or one per unit.
+
         With a = |w_i| > 0, w_i = s_i a, b_i = -s_i a beta_i, v_i = mu_i / a; the balance condition is
         (1 + beta_i^2) a^4 + d a^2 - mu_i^2 = 0, whose positive root in a^2 is unique. It exists
         unless mu_i = 0 and d >= 0. In float64 the root is computed without cancellation or
@@ -351,10 +353,13 @@ class Spline:
         ParameterError
             If ``balance`` is not finite, or a unit with mu_i = 0 has no representative.
         """
-        kind = combine_kinds([self.kind, kind_of(balance)])
+        d_vals = _vector(balance, "balance") if np.ndim(balance) else [balance]
+        if len(d_vals) not in (1, self.H):
+            raise ParameterError(f"balance must be one number or {self.H} numbers, got {len(d_vals)}")
+        kind = combine_kinds([self.kind, *(kind_of(d) for d in d_vals)])
         sc = self if kind == self.kind else Spline(
             self.beta.astype(np.float64), self.mu.astype(np.float64), self.s, float(self.c))
-        d_arr = np.broadcast_to(np.asarray(balance, dtype=np.float64 if kind == "float" else object),
+        d_arr = np.broadcast_to(np.asarray(d_vals, dtype=np.float64 if kind == "float" else object),
                                 (self.H,))
         ws, bs, vs = [], [], []
         for i in range(self.H):

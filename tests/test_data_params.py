@@ -233,3 +233,13 @@ def test_json_numbers_exactness():
     assert p.kind == "exact" and p.w[1] == R(2, 7) and p.b[0] == R(1, 2)
     p = parse_params(json.dumps({"w": [1.5], "b": [1], "v": [1], "c": 0}))
     assert p.kind == "float"
+
+
+def test_to_network_per_unit_balances():
+    s = Spline([0.5, -1.0, 2.0], [1.0, 2.0, -0.5], (1, -1, 1), 0.25)
+    d = np.array([0.5, -2.0, 0.0])
+    n = s.to_network(d)
+    np.testing.assert_allclose(n.balance, d, atol=1e-12)
+    np.testing.assert_allclose(n.to_spline().vector, s.vector, rtol=1e-12)
+    with pytest.raises(ParameterError, match="one number or 3 numbers"):
+        s.to_network([1.0, 2.0])
