@@ -213,3 +213,20 @@ def test_release_when_delta_slope_changes_sign() -> None:
     res = flow(initial_network(40, 0.01, 0), data, 200.0, rtol=1e-6, atol=1e-9)
     assert res.t[-1] == 200.0 and len(res.events) < 2000
     assert kernels.loss(res.params_at(), data) < 0.1
+
+
+def test_hand_stepped_solvers_agree_and_unknown_method_is_refused() -> None:
+    """The event loop steps any SciPy solver by hand: RK45 and DOP853 must give the same events
+    and final state on a run with crossings; a wrong method name is an InputError."""
+    from symspline.errors import InputError
+
+    data, net = _problem(3, n=8, H=5)
+    a = flow(net, data, 20.0, method="DOP853", rtol=1e-10, atol=1e-12)
+    b = flow(net, data, 20.0, method="RK45", rtol=1e-10, atol=1e-12)
+    assert len(a.events) >= 2
+    assert [(e.kind, e.unit, e.point) for e in a.events] == [(e.kind, e.unit, e.point)
+                                                             for e in b.events]
+    assert np.max(np.abs(a.y[-1] - b.y[-1])) < 1e-6
+    assert numeric_balance_drift(a) < 1e-9
+    with pytest.raises(InputError):
+        flow(net, data, 1.0, method="Euler")

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, DenseOutput, Radau
+from scipy.optimize import brentq
 
 from ..data import Dataset
 from ..errors import InputError, ParameterError
@@ -89,40 +90,154 @@ class FlowResult:
         return [e for e in self.events if e.kind == "capture"]
 
 
-def _events_for(system: System, pat: FlowPattern, y0: np.ndarray,
-                fresh: set[tuple[int, int]]) -> tuple[Callable, Callable]:
-    pairs = system.wall_pairs(pat)
-    # Pairs that start the segment on their wall (just crossed, released or grazed) get a tiny
-    # offset: otherwise the minimum is 0 at the segment start and the root finder would return
-    # the start point for any later event, an endless loop. The offset (1e-12 of the size of
-    # the line) only delays the detection of a re-crossing of the same pair by that much.
-    offset = np.zeros(pairs[0].size)
-    if fresh and pairs[0].size:
-        a, g = system.wall(y0)
-        n = system.x.shape[0]
-        keys = np.array([i * n + m for i, m in fresh], dtype=np.int64)
-        sel = np.isin(pairs[0].astype(np.int64) * n + pairs[1], keys)
-        u, m = pairs[0][sel], pairs[1][sel]
-        offset[sel] = 1e-12 * (np.abs(a[u]) * (1.0 + np.abs(system.x[m])) + np.abs(g[u])) + 1e-300
+_SOLVERS = {"RK23": RK23, "RK45": RK45, "DOP853": DOP853, "Radau": Radau, "BDF": BDF,
+            "LSODA": LSODA}
+_EPS = float(np.finfo(float).eps)
 
-    def wall(t: float, y: np.ndarray) -> float:
-        if pairs[0].size == 0:
-            return 1.0
-        return float(np.min(system.pair_values(y, pairs) + offset))
 
-    def release(t: float, y: np.ndarray) -> float:
-        if not pat.captured:
+def _components(sol: DenseOutput, idx: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The dense output of one step restricted to the components ``idx`` (any shape), evaluated
+    at an array of times: the result has shape ``idx.shape + t.shape``.
+
+    Locating a wall needs only the one or two coordinates its line depends on, so the
+    interpolant is evaluated on those alone (SciPy's ``sol(t)`` forms the whole state).
+    """
+    t0, h = sol.t_old, sol.t - sol.t_old
+    name = type(sol).__name__
+    if name == "RkDenseOutput" and hasattr(sol, "Q"):  # y_old + h Q [x, x^2, ...]
+        q, y0 = sol.Q[idx], sol.y_old[idx]
+
+        powers = np.arange(1, q.shape[-1] + 1)
+
+        def rk(t: np.ndarray) -> np.ndarray:
+            x = (np.asarray(t, dtype=float) - t0) / h
+            if x.ndim == 0:
+                return y0 + h * (q @ x ** powers)
+            return y0[..., None] + h * (q @ x[None, :] ** powers[:, None])
+        return rk
+    if name == "Dop853DenseOutput" and hasattr(sol, "F"):  # nested in x and 1 - x
+        f, y0 = sol.F[:, idx], sol.y_old[idx]
+
+        def dop(t: np.ndarray) -> np.ndarray:
+            x = (np.asarray(t, dtype=float) - t0) / h
+            ex = (...,) + (None,) * x.ndim
+            y = np.zeros(idx.shape + x.shape)
+            for k, fk in enumerate(f[::-1]):
+                y = (y + fk[ex]) * (x if k % 2 == 0 else 1.0 - x)
+            return y + y0[ex]
+        return dop
+
+    def generic(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        vals = np.asarray(sol(t.ravel()))  # (n,) or (n, k)
+        return vals[idx].reshape(idx.shape + t.shape)
+    return generic
+
+
+@dataclass
+class _Segment:
+    """The walls and the release condition of one pattern, checked after every accepted step.
+
+    ``wall_values`` are sign * h_i(x_m) for every constraint pair (positive inside the pattern).
+    Pairs that start the segment on their wall (just crossed, released or grazed) get a tiny
+    offset: otherwise they would read as a crossing at the segment start, an endless loop. The
+    offset (1e-12 of the size of the line) only delays the detection of a re-crossing of the
+    same pair by that much.
+    """
+
+    system: System
+    pat: FlowPattern
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
+    offset: np.ndarray
+
+    @classmethod
+    def make(cls, system: System, pat: FlowPattern, y0: np.ndarray,
+             fresh: set[tuple[int, int]], pairs: tuple | None = None) -> _Segment:
+        pairs = system.wall_pairs(pat) if pairs is None else pairs
+        offset = np.zeros(pairs[0].size)
+        if fresh and pairs[0].size:
+            a, g = system.wall(y0)
+            n = system.x.shape[0]
+            keys = np.array([i * n + m for i, m in fresh], dtype=np.int64)
+            sel = np.isin(pairs[0].astype(np.int64) * n + pairs[1], keys)
+            u, m = pairs[0][sel], pairs[1][sel]
+            offset[sel] = (1e-12 * (np.abs(a[u]) * (1.0 + np.abs(system.x[m])) + np.abs(g[u]))
+                           + 1e-300)
+        return cls(system, pat, pairs, offset)
+
+    def wall_values(self, y: np.ndarray) -> np.ndarray:
+        return self.system.pair_values(y, self.pairs) + self.offset
+
+    def release_value(self, y: np.ndarray) -> float:
+        if not self.pat.captured:
             return 1.0
-        a, b = system.sliding_margins(y, pat)
+        a, b = self.system.sliding_margins(y, self.pat)
         # hysteresis: release only once a margin is clearly negative, so the released unit
         # leaves its sample with a non-zero normal velocity instead of grazing it (a grazing
         # release would be recaptured at once: an endless capture/release loop)
         return float(min(a.min(), b.min())) + RELEASE_TOL
 
-    for ev in (wall, release):
-        ev.terminal = True  # type: ignore[attr-defined]
-        ev.direction = -1.0  # type: ignore[attr-defined]
-    return wall, release
+    def first_event(self, sol_of: Callable[[], DenseOutput], t_old: float, t_new: float,
+                    g_old: np.ndarray, g_new: np.ndarray, r_old: float, r_new: float
+                    ) -> tuple[float, int] | None:
+        """Earliest (time, kind) in [t_old, t_new] with kind 0 = wall, 1 = release, or None.
+
+        A wall event is a pair whose value goes from >= 0 to < 0 over the step. With many
+        breakpoints in flight a step can change the sign of hundreds of pairs, but only the
+        earliest matters: all of them are sampled together on a grid of the step's interpolant
+        (restricted to their own coordinates), and only those whose first sign change lies in the
+        earliest grid cell are located exactly (Brent, to 4 ulp like SciPy's event location).
+        """
+        hit = np.flatnonzero((g_old >= 0.0) & (g_new < 0.0))
+        released = r_old >= 0.0 and r_new < 0.0
+        if hit.size == 0 and not released:
+            return None
+        sol = sol_of()
+        best: tuple[float, int] | None = None
+        if hit.size:
+            sys_ = self.system
+            units, pts, sg = self.pairs[0][hit], self.pairs[1][hit], self.pairs[2][hit]
+            xm, off = sys_.x[pts], self.offset[hit]
+
+            def gvals(t: np.ndarray, sel: np.ndarray) -> np.ndarray:
+                u = units[sel]
+                a, g = sys_.wall_from(u, _components(sol, sys_.wall_index(u))(t))
+                return sg[sel][:, None] * (a * xm[sel][:, None] + g) + off[sel][:, None]
+
+            # refine the earliest sign change of all candidates together, 64 cells at a time
+            lo, hi = t_old, t_new
+            g_lo, g_hi = g_old[hit], g_new[hit]
+            cand = np.arange(hit.size)
+            while True:
+                grid = np.linspace(lo, hi, 65)
+                vals = np.empty((cand.size, 65))
+                vals[:, 1:-1] = gvals(grid[1:-1], cand)
+                vals[:, 0], vals[:, -1] = g_lo, g_hi
+                neg = vals < 0.0
+                first = np.argmax(neg, axis=1)  # first grid point with a negative value
+                cell = int(first.min())
+                keep = first == cell
+                cand = cand[keep]
+                g_lo, g_hi = vals[keep, cell - 1], vals[keep, cell]
+                lo, hi = float(grid[cell - 1]), float(grid[cell])
+                if hi - lo <= 1e-12 * (t_new - t_old) + 4 * _EPS * abs(hi):
+                    break
+            # the root of the earliest candidate's value on the last (tiny) cell, by the secant
+            # (its error is of the order of the squared cell width: below rounding here)
+            k = int(np.argmin(lo + (hi - lo) * g_lo / (g_lo - g_hi)))
+            tr = lo + (hi - lo) * float(g_lo[k] / (g_lo[k] - g_hi[k]))
+            best = (min(max(tr, lo), hi), 0)
+        if released:
+            hi = t_new if best is None else best[0]
+
+            def rval(t: float) -> float:
+                return self.release_value(sol(t))
+
+            if hi == t_new or rval(hi) < 0.0:
+                tr = brentq(rval, t_old, hi, xtol=4 * _EPS, rtol=4 * _EPS) if hi > t_old else t_old
+                if best is None or tr < best[0]:
+                    best = (tr, 1)
+        return best
 
 
 def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[float] | None = None,
@@ -132,11 +247,18 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
                                                           int, FlowPattern]:
     """Integrate ``system`` from ``y0`` over [0, t_end], handling walls, captures and releases.
 
-    Returns ``(t, Y, events, rhs_evals, final_pattern)``: rows of Y are the states at the times in
-    ``t_eval`` (default: 201 evenly spaced times).
+    One SciPy ``OdeSolver`` (``method``: "RK23", "RK45", "DOP853", or the stiff "Radau", "BDF",
+    "LSODA") is stepped by hand on the polynomial field of the current pattern. After every
+    accepted step the O(H) wall values and the release margin are compared with their values
+    at the step start; a sign change is located on the step's interpolant, the state is taken
+    there, the pattern is updated and the solver restarts from the event with the step size it
+    had reached (no initial-step search). Returns ``(t, Y, events, rhs_evals, final_pattern)``:
+    rows of Y are the states at the times in ``t_eval`` (default: 201 evenly spaced times).
     """
     if not np.isfinite(t_end) or t_end < 0:
         raise InputError(f"time must be a finite non-negative number, got {t_end}")
+    if method not in _SOLVERS:
+        raise InputError(f"unknown method {method!r}; use one of {', '.join(_SOLVERS)}")
     times = np.linspace(0.0, t_end, 201) if t_eval is None else np.asarray(t_eval, dtype=float)
     if times.ndim != 1 or np.any(np.diff(times) <= 0) or (times.size and
                                                           (times[0] < 0 or times[-1] > t_end)):
@@ -157,40 +279,62 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
         k_eval += 1
     n_events = 0
     fresh: set[tuple[int, int]] = set()
+    h_next: float | None = None
+    pairs: tuple | None = None
+    solver_cls = _SOLVERS[method]
     while t < t_end:
         cur = pat
 
         def f(_t: float, yy: np.ndarray, cur: FlowPattern = cur) -> np.ndarray:
+            nonlocal evals
+            evals += 1
             return system.rhs(yy, cur)
 
-        wall, release = _events_for(system, cur, y, fresh)
-        sub = times[k_eval:]
-        extra = {}
+        extra: dict = {}
         if method in ("BDF", "Radau", "LSODA"):  # stiff solvers: the exact in-pattern Hessian
             extra["jac"] = lambda _t, yy: system.jacobian(yy)
-        sol = solve_ivp(f, (t, t_end), y, method=method, rtol=rtol, atol=atol,
-                        events=(wall, release), t_eval=sub, **extra)
-        evals += int(sol.nfev)
-        if sol.status == -1:
-            raise ParameterError(f"integration failed at t = {t:.6g}: {sol.message}")
-        if len(sol.t):  # (SciPy returns an empty list, not an array, when none was reached)
-            for tt, yy in zip(sol.t, np.asarray(sol.y).T, strict=True):
-                out_t.append(float(tt))
-                out_y.append(yy.copy())
-            k_eval += len(sol.t)
-        if sol.status == 0:
+        if h_next is not None:
+            extra["first_step"] = min(h_next, t_end - t)
+        solver = solver_cls(f, t, y, t_end, rtol=rtol, atol=atol, **extra)
+        seg = _Segment.make(system, cur, y, fresh, pairs)
+        g_old, r_old = seg.wall_values(y), seg.release_value(y)
+        hit: tuple[float, int] | None = None
+        while hit is None:
+            msg = solver.step()
+            if solver.status == "failed":
+                raise ParameterError(f"integration failed at t = {solver.t:.6g}: {msg}")
+            t_old, t_new = float(solver.t_old), float(solver.t)
+            g_new, r_new = seg.wall_values(solver.y), seg.release_value(solver.y)
+            dense: list[DenseOutput] = []
+
+            def sol_of(solver=solver, dense=dense) -> DenseOutput:
+                if not dense:
+                    dense.append(solver.dense_output())
+                return dense[0]
+
+            hit = seg.first_event(sol_of, t_old, t_new, g_old, g_new, r_old, r_new)
+            t_stop = t_new if hit is None else hit[0]
+            while k_eval < times.size and times[k_eval] <= t_stop:
+                tk = float(times[k_eval])
+                out_t.append(tk)
+                out_y.append(solver.y.copy() if tk == t_new else sol_of()(tk))
+                k_eval += 1
+            g_old, r_old = g_new, r_new
+            if hit is None and solver.status == "finished":
+                t, y = t_new, solver.y.copy()
+                break
+        if hit is None:
             break
-        # a terminal event: find which, update the pattern, restart
+        # an event: take the state there, update the pattern, restart
+        h_next = float(solver.h_abs) if solver.h_abs else None
+        t = hit[0]
+        y = np.asarray(sol_of()(t), dtype=np.float64).copy()
         n_events += 1
         if n_events > MAX_EVENTS:
             raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
-        if sol.t_events[0].size:
-            t = float(sol.t_events[0][0])
-            y = sol.y_events[0][0].copy()
-            pat, new, fresh = _at_wall(system, y, cur, t)
+        if hit[1] == 0:
+            pat, new, fresh = _at_wall(system, y, cur, t, seg.pairs)
         else:
-            t = float(sol.t_events[1][0])
-            y = sol.y_events[1][0].copy()
             pat, new = _at_release(system, y, cur, t)
             fresh = {(e.unit, e.point) for e in new}
         for ev in new:
@@ -198,16 +342,16 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
             # (the move is of the size of the event-location error)
             if ev.kind != "flip":
                 y = system.project(y, ev.unit, ev.point)
-        pat = _consistent(system, y, pat)
+        pat, pairs = _consistent(system, y, pat)
         events.extend(new)
         if callback is not None:
             callback(t)
     return np.array(out_t), np.array(out_y), events, evals, pat
 
 
-def _at_wall(system: System, y: np.ndarray, pat: FlowPattern, t: float
-             ) -> tuple[FlowPattern, list[Event], set[tuple[int, int]]]:
-    pairs = system.wall_pairs(pat)
+def _at_wall(system: System, y: np.ndarray, pat: FlowPattern, t: float,
+             pairs: tuple | None = None) -> tuple[FlowPattern, list[Event], set[tuple[int, int]]]:
+    pairs = system.wall_pairs(pat) if pairs is None else pairs
     vals = system.pair_values(y, pairs)
     scale = max(1.0, float(np.max(np.abs(vals)))) if vals.size else 1.0
     hit = np.flatnonzero(vals <= max(1e-9 * scale, float(vals.min()) + 1e-12 * scale))
@@ -255,27 +399,29 @@ def _at_wall(system: System, y: np.ndarray, pat: FlowPattern, t: float
     return pat, new, fresh
 
 
-def _consistent(system: System, y: np.ndarray, pat: FlowPattern) -> FlowPattern:
+def _consistent(system: System, y: np.ndarray, pat: FlowPattern) -> tuple[FlowPattern, tuple]:
     """Rebuild the interval of any free unit whose line contradicts the pattern.
 
     A safety net for simultaneous or degenerate events: every constraint sign * h_i(x_m) of a
     unit that is not captured must be >= 0 up to rounding after an event; where it is clearly
-    negative the unit's interval is recomputed from the signs of its line.
+    negative the unit's interval is recomputed from the signs of its line. Returns the pattern
+    and its wall pairs.
     """
     pairs = system.wall_pairs(pat)
     if pairs[0].size == 0:
-        return pat
+        return pat, pairs
     a, g = system.wall(y)
     vals = system.pair_values(y, pairs)
     size = np.abs(a[pairs[0]]) * (1.0 + np.abs(system.x[pairs[1]])) + np.abs(g[pairs[0]])
     bad = np.unique(pairs[0][vals < -1e-7 * size])
     bad = [int(i) for i in bad if int(i) not in pat.captured]
     if not bad:
-        return pat
+        return pat, pairs
     fixed = pattern_from_lines(a[bad], g[bad], system.x)
     lo, hi = pat.lo.copy(), pat.hi.copy()
     lo[bad], hi[bad] = fixed.lo, fixed.hi
-    return FlowPattern(lo, hi, dict(pat.captured))
+    out = FlowPattern(lo, hi, dict(pat.captured))
+    return out, system.wall_pairs(out)
 
 
 def _at_release(system: System, y: np.ndarray, pat: FlowPattern, t: float
