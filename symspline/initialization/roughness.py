@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..errors import ParameterError
 from .laws import BETA, MU, EvenLaw, FamilyLaws, M, X, _tidy, laws
-from .schemes import Gaussian, Uniform
+from .schemes import Gaussian, Uniform, as_number, as_width
 
 #: Width as a symbol, for formulas in H.
 H_SYM = sp.Symbol("H", positive=True, integer=True)
@@ -43,18 +43,8 @@ def _subs(scheme: Gaussian | Uniform) -> tuple[FamilyLaws, dict]:
 
 
 def _num(value: object, what: str) -> sp.Expr:
-    """A point or bound as a SymPy number (ints/rationals exact, floats as Float)."""
-    if isinstance(value, bool):
-        raise ParameterError(f"{what} must be a number, got {value!r}")
-    if isinstance(value, float):
-        e: sp.Expr = sp.Float(value)
-    elif isinstance(value, int):
-        e = sp.Integer(value)
-    else:
-        e = value if isinstance(value, sp.Basic) else sp.Float(float(value))
-    if e.is_number and not e.is_finite:
-        raise ParameterError(f"{what} must be finite, got {e}")
-    return e
+    """A point or bound as a SymPy number (ints/rationals exact, floats as Float), finite."""
+    return as_number(value, what)
 
 
 def check_interval(a: object, b: object) -> tuple[sp.Expr, sp.Expr]:
@@ -63,14 +53,6 @@ def check_interval(a: object, b: object) -> tuple[sp.Expr, sp.Expr]:
     if a_.is_number and b_.is_number and not bool(a_ < b_):
         raise ParameterError(f"empty interval [{a_}, {b_}]: need a < b")
     return a_, b_
-
-
-def _width(H: object) -> sp.Expr:
-    if isinstance(H, sp.Symbol):
-        return H
-    if isinstance(H, bool) or not isinstance(H, int | sp.Integer) or int(H) < 1:
-        raise ParameterError(f"width must be an integer >= 1, got {H!r}")
-    return sp.Integer(int(H))
 
 
 def breakpoint_density(scheme: Gaussian | Uniform) -> EvenLaw:
@@ -103,14 +85,14 @@ def expected_breakpoints(scheme: Gaussian | Uniform, H: object, a: object, b: ob
     """E #{i : beta_i in [a, b]} = H * P(beta in [a, b])."""
     a_, b_ = check_interval(a, b)
     fam, sub = _subs(scheme)
-    return sp.simplify(_width(H) * _integral(fam.beta_density, sub, a_, b_))
+    return sp.simplify(as_width(H) * _integral(fam.beta_density, sub, a_, b_))
 
 
 def expected_roughness(scheme: Gaussian | Uniform, H: object, a: object, b: object) -> sp.Expr:
     """E sum_{beta_i in [a, b]} mu_i^2 = H * int_a^b p(beta) E[mu^2 | beta] d beta."""
     a_, b_ = check_interval(a, b)
     fam, sub = _subs(scheme)
-    return sp.simplify(_width(H) * _integral(fam.roughness_density, sub, a_, b_))
+    return sp.simplify(as_width(H) * _integral(fam.roughness_density, sub, a_, b_))
 
 
 def _integral(law: EvenLaw, sub: dict, a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -122,14 +104,14 @@ def _integral(law: EvenLaw, sub: dict, a: sp.Expr, b: sp.Expr) -> sp.Expr:
 def var_f(scheme: Gaussian | Uniform, H: object, x: object) -> sp.Expr:
     """Var f(x) = H E[v^2] E[(w x + b)_+^2] + Var c."""
     fam, sub = _subs(scheme)
-    e = _width(H) * fam.var_v * fam.relu2 + fam.var_c
+    e = as_width(H) * fam.var_v * fam.relu2 + fam.var_c
     return sp.simplify(e.subs(sub).subs(X, _num(x, "x")))
 
 
 def var_fprime(scheme: Gaussian | Uniform, H: object, x: object) -> sp.Expr:
     """Var f'(x) = H E[v^2] E[w^2 1{w x + b > 0}] (f' taken where no breakpoint sits at x)."""
     fam, sub = _subs(scheme)
-    e = _width(H) * fam.var_v * fam.w2_active
+    e = as_width(H) * fam.var_v * fam.w2_active
     return sp.simplify(e.subs(sub).subs(X, _num(x, "x")))
 
 

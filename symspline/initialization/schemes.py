@@ -21,12 +21,13 @@ from ..numbers import parse_number
 FAMILY_FIELDS = {"gaussian": ("sw", "sb", "sv", "sc"), "uniform": ("aw", "ab", "av", "ac")}
 
 
-def _scale(value: object, name: str, *, allow_zero: bool = False) -> sp.Expr:
-    """A scale as a SymPy number/expression, checked positive (or zero where allowed)."""
-    if isinstance(value, str):  # user text is parsed as a number, never sympified
+def as_number(value: object, what: str) -> sp.Expr:
+    """A user-given number as SymPy: text parsed as a number (never sympified), ints exact,
+    floats as Float; refused if not a finite real number."""
+    if isinstance(value, str):
         value = parse_number(value)
     if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a number, got {value!r}")
+        raise ParameterError(f"{what} must be a number, got {value!r}")
     if isinstance(value, float):
         expr: sp.Expr = sp.Float(value)
     elif isinstance(value, int):
@@ -37,10 +38,16 @@ def _scale(value: object, name: str, *, allow_zero: bool = False) -> sp.Expr:
         try:
             expr = sp.Float(float(value))  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise ParameterError(f"{name} must be a number, got {value!r}") from exc
+            raise ParameterError(f"{what} must be a number, got {value!r}") from exc
+    if expr.is_number and (not expr.is_finite or expr.is_real is False):
+        raise ParameterError(f"{what} must be a finite real number, got {expr}")
+    return expr
+
+
+def _scale(value: object, name: str, *, allow_zero: bool = False) -> sp.Expr:
+    """A scale as a SymPy number/expression, checked positive (or zero where allowed)."""
+    expr = as_number(value, name)
     if expr.is_number:
-        if not expr.is_finite or expr.is_real is False:
-            raise ParameterError(f"{name} must be a finite real number, got {expr}")
         val = float(expr)
         if val < 0 or (val == 0 and not allow_zero):
             bound = ">= 0" if allow_zero else "> 0"
@@ -133,7 +140,7 @@ class Uniform:
 Scheme = Gaussian | Uniform
 
 
-def _width(H: object) -> sp.Expr:
+def as_width(H: object) -> sp.Expr:
     """The width as a SymPy integer (>= 1) or a positive symbol (for asymptotics)."""
     if isinstance(H, sp.Symbol):
         if H.is_positive is not True:
@@ -162,7 +169,7 @@ def pytorch(H: object) -> Uniform:
     is U(-1/sqrt(fan_in), 1/sqrt(fan_in)). First layer: fan_in = 1, so w, b ~ U(-1, 1). Output
     layer: fan_in = H, so v, c ~ U(-1/sqrt(H), 1/sqrt(H)) (the output bias is random here).
     """
-    H = _width(H)
+    H = as_width(H)
     a = 1 / sp.sqrt(H)
     return Uniform(1, 1, a, a, name="pytorch", doc=_first_line(pytorch))
 
@@ -175,7 +182,7 @@ def glorot_normal(H: object) -> Gaussian:
     b has the law of w (sb = sw), output bias c = 0. (Keras' GlorotNormal truncates at two
     standard deviations; that variant is not modelled.)
     """
-    H = _width(H)
+    H = as_width(H)
     s = sp.sqrt(sp.Integer(2) / (H + 1))
     return Gaussian(s, s, s, 0, name="glorot_normal", doc=_first_line(glorot_normal))
 
@@ -187,7 +194,7 @@ def glorot_uniform(H: object) -> Uniform:
     av = sqrt(6/(H+1)) for Linear(H, 1). Hidden bias b has the law of w (ab = aw), output
     bias c = 0.
     """
-    H = _width(H)
+    H = as_width(H)
     a = sp.sqrt(sp.Integer(6) / (H + 1))
     return Uniform(a, a, a, 0, name="glorot_uniform", doc=_first_line(glorot_uniform))
 
@@ -198,7 +205,7 @@ def he_normal(H: object) -> Gaussian:
     std = sqrt(2 / fan_in): sw = sqrt(2) (fan_in = 1), sv = sqrt(2/H) (fan_in = H). Hidden bias
     b has the law of w (sb = sw), output bias c = 0. (Keras' HeNormal truncates; not modelled.)
     """
-    H = _width(H)
+    H = as_width(H)
     return Gaussian(sp.sqrt(2), sp.sqrt(2), sp.sqrt(2 / H), 0, name="he_normal",
                     doc=_first_line(he_normal))
 
@@ -209,7 +216,7 @@ def he_uniform(H: object) -> Uniform:
     bound = sqrt(6 / fan_in): aw = sqrt(6), av = sqrt(6/H). Hidden bias b has the law of w
     (ab = aw), output bias c = 0.
     """
-    H = _width(H)
+    H = as_width(H)
     return Uniform(sp.sqrt(6), sp.sqrt(6), sp.sqrt(6 / H), 0, name="he_uniform",
                    doc=_first_line(he_uniform))
 
@@ -221,19 +228,19 @@ def lecun_normal(H: object) -> Gaussian:
     output bias c = 0. (Keras/JAX ``lecun_normal`` truncate at two standard deviations and
     rescale to the same variance; the truncation is not modelled.)
     """
-    H = _width(H)
+    H = as_width(H)
     return Gaussian(1, 1, 1 / sp.sqrt(H), 0, name="lecun_normal", doc=_first_line(lecun_normal))
 
 
 def standard_gaussian(H: object) -> Gaussian:
     """w, b, v ~ N(0, 1) whatever the width, c = 0 (no fan-in scaling: the unscaled reference)."""
-    _width(H)
+    as_width(H)
     return Gaussian(1, 1, 1, 0, name="gaussian", doc=_first_line(standard_gaussian))
 
 
 def standard_uniform(H: object) -> Uniform:
     """w, b, v ~ U(-1, 1) whatever the width, c = 0 (no fan-in scaling: the unscaled reference)."""
-    _width(H)
+    as_width(H)
     return Uniform(1, 1, 1, 0, name="uniform", doc=_first_line(standard_uniform))
 
 
@@ -278,7 +285,7 @@ def get_scheme(spec: str, H: object = 1) -> Gaussian | Uniform:
         raise UnknownNameError(f"scheme name must be text, got {type(spec).__name__}")
     m = _CUSTOM_RE.match(spec)
     if m:
-        _width(H)
+        as_width(H)
         family, inner = m.group(1).lower(), m.group(2)
         parts = [p for p in (s.strip() for s in inner.split(",")) if p != ""]
         if len(parts) not in (3, 4):
