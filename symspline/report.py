@@ -214,7 +214,9 @@ def render_markdown(d: Derivation) -> str:
 def save_figure(fig: object, path: str | Path, *, dpi: int = 110) -> None:
     """Save a Matplotlib figure as PNG, byte-reproducible (no timestamp or version metadata)."""
     buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})  # type: ignore[attr-defined]
+    # bbox_inches="tight": no axis label is clipped, whatever the figure did about its layout
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},  # type: ignore[attr-defined]
+                bbox_inches="tight")
     write_bytes(path, buf.getvalue())
 
 

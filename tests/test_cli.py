@@ -121,3 +121,21 @@ def test_derive_quick_is_reproducible(tmp_path):
     tex = (outs[0] / "reparameterization.tex").read_text()
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
     assert not list(outs[0].glob(".*.tmp"))
+
+
+def test_every_derivation_regenerates_byte_identically(tmp_path):
+    """All derivations, quick mode, two independent processes: identical files, all checks ok."""
+    outs = [tmp_path / "one", tmp_path / "two"]
+    procs = [subprocess.Popen([sys.executable, "-m", "symspline.cli", "derive", "--quick",
+                               "--no-pdf", "--no-progress", "--out", str(o)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for o in outs]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, (out[-2000:], err[-2000:])
+        assert "all checks passed" in out
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert len(files) >= 20 and any(f.suffix == ".png" for f in files)
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
