@@ -33,6 +33,27 @@ def add_params(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help='parameters: JSON {"w","b","v","c"} (network) or {"beta","mu","s","c"}')
 
 
+def add_param_choice(p: argparse.ArgumentParser, what: str = "the result") -> None:
+    """Add `--param network|spline` and `--balance D` (the network representative of a spline)."""
+    p.add_argument("--param", choices=("network", "spline"), default=None,
+                   help=f"parameterization of {what} (default: that of the file)")
+    p.add_argument("--balance", default="0", metavar="D",
+                   help="per-unit balance v^2 - w^2 - b^2 of the network representative used when "
+                   "spline parameters are asked for as a network (default 0)")
+
+
+def load_params_as_requested(args: argparse.Namespace) -> Network | Spline:
+    """The parameters of `--params`, converted to the parameterization `--param` asks for."""
+    from ..numbers import parse_number
+
+    params = load_params(args)
+    if args.param == "spline" and isinstance(params, Network):
+        return params.to_spline()
+    if args.param == "network" and isinstance(params, Spline):
+        return params.to_network(balance=parse_number(args.balance))
+    return params
+
+
 def add_population(p: argparse.ArgumentParser) -> None:
     """Add `--population SPEC` (an input measure and a target instead of samples, THEORY 7.3)."""
     p.add_argument("--population", metavar="SPEC", default=None,

@@ -16,12 +16,13 @@ from ..params import Network, Spline
 from ._common import (
     add_data,
     add_json,
+    add_param_choice,
     add_params,
     add_population,
     data_or_population,
     emit_json,
     exact_text,
-    load_params,
+    load_params_as_requested,
 )
 
 
@@ -29,11 +30,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_data(p, required=False)
     add_population(p)
     add_params(p)
-    p.add_argument("--param", choices=("network", "spline"), default=None,
-                   help="parameterization of the derivatives (default: that of the file)")
-    p.add_argument("--balance", default="0", metavar="D",
-                   help="per-unit balance v^2 - w^2 - b^2 of the network representative used when "
-                   "spline parameters are differentiated as a network (default 0)")
+    add_param_choice(p, "the derivatives")
     p.add_argument("--side", choices=("left", "right"), default=None,
                    help="at a kink (breakpoint on a data point) give the one-sided derivative "
                    "from below (left) or above (right) instead of failing")
@@ -77,15 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ------------------------------------------------------------------ shared
 def _params_in(args: argparse.Namespace) -> tuple[Network | Spline, Dataset | None, object]:
     data, pop = data_or_population(args)
-    params = load_params(args)
-    want = args.param
-    if want == "spline" and isinstance(params, Network):
-        params = params.to_spline()
-    elif want == "network" and isinstance(params, Spline):
-        from ..numbers import parse_number
-
-        params = params.to_network(balance=parse_number(args.balance))
-    return params, data, pop
+    return load_params_as_requested(args), data, pop
 
 
 def _flag_near_kinks(params: Network | Spline, data: Dataset | None, payload: dict) -> None:

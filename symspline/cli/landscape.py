@@ -11,7 +11,16 @@ import numpy as np
 from ..errors import InputError, ParseError
 from ..numbers import parse_number
 from ..params import Network, Spline
-from ._common import add_data, add_json, add_params, emit_json, exact_text, load_data, load_params
+from ._common import (
+    add_data,
+    add_json,
+    add_param_choice,
+    add_params,
+    emit_json,
+    exact_text,
+    load_data,
+    load_params_as_requested,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "representatives with several balances (THEORY 7.1).")
     add_data(p)
     add_params(p)
-    p.add_argument("--param", choices=("network", "spline"), default=None,
-                   help="parameterization of the slice (default: that of the file)")
-    p.add_argument("--balance", default="0", metavar="D",
-                   help="balance of the network representative of spline parameters (default 0)")
+    add_param_choice(p, "the slice")
     p.add_argument("--direction", default="eig", metavar="DIR",
                    help="'eig' (Hessian eigenvector, default), 'eig-bottom', 'random' "
                    "(filter-normalized), or a JSON file holding a list of numbers (p/q allowed)")
@@ -45,15 +51,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FIG.png", default=None, help="write a figure")
     add_json(p)
     p.set_defaults(handler=run)
-
-
-def _params(args: argparse.Namespace) -> Network | Spline:
-    params = load_params(args)
-    if args.param == "spline" and isinstance(params, Network):
-        return params.to_spline()
-    if args.param == "network" and isinstance(params, Spline):
-        return params.to_network(balance=parse_number(args.balance))
-    return params
 
 
 def _direction(spec: str, params: Network | Spline, data: object, args: argparse.Namespace,
@@ -94,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from ..landscape import compare_parameterizations, line_slice, plane_slice
 
     data = load_data(args)
-    params = _params(args)
+    params = load_params_as_requested(args)
     if args.range <= 0 or args.points < 3:
         raise InputError("--range must be positive and --points at least 3")
     T = args.range

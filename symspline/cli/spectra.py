@@ -8,8 +8,16 @@ import numpy as np
 
 from ..errors import InputError, ParseError
 from ..numbers import parse_number
-from ..params import Network, Spline
-from ._common import add_data, add_json, add_params, emit_json, load_data, load_params
+from ..params import Network
+from ._common import (
+    add_data,
+    add_json,
+    add_param_choice,
+    add_params,
+    emit_json,
+    load_data,
+    load_params_as_requested,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,10 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(--by-label). --flow T follows the spectra along the gradient flow up to time T.")
     add_data(p)
     add_params(p)
-    p.add_argument("--param", choices=("network", "spline"), default=None,
-                   help="parameterization of theta (default: that of the file)")
-    p.add_argument("--balance", default="0", metavar="D",
-                   help="balance of the network representative of spline parameters (default 0)")
+    add_param_choice(p, "theta")
     grp = p.add_mutually_exclusive_group()
     grp.add_argument("--edges", default=None, metavar="E1,E2,...",
                      help="split samples at these x values (default: one group of all samples)")
@@ -62,11 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from ..spectra import group_spectra, spectra_along
 
     data = load_data(args)
-    params = load_params(args)
-    if args.param == "spline" and isinstance(params, Network):
-        params = params.to_spline()
-    elif args.param == "network" and isinstance(params, Spline):
-        params = params.to_network(balance=parse_number(args.balance))
+    params = load_params_as_requested(args)
     groups = _groups(args, data)
     sizes = {g.name: len(g.index) for g in groups}
     if args.flow is None:
