@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -25,3 +26,25 @@ def net():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+class CliRun(NamedTuple):
+    """Outcome of one in-process command: attribute access or tuple unpacking both work."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the command line in-process (a subprocess would re-import SymPy every time)."""
+    from symspline.cli import main
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return CliRun(code, out.out, out.err)
+
+    return run

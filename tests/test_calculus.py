@@ -7,7 +7,6 @@ definition of f (no closed forms, no SymPy), plus exact SymPy differentiation of
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -274,27 +273,6 @@ def test_jacobian_kernel_and_chain_rules_exact_and_float():
 
 
 # ---------------------------------------------------------------- command line
-@dataclass
-class _Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture()
-def cli(capsys):
-    """Run the command line in-process (a subprocess would re-import SymPy every time)."""
-    from symspline.cli import main
-
-    def run(*args):
-        capsys.readouterr()
-        code = main(list(args))
-        out = capsys.readouterr()
-        return _Run(code, out.out, out.err)
-
-    return run
-
-
 @pytest.fixture()
 def files(tmp_path):
     d = tmp_path / "d.csv"

@@ -120,19 +120,6 @@ def test_numeric_level_and_result_record():
     assert res.level == "refuted" and res.as_dict()["counterexample"]["params"]
 
 
-@pytest.fixture()
-def cli(capsys):
-    from symspline.cli import main
-
-    def run(*args):
-        capsys.readouterr()
-        code = main(list(args))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
-
-
 def test_cli_prove(cli):
     code, out, _ = cli("prove", "3.1", "--json")
     assert code == 0 and json.loads(out)["level"] == "general"
