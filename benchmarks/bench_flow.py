@@ -27,6 +27,8 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=1000)
     ap.add_argument("--samples", type=int, default=100)
     ap.add_argument("--rtol", type=float, default=1e-6)
+    ap.add_argument("--method", default="RK45", choices=("RK23", "RK45", "DOP853"))
+    ap.add_argument("--crossings", default=None, choices=("carry", "cut"))
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     n, H = args.samples, args.width
@@ -35,8 +37,8 @@ def main() -> None:
     a = args.scale
     net = Network(a * rng.normal(size=H), a * rng.normal(size=H), a * rng.normal(size=H), 0.0)
     t0 = time.perf_counter()
-    res = flow(net, data, args.time, method="RK45", rtol=args.rtol, atol=args.rtol * 1e-3,
-               t_eval=[0.0, args.time])
+    res = flow(net, data, args.time, method=args.method, rtol=args.rtol, atol=args.rtol * 1e-3,
+               t_eval=[0.0, args.time], crossings=args.crossings)
     secs = time.perf_counter() - t0
     kinds = [e.kind for e in res.events]
     drift = float(np.max(np.abs(res.network_at().balance - net.balance)))

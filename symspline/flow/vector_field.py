@@ -104,6 +104,24 @@ def pattern_from_lines(h_slope: np.ndarray, h_icpt: np.ndarray, x: np.ndarray) -
     return FlowPattern(lo, hi)
 
 
+def interval_pairs(lo: np.ndarray, hi: np.ndarray, units: np.ndarray, n: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit, sample, sign) of the constraints of ``units`` with active intervals [lo, hi) on n
+    sorted samples: the active ends (sign +1) and the ends of the inactive complement (-1)."""
+    lo, hi = lo[units].astype(np.intp), hi[units].astype(np.intp)
+    full = hi > lo
+    left = full & (lo > 0)
+    right = full & (hi < n) & ~left
+    empty = ~full
+    uf, ul, ur, ue = units[full], units[left], units[right], units[empty]
+    out_u = np.concatenate([uf, uf, ul, ul, ur, ur, ue, ue])
+    out_p = np.concatenate([lo[full], hi[full] - 1, lo[left] - 1, np.zeros(ul.size, np.intp),
+                            hi[right], np.full(ur.size, n - 1, np.intp),
+                            np.zeros(ue.size, np.intp), np.full(ue.size, n - 1, np.intp)])
+    signs = np.concatenate([np.ones(2 * uf.size), -np.ones(out_u.size - 2 * uf.size)])
+    return out_u, out_p, signs
+
+
 def _interval_sums(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return prefix[hi] - prefix[lo]
 
@@ -144,11 +162,27 @@ class System:
                  total: float, pat: FlowPattern) -> np.ndarray:
         raise NotImplementedError
 
-    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+    def unit_index(self, units: np.ndarray) -> np.ndarray:
+        """Indices (d, k) of all coordinates of y that belong to ``units`` (the wall's first)."""
+        raise NotImplementedError
+
+    def unit_velocity(self, units: np.ndarray, comp: np.ndarray, sr: np.ndarray,
+                      srx: np.ndarray) -> np.ndarray:
+        """Rates (d, k) of the coordinates ``comp = y[unit_index(units)]`` given each unit's sums
+        sr = sum_A r_n and srx = sum_A r_n x_n. Linear in (sr, srx): with the sums of one sample
+        (r_m, r_m x_m) it is the jump of the unit's rates when m enters its active set."""
+        raise NotImplementedError
+
+    def project(self, y: np.ndarray, i: int | np.ndarray, m: int | np.ndarray) -> np.ndarray:
+        """y with units i put exactly on their walls h_i(x_m) = 0 (scalars or index arrays)."""
         raise NotImplementedError
 
     def delta_slope(self, y: np.ndarray) -> np.ndarray:
         """mu_i (its sign decides the sliding condition)."""
+        raise NotImplementedError
+
+    def unit_mu(self, units: np.ndarray, comp: np.ndarray) -> np.ndarray:
+        """mu_i of ``units`` from their coordinates ``comp = y[unit_index(units)]``."""
         raise NotImplementedError
 
     def wall_index(self, units: np.ndarray) -> np.ndarray:
@@ -159,6 +193,10 @@ class System:
         """(slope, intercept) of h_i for ``units`` from ``comp = y[wall_index(units)]`` (shape
         (d, k, ...) when the coordinates are sampled at several times)."""
         raise NotImplementedError
+
+    def diagnose(self, y: np.ndarray) -> str:
+        """Why an integration may have failed at y ("" if nothing is known)."""
+        return ""
 
     # ------------------------------------------------------------------ shared
     def initial_pattern(self, y: np.ndarray) -> FlowPattern:
@@ -248,25 +286,8 @@ class System:
         both ends of the complement; by linearity these four points suffice. Captured units keep
         only their other constraints.
         """
-        n = self.x.shape[0]
-        lo, hi = pat.lo.astype(np.intp), pat.hi.astype(np.intp)
-        idx = np.arange(self.H, dtype=np.intp)
-        full = hi > lo
-        # active ends (only for non-empty intervals)
-        act_u = np.concatenate([idx[full], idx[full]])
-        act_p = np.concatenate([lo[full], hi[full] - 1])
-        # inactive complement: [0, lo) or [hi, n), or everything for an empty interval
-        left = full & (lo > 0)
-        right = full & (hi < n) & ~left
-        empty = ~full
-        in_u = np.concatenate([idx[left], idx[left], idx[right], idx[right], idx[empty],
-                               idx[empty]])
-        in_p = np.concatenate([lo[left] - 1, np.zeros(left.sum(), np.intp), hi[right],
-                               np.full(right.sum(), n - 1, np.intp), np.zeros(empty.sum(), np.intp),
-                               np.full(empty.sum(), n - 1, np.intp)])
-        units = np.concatenate([act_u, in_u])
-        pts = np.concatenate([act_p, in_p])
-        signs = np.concatenate([np.ones(act_u.size), -np.ones(in_u.size)])
+        units, pts, signs = interval_pairs(pat.lo, pat.hi, np.arange(self.H, dtype=np.intp),
+                                           self.x.shape[0])
         if pat.captured:
             cap = np.full(self.H, -1, dtype=np.intp)
             cap[list(pat.captured)] = list(pat.captured.values())
@@ -306,15 +327,27 @@ class NetworkSystem(System):
         w, _, v, _ = self.split(y)
         return v * np.abs(w)
 
+    def unit_mu(self, units: np.ndarray, comp: np.ndarray) -> np.ndarray:
+        return comp[2] * np.abs(comp[0])
+
     def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
                  total: float, pat: FlowPattern) -> np.ndarray:
         H = self.H
-        w, b, v = y[:H], y[H:2 * H], y[2 * H:3 * H]
         out = np.empty(3 * H + 1)
-        np.multiply(v, srx, out=out[:H])
-        np.multiply(v, sr, out=out[H:2 * H])
-        np.add(w * srx, b * sr, out=out[2 * H:3 * H])
-        out[3 * H] = total
+        out[:3 * H] = self.unit_velocity(None, y[:3 * H].reshape(3, H), sr, srx).ravel()
+        out[3 * H] = -total / self.x.shape[0]
+        return out
+
+    def unit_index(self, units: np.ndarray) -> np.ndarray:
+        return np.stack([units, self.H + units, 2 * self.H + units])
+
+    def unit_velocity(self, units: np.ndarray | None, comp: np.ndarray, sr: np.ndarray,
+                      srx: np.ndarray) -> np.ndarray:
+        w, b, v = comp
+        out = np.empty((3,) + np.shape(w))
+        np.multiply(v, srx, out=out[0])
+        np.multiply(v, sr, out=out[1])
+        np.add(w * srx, b * sr, out=out[2])
         out *= -1.0 / self.x.shape[0]
         return out
 
@@ -331,17 +364,18 @@ class NetworkSystem(System):
 
         return -kernels.hessian(Network.from_vector(y, self.H), self.data, side="right")
 
-    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+    def project(self, y: np.ndarray, i: int | np.ndarray, m: int | np.ndarray) -> np.ndarray:
         # rotate (w_i, b_i) onto the wall w x_m + b = 0 keeping w_i^2 + b_i^2, so the balance
         # delta_i = v_i^2 - w_i^2 - b_i^2 is unchanged (moving b_i alone broke it by the size of
         # the off-wall error, which a captured unit accumulates over a long slide); the move is
         # of integrator-tolerance size. w x_m + b = w x_m - w x_m = 0 holds exactly.
         out = y.copy()
-        H, xm = self.H, float(self.x[m])
-        w, b = float(out[i]), float(out[H + i])
-        if w != 0.0:
-            out[i] = np.copysign(np.hypot(w, b) / np.sqrt(1.0 + xm * xm), w)
-        out[H + i] = -out[i] * xm
+        i = np.atleast_1d(np.asarray(i, dtype=np.intp))
+        xm = self.x[np.atleast_1d(np.asarray(m, dtype=np.intp))]
+        w, b = out[i], out[self.H + i]
+        w = np.where(w != 0.0, np.copysign(np.hypot(w, b) / np.sqrt(1.0 + xm * xm), w), w)
+        out[i] = w
+        out[self.H + i] = -w * xm
         return out
 
 
@@ -387,22 +421,50 @@ class QuotientSystem(System):
     def delta_slope(self, y: np.ndarray) -> np.ndarray:
         return self.split(y)[1]
 
+    def unit_mu(self, units: np.ndarray, comp: np.ndarray) -> np.ndarray:
+        return comp[1]
+
     def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
                  total: float, pat: FlowPattern) -> np.ndarray:
+        H = self.H
+        out = np.empty(2 * H + 1)
+        rates = self.unit_velocity(None, y[:2 * H].reshape(2, H), sr, srx)
+        if pat.captured:  # held exactly on the sample: lam makes this zero up to rounding
+            rates[0, list(pat.captured)] = 0.0
+        out[:2 * H] = rates.ravel()
+        out[2 * H] = -total / self.x.shape[0]
+        return out
+
+    def unit_index(self, units: np.ndarray) -> np.ndarray:
+        return np.stack([units, self.H + units])
+
+    def diagnose(self, y: np.ndarray) -> str:
         beta, mu, _ = self.split(y)
+        w2 = self.w2(beta, mu)
+        i = int(np.argmin(w2 / (1.0 + np.abs(mu))))
+        if w2[i] < 1e-8 * (1.0 + abs(mu[i])):
+            return (f" (unit {i + 1}: w^2 = {w2[i]:.3g}, beta = {beta[i]:.6g}: the breakpoint "
+                    "escapes to infinity, where the quotient chart is singular; integrate in the "
+                    "network parameterization)")
+        return ""
+
+    def unit_velocity(self, units: np.ndarray | None, comp: np.ndarray, sr: np.ndarray,
+                      srx: np.ndarray) -> np.ndarray:
+        from .quotient import abs_w_squared
+
+        beta, mu = comp
+        s = self.s if units is None else self.s[units]
         n = self.x.shape[0]
-        s = self.s
         g_beta = -s * mu * sr / n
         g_mu = s * (srx - beta * sr) / n
-        w2 = self.w2(beta, mu)
+        if units is None:
+            w2 = self.w2(beta, mu)
+        else:
+            w2 = abs_w_squared(beta, mu, self.delta[units])
         m00 = (1.0 + beta * beta) / w2
         m01 = -beta * mu / w2
         m11 = mu * mu / w2 + w2
-        d_beta = -(m00 * g_beta + m01 * g_mu)
-        if pat.captured:  # held exactly on the sample: lam makes this zero up to rounding
-            d_beta[list(pat.captured)] = 0.0
-        d_mu = -(m01 * g_beta + m11 * g_mu)
-        return np.concatenate([d_beta, d_mu, [-total / n]])
+        return np.stack([-(m00 * g_beta + m01 * g_mu), -(m01 * g_beta + m11 * g_mu)])
 
     def wall_index(self, units: np.ndarray) -> np.ndarray:
         return units[None]
@@ -423,7 +485,7 @@ class QuotientSystem(System):
             out[:, k] = (self.rhs(yy, pat) - f0) / e
         return out
 
-    def project(self, y: np.ndarray, i: int, m: int) -> np.ndarray:
+    def project(self, y: np.ndarray, i: int | np.ndarray, m: int | np.ndarray) -> np.ndarray:
         out = y.copy()
-        out[i] = self.x[m]
+        out[np.asarray(i, dtype=np.intp)] = self.x[np.asarray(m, dtype=np.intp)]
         return out

@@ -1,0 +1,298 @@
+"""Runge-Kutta steps that carry simple breakpoint crossings through, with an error-controlled jump
+correction: the fast path of :func:`symspline.flow.integrate.integrate`.
+
+When a breakpoint crosses sample m at time t_k and the flow on the far side points on, the field
+jumps, but only in the crossing unit's own rates: sample m joins (or leaves) its active sums, so
+its coordinates' rates change by D_k = +-unit_velocity(r_m, r_m x_m); every other rate changes
+continuously, through the residual r_m, which the unit's contribution v_i h_i(x_m) (zero at t_k)
+moves. A step of the smooth field of the starting pattern, y_hat, is therefore corrected by
+
+    y(t) = y_hat(t) + sum_k int_{t_k}^t [F_{P(s)} - F_{P_0}](y(s)) ds,
+
+which is (t - t_k) D_k to first order (``rect``). The trapezoid rule on the same integrals, with the
+direct jumps and the coupling through r_m re-evaluated at the corrected end state, is second order;
+their difference is the error estimate of the correction, added to the Runge-Kutta one: a step
+whose combined error exceeds the tolerance is rejected and retried shorter, exactly like a step
+with too large a truncation error. Crossings are located per unit on the step's interpolant plus
+the unit's own correction, so a unit may cross several samples in one step.
+
+Everything else stops the step at its time and is handled exactly there: a capture (both sides
+push the breakpoint onto the sample), a flip of a held unit, a release, and any crossing whose
+far-side velocity changes sign within the step (ambiguous).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import RK23, RK45
+from scipy.optimize import brentq
+
+from .vector_field import FlowPattern, System, interval_pairs
+
+_EPS = float(np.finfo(float).eps)
+
+
+@dataclass(frozen=True)
+class Tableau:
+    """An explicit embedded Runge-Kutta pair with its dense output (SciPy's coefficients)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    e: np.ndarray
+    p: np.ndarray
+    order: int  # of the error estimator
+
+    @classmethod
+    def of(cls, method: str) -> Tableau:
+        k = {"RK23": RK23, "RK45": RK45}[method]
+        return cls(k.A, k.B, k.C, k.E, k.P, k.error_estimator_order)
+
+    def step(self, f: Callable[[np.ndarray], np.ndarray], y: np.ndarray, fy: np.ndarray,
+             h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One step of size h: (y_new, f(y_new), error estimate, stages K (s + 1, n))."""
+        s = self.b.size
+        k = np.empty((s + 1, y.size))
+        k[0] = fy
+        for j in range(1, s):
+            k[j] = f(y + h * (self.a[j, :j] @ k[:j]))
+        y_new = y + h * (self.b @ k[:s])
+        k[s] = f(y_new)
+        return y_new, k[s], h * (self.e @ k), k
+
+
+@dataclass(frozen=True)
+class Dense:
+    """The step's interpolant y0 + h sum_j q_j theta^(j+1), theta in [0, 1]."""
+
+    y0: np.ndarray
+    h: float
+    q: np.ndarray  # (n, p)
+
+    @classmethod
+    def make(cls, y0: np.ndarray, h: float, k: np.ndarray, p: np.ndarray) -> Dense:
+        return cls(y0, h, k.T @ p)
+
+    def __call__(self, theta: float) -> np.ndarray:
+        return self.y0 + self.h * (self.q @ theta ** np.arange(1, self.q.shape[1] + 1))
+
+    def coefficients(self, idx: np.ndarray) -> np.ndarray:
+        """Polynomial coefficients in theta (idx.shape + (p + 1,)) of the coordinates idx."""
+        return np.concatenate([self.y0[idx][..., None], self.h * self.q[idx]], axis=-1)
+
+
+def _horner(coef: np.ndarray, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and derivatives of polynomials coef (k, p + 1) at th (k, ...)."""
+    extra = (slice(None),) + (None,) * (th.ndim - 1)
+    val = np.zeros_like(th)
+    der = np.zeros_like(th)
+    for j in range(coef.shape[1] - 1, -1, -1):
+        der = der * th + val
+        val = val * th + coef[:, j][extra]
+    return val, der
+
+
+def first_roots(coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """For each polynomial, the first theta in (lo, hi] where it turns negative (NaN if none).
+
+    The polynomials are sampled on 32 cells; in the first cell with a negative value the root is
+    polished by Newton steps safeguarded by bisection (quadratic convergence, 8 iterations). As
+    with any sampled event location, a dip below zero and back within one cell is not seen.
+    """
+    u = np.linspace(0.0, 1.0, 33)[1:]
+    th = lo[:, None] + (hi - lo)[:, None] * u
+    vals, _ = _horner(coef, th)
+    neg = vals < 0.0
+    found = neg.any(axis=1)
+    out = np.full(lo.shape, np.nan)
+    if not found.any():
+        return out
+    rows = np.flatnonzero(found)
+    first = np.argmax(neg[rows], axis=1)
+    b = th[rows, first]
+    a = np.where(first > 0, th[rows, np.maximum(first - 1, 0)], lo[rows])
+    c = coef[rows]
+    fa, _ = _horner(c, a)
+    fb = vals[rows, first]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(fa > fb, a + (b - a) * fa / (fa - fb), 0.5 * (a + b))
+        for _ in range(8):
+            fx, dx = _horner(c, x)
+            negx = fx <= 0.0  # (an exact zero is the root)
+            b = np.where(negx, x, b)
+            a = np.where(negx, a, x)
+            nx = x - fx / dx
+            x = np.where((nx >= a) & (nx <= b), nx, 0.5 * (a + b))
+    out[rows] = np.clip(x, a, b)
+    return out
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a step with crossings amounts to: stop at ``theta`` (1 unless cut), the carried
+    crossings (unit, sample, direction +1 in / -1 out, theta), the corrected state and pattern,
+    the correction's error estimate, and the event that cut the step (or None):
+    ("wall", unit, sample, sign) or ("release",)."""
+
+    theta: float
+    crossings: list[tuple[int, int, int, float]]
+    y: np.ndarray
+    pattern: FlowPattern
+    error: np.ndarray
+    cut: tuple | None
+
+    def state_at(self, dense: Dense, theta: float, system: System,
+                 jumps: np.ndarray) -> np.ndarray:
+        """The first-order corrected state at ``theta`` <= self.theta (for outputs)."""
+        y = dense(theta)
+        for (i, _, _, tk), d in zip(self.crossings, jumps, strict=True):
+            if tk < theta:
+                y[system.unit_index(np.array([i]))[:, 0]] += dense.h * (theta - tk) * d
+        return y
+
+
+def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.ndarray,
+          hit: np.ndarray, release: Callable[[float], float] | None) -> tuple[Carried, np.ndarray]:
+    """Carry the crossings of one accepted step (``hit``: indices of ``pairs`` that changed
+    sign between y0 and y1); ``release`` is the release margin along the step when it changed
+    sign. Returns the outcome and the direct jumps D_k (rows, per carried crossing)."""
+    x = system.x
+    n = x.shape[0]
+    h = dense.h
+    y0 = dense.y0
+    r0, r1 = system.residuals(y0, pat), system.residuals(y1, pat)
+    pr0, pr1 = system._prefixes(r0), system._prefixes(r1)
+    lo, hi = pat.lo.copy(), pat.hi.copy()
+    H = system.H
+    d_unit = system.unit_index(np.zeros(1, dtype=np.intp)).shape[0]
+    corr0 = np.zeros((d_unit, H))
+    corr1 = np.zeros((d_unit, H))
+    start = np.zeros(H)
+    theta_cut, cut = 1.0, None
+    if release is not None:
+        # (the ends were read off the projected states, the interpolant's may differ slightly)
+        lo_val, hi_val = release(0.0), release(1.0)
+        if lo_val < 0.0:
+            theta_cut = 0.0
+        elif hi_val >= 0.0:
+            theta_cut = 1.0
+        else:
+            theta_cut = brentq(release, 0.0, 1.0, xtol=4 * _EPS, rtol=4 * _EPS)
+        cut = ("release",)
+    found: list[tuple[int, int, int, float]] = []
+    jumps: list[np.ndarray] = []
+    units = np.unique(pairs[0][hit])
+    while units.size:
+        pu, pm, ps = interval_pairs(lo, hi, units, n)
+        if pat.captured:
+            keep = np.array([pat.captured.get(int(u), -1) != m for u, m in zip(pu, pm, strict=True)],
+                            dtype=bool)
+            pu, pm, ps = pu[keep], pm[keep], ps[keep]
+        uidx = system.unit_index(pu)
+        coef = dense.coefficients(uidx)  # (d, k, p + 1)
+        coef[:, :, 0] += corr0[:, pu]
+        coef[:, :, 1] += corr1[:, pu]
+        wall = system.wall_index(pu).shape[0]
+        a0, g0 = system.wall_from(pu, coef[:wall, :, 0])
+        z = np.zeros_like(coef[:wall, :, 1:])
+        az, gz = system.wall_from(pu, z)
+        a1, g1 = system.wall_from(pu, coef[:wall, :, 1:])
+        xm = x[pm]
+        poly = np.concatenate([(ps * (a0 * xm + g0))[:, None],
+                               ps[:, None] * ((a1 - az) * xm[:, None] + (g1 - gz))], axis=1)
+        roots = first_roots(poly, start[pu], np.full(pu.size, theta_cut))
+        ok = np.isfinite(roots)
+        if not ok.any():
+            break
+        pu, pm, ps, roots, uidx, coef = pu[ok], pm[ok], ps[ok], roots[ok], uidx[:, ok], coef[:, ok]
+        # the earliest pair of each unit
+        order = np.lexsort((roots, pu))
+        firsts = order[np.r_[True, pu[order][1:] != pu[order][:-1]]]
+        pu, pm, ps, th = pu[firsts], pm[firsts], ps[firsts], roots[firsts]
+        powers = th[:, None] ** np.arange(coef.shape[2])
+        comp = np.einsum("dkj,kj->dk", coef[:, firsts], powers)
+        mu = system.unit_mu(pu, comp)
+        xm = x[pm]
+        leaving = ps > 0
+        ulo, uhi = lo[pu], hi[pu]
+        sums = []
+        for pr, r in ((pr0, r0), (pr1, r1)):
+            s_minus = (pr[0, uhi] - pr[0, ulo]) + xm * (pr[1, uhi] - pr[1, ulo])
+            jump = r[pm] * (1.0 + xm * xm)
+            s_minus = np.where(leaving, s_minus - jump, s_minus)
+            sums.append((s_minus, jump))
+        # the deciding one-sided velocity (far side) at both ends of the step: -mu S_+ entering,
+        # -mu S_- leaving; a crossing is carried only when it has the same, passing sign at both
+        q0 = -mu * np.where(leaving, sums[0][0], sums[0][0] + sums[0][1])
+        q1 = -mu * np.where(leaving, sums[1][0], sums[1][0] + sums[1][1])
+        # (a unit leaving its only sample has S_- = 0: a capture with lam = 0, see at_pair)
+        last = leaving & (uhi - ulo == 1)
+        held = np.array([int(u) in pat.captured for u in pu], dtype=bool)
+        simple = ~held & ~last & np.where(leaving, (q0 < 0) & (q1 < 0), (q0 > 0) & (q1 > 0))
+        if (~simple).any():
+            j = int(np.flatnonzero(~simple)[np.argmin(th[~simple])])
+            if th[j] < theta_cut:
+                theta_cut, cut = float(th[j]), ("wall", int(pu[j]), int(pm[j]), float(ps[j]))
+        keep = simple & (th < theta_cut)
+        if not keep.any():
+            break
+        pu, pm, th, comp, leaving = pu[keep], pm[keep], th[keep], comp[:, keep], leaving[keep]
+        rm = (1.0 - th) * r0[pm] + th * r1[pm]
+        sign = np.where(leaving, -1.0, 1.0)
+        d = sign * system.unit_velocity(pu, comp, rm, rm * x[pm])  # (d, k)
+        corr0[:, pu] -= h * th * d
+        corr1[:, pu] += h * d
+        start[pu] = th
+        for j in range(pu.size):
+            i, m = int(pu[j]), int(pm[j])
+            found.append((i, m, int(sign[j]), float(th[j])))
+            jumps.append(d[:, j])
+            _move(lo, hi, i, m, sign[j] > 0)
+        units = pu
+    # keep what happens before the cut, in time order; rebuild the intervals from the start
+    sel = [k for k, e in enumerate(found) if e[3] < theta_cut]
+    sel.sort(key=lambda k: found[k][3])
+    crossings = [found[k] for k in sel]
+    D = np.array([jumps[k] for k in sel]).reshape(len(sel), d_unit)
+    lo, hi = pat.lo.copy(), pat.hi.copy()
+    for i, m, dirn, _ in crossings:
+        _move(lo, hi, i, m, dirn > 0)
+    stop = FlowPattern(lo, hi, dict(pat.captured))
+    y_rect = dense(theta_cut)
+    if not crossings:
+        return Carried(theta_cut, [], y_rect, stop, np.zeros_like(y_rect), cut), D
+    cu = np.array([c[0] for c in crossings], dtype=np.intp)
+    cm = np.array([c[1] for c in crossings], dtype=np.intp)
+    cs = np.array([c[2] for c in crossings], dtype=float)
+    tau = h * (theta_cut - np.array([c[3] for c in crossings]))
+    idx = system.unit_index(cu)
+    np.add.at(y_rect, idx, tau * D.T)
+    # trapezoid: the direct jumps and the coupling through r_m again at the corrected end
+    rs = system.residuals(y_rect, stop)
+    ds = cs * system.unit_velocity(cu, y_rect[idx], rs[cm], rs[cm] * x[cm])
+    a, g, _ = system.lines(y_rect)
+    delta = np.zeros(n)
+    np.add.at(delta, cm, 0.5 * tau * cs * (a[cu] * x[cm] + g[cu]))
+    pd = system._prefixes(delta)
+    # (over the starting pattern's sets: the crossing unit's own sample is in its direct jump)
+    coupling = system.velocity(y_rect, pd[0].take(pat.hi) - pd[0].take(pat.lo),
+                               pd[1].take(pat.hi) - pd[1].take(pat.lo), float(pd[0, -1]), pat)
+    error = coupling.copy()
+    np.add.at(error, idx, 0.5 * tau * (ds - D.T))
+    return Carried(theta_cut, crossings, y_rect + error, stop, error, cut), D
+
+
+def _move(lo: np.ndarray, hi: np.ndarray, i: int, m: int, enter: bool) -> None:
+    """Sample m enters or leaves unit i's interval in place (as FlowPattern.with_point)."""
+    if enter:
+        if lo[i] >= hi[i]:
+            lo[i], hi[i] = m, m + 1
+        else:
+            lo[i], hi[i] = min(lo[i], m), max(hi[i], m + 1)
+    elif m == lo[i]:
+        lo[i] += 1
+    elif m == hi[i] - 1:
+        hi[i] -= 1
