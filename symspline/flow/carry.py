@@ -16,9 +16,16 @@ whose combined error exceeds the tolerance is rejected and retried shorter, exac
 with too large a truncation error. Crossings are located per unit on the step's interpolant plus
 the unit's own correction, so a unit may cross several samples in one step.
 
-Everything else stops the step at its time and is handled exactly there: a capture (both sides
-push the breakpoint onto the sample), a flip of a held unit, a release, and any crossing whose
-far-side velocity changes sign within the step (ambiguous).
+A capture (both sides push the breakpoint onto the sample) is carried the same way: from t_k
+on the unit's sums count sample m with the Filippov weight lam instead of 0 or 1, so its rates
+jump by (lam - weight) times the crossing's jump, and at the end of the step it is put exactly on
+its wall. A release needs no correction at all: the held unit's weight lam reaches 0 or 1 there,
+so the field is continuous, and the clipped weight of the starting pattern already is the field of
+the released unit (the integration loop releases it at the end of the step instead of putting it
+back on its wall).
+
+Everything else stops the step at its time and is handled exactly there: a flip of a held unit,
+and any event whose classification differs between the two ends of the step (ambiguous).
 """
 
 from __future__ import annotations
@@ -28,11 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import RK23, RK45
-from scipy.optimize import brentq
 
 from .vector_field import FlowPattern, System, interval_pairs
-
-_EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -132,13 +136,13 @@ def first_roots(coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Carried:
-    """What a step with crossings amounts to: stop at ``theta`` (1 unless cut), the carried
-    crossings (unit, sample, direction +1 in / -1 out, theta), the corrected state and pattern,
-    the correction's error estimate, and the event that cut the step (or None):
-    ("wall", unit, sample, sign) or ("release",)."""
+    """What a step with crossings amounts to: stop at ``theta`` (1 unless cut), the carried events
+    (unit, sample, code, theta) with code +1 a crossing in, -1 a crossing out, 0 a capture, the
+    corrected state and pattern, the correction's error estimate, and the event that cut the
+    step (or None): ("wall", unit, sample, sign) or ("release", unit, active)."""
 
     theta: float
-    crossings: list[tuple[int, int, int, float]]
+    events: list[tuple[int, int, int, float]]
     y: np.ndarray
     pattern: FlowPattern
     error: np.ndarray
@@ -148,17 +152,24 @@ class Carried:
                  jumps: np.ndarray) -> np.ndarray:
         """The first-order corrected state at ``theta`` <= self.theta (for outputs)."""
         y = dense(theta)
-        for (i, _, _, tk), d in zip(self.crossings, jumps, strict=True):
+        for (i, _, _, tk), d in zip(self.events, jumps, strict=True):
             if tk < theta:
                 y[system.unit_index(np.array([i]))[:, 0]] += dense.h * (theta - tk) * d
         return y
 
 
 def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.ndarray,
-          hit: np.ndarray, release: Callable[[float], float] | None) -> tuple[Carried, np.ndarray]:
-    """Carry the crossings of one accepted step (``hit``: indices of ``pairs`` that changed
-    sign between y0 and y1); ``release`` is the release margin along the step when it changed
-    sign. Returns the outcome and the direct jumps D_k (rows, per carried crossing)."""
+          hit: np.ndarray, release: tuple[float, int, bool] | None = None
+          ) -> tuple[Carried, np.ndarray]:
+    """Carry the crossings and captures of one accepted step (``hit``: indices of ``pairs`` that
+    changed sign between y0 and y1) up to the step's end or to ``release`` = (theta, unit,
+    active), a release that must be taken exactly. Returns the outcome and the direct jumps D_k (rows, per
+    carried event).
+
+    A capture changes the weight of sample m in unit i's sums from 0 (arriving from the inactive
+    side) or 1 to the Filippov lam = -S_- / (r_m (1 + x_m^2)); its jump is (lam - weight) times
+    the crossing's, and the held unit's own contribution at x_m stays 0.
+    """
     x = system.x
     n = x.shape[0]
     h = dense.h
@@ -171,25 +182,15 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     corr0 = np.zeros((d_unit, H))
     corr1 = np.zeros((d_unit, H))
     start = np.zeros(H)
-    theta_cut, cut = 1.0, None
-    if release is not None:
-        # (the ends were read off the projected states, the interpolant's may differ slightly)
-        lo_val, hi_val = release(0.0), release(1.0)
-        if lo_val < 0.0:
-            theta_cut = 0.0
-        elif hi_val >= 0.0:
-            theta_cut = 1.0
-        else:
-            theta_cut = brentq(release, 0.0, 1.0, xtol=4 * _EPS, rtol=4 * _EPS)
-        cut = ("release",)
-    found: list[tuple[int, int, int, float]] = []
+    theta_cut, cut = (1.0, None) if release is None else (release[0], ("release",) + release[1:])
+    found: list[tuple[int, int, int, float, float]] = []  # (..., weight before)
     jumps: list[np.ndarray] = []
     units = np.unique(pairs[0][hit])
     while units.size:
         pu, pm, ps = interval_pairs(lo, hi, units, n)
         if pat.captured:
-            keep = np.array([pat.captured.get(int(u), -1) != m for u, m in zip(pu, pm, strict=True)],
-                            dtype=bool)
+            keep = np.array([pat.captured.get(int(u), -1) != m
+                             for u, m in zip(pu, pm, strict=True)], dtype=bool)
             pu, pm, ps = pu[keep], pm[keep], ps[keep]
         uidx = system.unit_index(pu)
         coef = dense.coefficients(uidx)  # (d, k, p + 1)
@@ -218,20 +219,24 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         xm = x[pm]
         leaving = ps > 0
         ulo, uhi = lo[pu], hi[pu]
-        sums = []
+        vm, vp, sm = [], [], []  # one-sided normal velocities (signs) at both ends, and S_-
         for pr, r in ((pr0, r0), (pr1, r1)):
             s_minus = (pr[0, uhi] - pr[0, ulo]) + xm * (pr[1, uhi] - pr[1, ulo])
             jump = r[pm] * (1.0 + xm * xm)
             s_minus = np.where(leaving, s_minus - jump, s_minus)
-            sums.append((s_minus, jump))
-        # the deciding one-sided velocity (far side) at both ends of the step: -mu S_+ entering,
-        # -mu S_- leaving; a crossing is carried only when it has the same, passing sign at both
-        q0 = -mu * np.where(leaving, sums[0][0], sums[0][0] + sums[0][1])
-        q1 = -mu * np.where(leaving, sums[1][0], sums[1][0] + sums[1][1])
-        # (a unit leaving its only sample has S_- = 0: a capture with lam = 0, see at_pair)
+            sm.append(s_minus)
+            vm.append(-mu * s_minus)
+            vp.append(-mu * (s_minus + jump))
+        # carried only when the decision is the same at both ends of the step: crossing when
+        # the far side passes the breakpoint on, capture when both sides push it onto x_m (a
+        # unit leaving its only sample has S_- = 0: a capture with lam = 0, see at_pair)
+        cross = np.where(leaving, (vm[0] < 0) & (vm[1] < 0), (vp[0] > 0) & (vp[1] > 0))
         last = leaving & (uhi - ulo == 1)
+        cross &= ~last
+        capture = np.where(leaving, (vp[0] < 0) & (vp[1] < 0) & (vm[0] >= 0) & (vm[1] >= 0),
+                           (vm[0] > 0) & (vm[1] > 0) & (vp[0] < 0) & (vp[1] < 0))
         held = np.array([int(u) in pat.captured for u in pu], dtype=bool)
-        simple = ~held & ~last & np.where(leaving, (q0 < 0) & (q1 < 0), (q0 > 0) & (q1 > 0))
+        simple = ~held & (cross | capture)
         if (~simple).any():
             j = int(np.flatnonzero(~simple)[np.argmin(th[~simple])])
             if th[j] < theta_cut:
@@ -239,50 +244,76 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         keep = simple & (th < theta_cut)
         if not keep.any():
             break
-        pu, pm, th, comp, leaving = pu[keep], pm[keep], th[keep], comp[:, keep], leaving[keep]
+        pu, pm, th, comp = pu[keep], pm[keep], th[keep], comp[:, keep]
+        leaving, cross = leaving[keep], cross[keep]
         rm = (1.0 - th) * r0[pm] + th * r1[pm]
-        sign = np.where(leaving, -1.0, 1.0)
-        d = sign * system.unit_velocity(pu, comp, rm, rm * x[pm])  # (d, k)
+        before = leaving.astype(float)  # weight of sample m in the unit's sums before
+        lam = _lam((1.0 - th) * sm[0][keep] + th * sm[1][keep], rm * (1.0 + x[pm] ** 2))
+        after = np.where(cross, 1.0 - before, lam)
+        d = (after - before) * system.unit_velocity(pu, comp, rm, rm * x[pm])  # (d, k)
         corr0[:, pu] -= h * th * d
         corr1[:, pu] += h * d
         start[pu] = th
+        code = np.where(cross, np.where(leaving, -1, 1), 0)
         for j in range(pu.size):
             i, m = int(pu[j]), int(pm[j])
-            found.append((i, m, int(sign[j]), float(th[j])))
+            found.append((i, m, int(code[j]), float(th[j]), float(before[j])))
             jumps.append(d[:, j])
-            _move(lo, hi, i, m, sign[j] > 0)
-        units = pu
+            if code[j] != 0 or before[j] == 1.0:
+                _move(lo, hi, i, m, code[j] > 0)
+        units = pu[cross]  # a captured unit is held: no further walls in this step
     # keep what happens before the cut, in time order; rebuild the intervals from the start
-    sel = [k for k, e in enumerate(found) if e[3] < theta_cut]
-    sel.sort(key=lambda k: found[k][3])
-    crossings = [found[k] for k in sel]
+    sel = sorted((k for k, e in enumerate(found) if e[3] < theta_cut), key=lambda k: found[k][3])
+    kept = [found[k] for k in sel]
     D = np.array([jumps[k] for k in sel]).reshape(len(sel), d_unit)
     lo, hi = pat.lo.copy(), pat.hi.copy()
-    for i, m, dirn, _ in crossings:
-        _move(lo, hi, i, m, dirn > 0)
-    stop = FlowPattern(lo, hi, dict(pat.captured))
+    held = dict(pat.captured)
+    for i, m, code, _, before in kept:
+        if code != 0 or before == 1.0:
+            _move(lo, hi, i, m, code > 0)
+        if code == 0:
+            held[i] = m
+    stop = FlowPattern(lo, hi, held)
     y_rect = dense(theta_cut)
-    if not crossings:
+    events = [e[:4] for e in kept]
+    if not kept:
         return Carried(theta_cut, [], y_rect, stop, np.zeros_like(y_rect), cut), D
-    cu = np.array([c[0] for c in crossings], dtype=np.intp)
-    cm = np.array([c[1] for c in crossings], dtype=np.intp)
-    cs = np.array([c[2] for c in crossings], dtype=float)
-    tau = h * (theta_cut - np.array([c[3] for c in crossings]))
+    cu = np.array([e[0] for e in kept], dtype=np.intp)
+    cm = np.array([e[1] for e in kept], dtype=np.intp)
+    code = np.array([e[2] for e in kept])
+    before = np.array([e[4] for e in kept])
+    tau = h * (theta_cut - np.array([e[3] for e in kept]))
     idx = system.unit_index(cu)
     np.add.at(y_rect, idx, tau * D.T)
     # trapezoid: the direct jumps and the coupling through r_m again at the corrected end
     rs = system.residuals(y_rect, stop)
-    ds = cs * system.unit_velocity(cu, y_rect[idx], rs[cm], rs[cm] * x[cm])
+    prs = system._prefixes(rs)
+    comp = y_rect[idx]
+    xm = x[cm]
+    jump_m = rs[cm] * (1.0 + xm * xm)
+    s_minus = (prs[0, stop.hi[cu]] - prs[0, stop.lo[cu]]) + xm * (prs[1, stop.hi[cu]]
+                                                                  - prs[1, stop.lo[cu]])
+    lam = _lam(s_minus, jump_m)
+    after = np.where(code != 0, (code > 0).astype(float), lam)
+    ds = (after - before) * system.unit_velocity(cu, comp, rs[cm], rs[cm] * xm)
     a, g, _ = system.lines(y_rect)
+    contribution = np.where(code != 0, code, -before)  # change of unit i's term in f(x_m)
     delta = np.zeros(n)
-    np.add.at(delta, cm, 0.5 * tau * cs * (a[cu] * x[cm] + g[cu]))
+    np.add.at(delta, cm, 0.5 * tau * contribution * (a[cu] * xm + g[cu]))
     pd = system._prefixes(delta)
     # (over the starting pattern's sets: the crossing unit's own sample is in its direct jump)
     coupling = system.velocity(y_rect, pd[0].take(pat.hi) - pd[0].take(pat.lo),
                                pd[1].take(pat.hi) - pd[1].take(pat.lo), float(pd[0, -1]), pat)
     error = coupling.copy()
     np.add.at(error, idx, 0.5 * tau * (ds - D.T))
-    return Carried(theta_cut, crossings, y_rect + error, stop, error, cut), D
+    return Carried(theta_cut, events, y_rect + error, stop, error, cut), D
+
+
+def _lam(s_minus: np.ndarray, jump: np.ndarray) -> np.ndarray:
+    """The Filippov weight -S_- / (r_m (1 + x_m^2)), clipped to [0, 1] (0 where undefined)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(jump != 0.0, -s_minus / jump, 0.0)
+    return np.clip(np.nan_to_num(lam), 0.0, 1.0)
 
 
 def _move(lo: np.ndarray, hi: np.ndarray, i: int, m: int, enter: bool) -> None:

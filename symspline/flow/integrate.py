@@ -175,14 +175,19 @@ class _Segment:
     def wall_values(self, y: np.ndarray) -> np.ndarray:
         return self.system.pair_values(y, self.pairs) + self.offset
 
-    def release_value(self, y: np.ndarray) -> float:
+    def margins(self, y: np.ndarray) -> np.ndarray:
+        """Per held unit (key order): the smaller sliding margin plus the release threshold."""
         if not self.pat.captured:
-            return 1.0
+            return np.zeros(0)
         a, b = self.system.sliding_margins(y, self.pat)
         # hysteresis: release only once a margin is clearly negative, so the released unit
         # leaves its sample with a non-zero normal velocity instead of grazing it (a grazing
         # release would be recaptured at once: an endless capture/release loop)
-        return float(min(a.min(), b.min())) + RELEASE_TOL
+        return np.minimum(a, b) + RELEASE_TOL
+
+    def release_value(self, y: np.ndarray) -> float:
+        low = self.margins(y)
+        return float(low.min()) if low.size else 1.0
 
     def first_event(self, sol_of: Callable[[], DenseOutput], t_old: float, t_new: float,
                     g_old: np.ndarray, g_new: np.ndarray, r_old: float, r_new: float
@@ -304,6 +309,8 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
     pairs: tuple | None = None
     solver_cls = _SOLVERS[method]
     while t < t_end:
+        y, pat, rel, seg = _release_overdue(system, y, pat, t, fresh, pairs)
+        events.extend(rel)
         cur = pat
 
         def f(_t: float, yy: np.ndarray, cur: FlowPattern = cur) -> np.ndarray:
@@ -317,7 +324,6 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
         if h_next is not None:
             extra["first_step"] = min(h_next, t_end - t)
         solver = solver_cls(f, t, y, t_end, rtol=rtol, atol=atol, **extra)
-        seg = _Segment.make(system, cur, y, fresh, pairs)
         g_old, r_old = seg.wall_values(y), seg.release_value(y)
         hit: tuple[float, int] | None = None
         while hit is None:
@@ -390,17 +396,15 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
     k_eval = len(out_t)
     events: list[Event] = []
     t = 0.0
-    cur = pat
     pat, pairs = _consistent(system, y, pat)
+    seg = _Segment.make(system, pat, y, set(), pairs)
     cur = pat
     fy = f(y)
-    seg = _Segment.make(system, pat, y, set(), pairs)
-    g0, rel0 = seg.wall_values(y), seg.release_value(y)
+    g0, low0 = seg.wall_values(y), seg.margins(y)
     scale0 = atol + rtol * np.abs(y)
     h = 0.01 * float(np.sqrt(np.mean((y / scale0) ** 2)) / max(
         np.sqrt(np.mean((fy / scale0) ** 2)), 1e-300)) or 1e-6
     h = min(max(h, 1e-12), t_end) if t_end > 0 else 0.0
-    n_events = 0
     while t < t_end:
         h = min(h, t_end - t)
         y1, f1, err, k = tab.step(f, y, fy, h)
@@ -414,41 +418,29 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                 raise ParameterError(f"integration failed at t = {t:.6g}: step size underflow"
                                      + system.diagnose(y))
             continue
-        if pat.captured:
-            # the sliding solution stays on its walls exactly; the step's drift off them (of
-            # tolerance size) would otherwise add up over a long slide and could even carry a
-            # held breakpoint across a neighbouring sample
-            y1 = system.project(y1, *pat.captured_arrays)
-        g1, rel1 = seg.wall_values(y1), seg.release_value(y1)
+        # releases seen at the end of the step (margins read with the held units on their walls)
+        rel = _Releases.of(system, seg, pat, y1, low0)
+        y1 = _settle(system, y1, pat, rel.pos, rel.active)
+        g1 = seg.wall_values(y1)
         hit = np.flatnonzero((g0 >= 0.0) & (g1 < 0.0))
-        released = rel0 >= 0.0 and rel1 < 0.0
         dense = Dense.make(y, h, k, tab.p)
-        if hit.size == 0 and not released:
-            while k_eval < times.size and times[k_eval] <= t + h:
-                tk = float(times[k_eval])
-                out_t.append(tk)
-                out_y.append(y1.copy() if tk >= t + h else dense((tk - t) / h))
-                k_eval += 1
-            t, y, fy, g0, rel0 = t + h, y1, f1, g1, rel1
-            h *= min(10.0, max(0.2, 0.9 * (n_rk ** grow if n_rk > 0 else 10.0)))
-            if callback is not None:
-                callback(t)
-            continue
-        margin = None
-        if released:
-            def margin(th: float, seg: _Segment = seg, dense: Dense = dense) -> float:
-                return seg.release_value(dense(th))
-        done, jumps = carry(system, pat, seg.pairs, dense, y1, hit, margin)
-        n_c = float(np.max(np.abs(done.error) / sc))
-        if n_c > 1.0 and done.crossings:
+        stop = rel.first_rough(seg, dense)
+        if hit.size == 0 and stop is None:
+            done, jumps = Carried(1.0, [], y1, pat, np.zeros_like(y), None), np.zeros((0, 1))
+            n_c = 0.0
+        else:
+            done, jumps = carry(system, pat, seg.pairs, dense, y1, hit, stop)
+            n_c = float(np.max(np.abs(done.error) / sc))
+        if n_c > 1.0 and done.events:
             # the correction is not accurate enough: either a shorter step or, when that would
-            # advance less, this step up to its first crossing with that crossing taken exactly
+            # advance less, this step up to its first event with that event taken exactly
             shrink = max(0.2, min(0.9 * max(n_rk, 1e-10) ** grow, 0.9 / np.sqrt(n_c)))
-            i, m, d, th = done.crossings[0]
+            i, m, code, th = done.events[0]
             if th < shrink * FIRST_CUT:
                 h *= shrink
                 continue
-            done = Carried(th, [], dense(th), pat, np.zeros_like(y), ("wall", i, m, -float(d)))
+            sg = -1.0 if code > 0 or pat.lo[i] > m or pat.hi[i] <= m else 1.0
+            done = Carried(th, [], dense(th), pat, np.zeros_like(y), ("wall", i, m, sg))
             jumps, n_c = jumps[:0], 0.0
         t_stop = t + done.theta * h if done.theta < 1.0 else t + h
         while k_eval < times.size and times[k_eval] <= t_stop:
@@ -458,11 +450,21 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                          done.state_at(dense, (tk - t) / h, system, jumps))
             k_eval += 1
         y, pat = done.y, done.pattern
-        if pat.captured:  # as after every step: held units exactly on their walls
-            y = system.project(y, *pat.captured_arrays)
-        new = [Event("cross", t + h * th, i, m, float(system.x[m]), "in" if d > 0 else "out")
-               for i, m, d, th in done.crossings]
-        fresh = {(i, m) for i, m, _, _ in done.crossings}
+        new = [Event("capture" if c == 0 else "cross", float(t + h * th), i, m, float(system.x[m]),
+                     "hold" if c == 0 else "in" if c > 0 else "out")
+               for i, m, c, th in done.events]
+        fresh = {(i, m) for i, m, _, _ in done.events}
+        rel = rel.before(done.theta)  # later ones: still held
+        if pat.captured:  # (new holds are appended: the positions of the old ones stand)
+            y = _settle(system, y, pat, rel.pos, rel.active)
+        units = list(pat.captured)
+        for j, active, th in zip(rel.pos, rel.active, rel.theta, strict=True):
+            i = units[j]
+            m = pat.captured[i]
+            pat = pat.release(i, bool(active))
+            fresh.add((i, m))
+            new.append(Event("release", float(t + h * th), i, m, float(system.x[m]),
+                             "in" if active else "out"))
         if done.cut is not None and done.cut[0] == "wall":
             _, i, m, sg = done.cut
             pat, ev = at_pair(system, y, pat, t_stop, i, m, sg)
@@ -473,35 +475,131 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                     fresh |= {(i, q) for q in range(system.x.shape[0])}
                 else:
                     y = system.project(y, i, m)
-        elif done.cut is not None:
-            pat, rel = _at_release(system, y, pat, t_stop)
-            fresh |= {(e.unit, e.point) for e in rel}
-            new.extend(rel)
-        n_events += len(new)
-        if n_events > MAX_EVENTS:
+        elif done.cut is not None:  # a release that the clipped weight does not carry
+            _, i, active = done.cut
+            m = pat.captured[i]
+            y = system.project(y, i, m)
+            pat = pat.release(i, active)
+            fresh.add((i, m))
+            new.append(Event("release", t_stop, i, m, float(system.x[m]), "in" if active else "out"))
+        events.extend(sorted(new, key=lambda e: e.t))
+        if len(events) > MAX_EVENTS:
             raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
-        events.extend(new)
-        pat, pairs = _consistent(system, y, pat)
         t = t_stop
-        seg = _Segment.make(system, pat, y, fresh, pairs)
-        g0, rel0 = seg.wall_values(y), seg.release_value(y)
-        while rel0 < 0.0:
-            # a margin that turned negative between the (uncorrected) ends of the step: release
-            # now, or no later release could be seen (one is seen by a sign change of the minimum)
-            pat, rel = _at_release(system, y, pat, t)
-            y = system.project(y, *pat.captured_arrays) if pat.captured else y
-            events.extend(rel)
-            fresh |= {(e.unit, e.point) for e in rel}
+        if new:
             pat, pairs = _consistent(system, y, pat)
-            seg = _Segment.make(system, pat, y, fresh, pairs)
-            g0, rel0 = seg.wall_values(y), seg.release_value(y)
-        cur = pat
-        fy = f(y)
+            y, pat, rel, seg = _release_overdue(system, y, pat, t, fresh, pairs)
+            events.extend(rel)
+        g0, low0 = seg.wall_values(y), seg.margins(y)
+        if new or cur is not pat or done.theta < 1.0:
+            cur = pat
+            fy = f(y)
+        else:
+            fy = f1
         if done.theta >= 1.0:
-            h *= min(10.0, max(0.2, 0.9 * max(n_rk, n_c, 1e-10) ** grow))
+            h *= min(10.0, max(0.2, 0.9 * (max(n_rk, n_c) ** grow if max(n_rk, n_c) > 0
+                                           else 10.0)))
         if callback is not None:
             callback(t)
     return np.array(out_t), np.array(out_y), events, evals, pat
+
+
+@dataclass(frozen=True)
+class _Releases:
+    """Held units released during a step: positions in the starting pattern's key order, the side
+    that becomes theirs (``active``: sample m joins the active set), the fraction of the step where
+    the margin, linear over the step, crosses the threshold, and whether the clipped Filippov
+    weight of the step already is the released field (``smooth``: mu_i r_m > 0, so lam left
+    [0, 1] through 0 or 1). A unit held with lam = 0 (S_- = 0) is released when mu_i r_m changes
+    sign instead; the weight stays 0 while the released unit's is 1: such a release stops the
+    step."""
+
+    pos: np.ndarray
+    active: np.ndarray
+    theta: np.ndarray
+    smooth: np.ndarray
+    units: np.ndarray
+
+    @classmethod
+    def of(cls, system: System, seg: _Segment, pat: FlowPattern, y1: np.ndarray,
+           low0: np.ndarray) -> _Releases:
+        none = np.zeros(0, dtype=np.intp)
+        if not pat.captured:
+            return cls(none, none.astype(bool), none.astype(float), none.astype(bool), none)
+        cu, cm = pat.captured_arrays
+        on = system.project(y1, cu, cm)
+        low1 = seg.margins(on)
+        pos = np.flatnonzero(low1 < 0.0)
+        if not pos.size:
+            return cls(none, none.astype(bool), none.astype(float), none.astype(bool), none)
+        r = system.residuals(on, pat)
+        _, _, s_minus, jump = system.sliding_sums(r, pat)
+        mu = system.delta_slope(on)[cu]
+        a, b = -mu * s_minus, mu * (s_minus + jump)
+        drop = low0[pos] - low1[pos]
+        theta = np.where(drop > 0, low0[pos] / np.where(drop > 0, drop, 1.0), 1.0)
+        return cls(pos, b[pos] <= a[pos], np.clip(theta, 0.0, 1.0), (mu * jump)[pos] > 0,
+                   cu[pos])
+
+    def first_rough(self, seg: _Segment, dense: Dense) -> tuple[float, int, bool] | None:
+        """(theta, unit, active) of the earliest release that must stop the step, or None; its
+        time is located on the step's interpolant (Brent), its side is read at the end."""
+        if not (~self.smooth).any():
+            return None
+        k = int(np.argmin(np.where(self.smooth, np.inf, self.theta)))
+        j = int(self.pos[k])
+
+        def margin(th: float) -> float:
+            return float(seg.margins(dense(th))[j])
+
+        theta = float(self.theta[k])
+        if margin(0.0) >= 0.0 > margin(1.0):
+            theta = brentq(margin, 0.0, 1.0, xtol=4 * _EPS, rtol=4 * _EPS)
+        return theta, int(self.units[k]), bool(self.active[k])
+
+    def before(self, theta: float) -> _Releases:
+        """The smooth releases strictly before ``theta`` (the ones carried by the step)."""
+        k = self.smooth & (self.theta < theta)
+        return _Releases(self.pos[k], self.active[k], self.theta[k], self.smooth[k],
+                         self.units[k])
+
+
+def _settle(system: System, y: np.ndarray, pat: FlowPattern, gone: np.ndarray,
+            active: np.ndarray | None) -> np.ndarray:
+    """Held units of ``pat`` put exactly on their walls, except the ``gone`` ones (positions in
+    key order) released during the step: those keep their departure (second order, from a zero
+    normal velocity) and are put back only when their drift while held left them on the wrong
+    side, which is the state a cut at the release would have produced."""
+    units, pts = pat.captured_arrays
+    keep = np.ones(units.size, dtype=bool)
+    if gone.size:
+        a, g = system.wall(y)
+        val = a[units[gone]] * system.x[pts[gone]] + g[units[gone]]
+        keep[gone] = np.where(active, val < 0.0, val > 0.0)
+    return system.project(y, units[keep], pts[keep]) if keep.any() else y
+
+
+def _release_overdue(system: System, y: np.ndarray, pat: FlowPattern, t: float,
+                     fresh: set[tuple[int, int]], pairs: tuple | None
+                     ) -> tuple[np.ndarray, FlowPattern, list[Event], _Segment]:
+    """Release every held unit whose margin is already past the threshold at a segment start.
+
+    Releases are seen as sign changes of the smallest margin over a step; a margin that is
+    already negative when a segment starts (a duplicated breakpoint a rounding error behind the
+    one just released, or an event located late in a step) would never be seen again. Updates
+    ``fresh`` in place; returns the state, pattern, releases and the new segment.
+    """
+    out: list[Event] = []
+    seg = _Segment.make(system, pat, y, fresh, pairs)
+    while (low := seg.margins(y)).size and low.min() < 0.0:
+        held = pat.captured_arrays
+        pat, rel = _at_release(system, y, pat, t)
+        y = system.project(y, *held)  # released units start from their walls, as at any release
+        out.extend(rel)
+        fresh |= {(e.unit, e.point) for e in rel}
+        pat, pairs = _consistent(system, y, pat)
+        seg = _Segment.make(system, pat, y, fresh, pairs)
+    return y, pat, out, seg
 
 
 def _at_wall(system: System, y: np.ndarray, pat: FlowPattern, t: float,
@@ -596,9 +694,10 @@ def _at_release(system: System, y: np.ndarray, pat: FlowPattern, t: float
     a, b = system.sliding_margins(y, pat)  # normalized margins
     units = list(pat.captured)
     low = np.minimum(a, b)
-    # units sharing a sample and an active set (duplicated breakpoints) reach the threshold
-    # together and are released together
-    chosen = np.flatnonzero(low <= low.min() + RELEASE_TOL).tolist()
+    # units past the threshold, and units sharing a sample and an active set (duplicated
+    # breakpoints, equal margins up to rounding), are released together; a tolerance of the size
+    # of the threshold itself wrongly took along units held with lam = 0, whose margin is 0
+    chosen = np.flatnonzero(low <= max(low.min() + 1e-12, -RELEASE_TOL)).tolist()
     new: list[Event] = []
     x = system.x
     for j in chosen:

@@ -428,10 +428,9 @@ class QuotientSystem(System):
                  total: float, pat: FlowPattern) -> np.ndarray:
         H = self.H
         out = np.empty(2 * H + 1)
-        rates = self.unit_velocity(None, y[:2 * H].reshape(2, H), sr, srx)
-        if pat.captured:  # held exactly on the sample: lam makes this zero up to rounding
-            rates[0, list(pat.captured)] = 0.0
-        out[:2 * H] = rates.ravel()
+        # (a held unit's beta' is zero through lam, up to rounding; once lam is clipped at 0 or 1
+        # the same formula is the field of the released unit, as in the network view)
+        out[:2 * H] = self.unit_velocity(None, y[:2 * H].reshape(2, H), sr, srx).ravel()
         out[2 * H] = -total / self.x.shape[0]
         return out
 
