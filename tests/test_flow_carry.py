@@ -4,9 +4,9 @@ field evaluations when crossings crowd, and a correction whose absence is detect
 from __future__ import annotations
 
 import importlib
-from collections import Counter
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -120,8 +120,8 @@ def test_dropping_the_correction_is_detected(monkeypatch) -> None:
     ref = flow(net, data, 3.0, crossings="cut", **tol)
     real = integrate_module.carry
 
-    def uncorrected(system, pat, pairs, dense, y1, hit, release=None):
-        done, jumps = real(system, pat, pairs, dense, y1, hit, release)
+    def uncorrected(system, pat, pairs, dense, y1, hit, release=None, offset=None):
+        done, jumps = real(system, pat, pairs, dense, y1, hit, release, offset)
         bare = integrate_module.Carried(done.theta, done.events, dense(done.theta),
                                         done.pattern, np.zeros_like(done.y), done.cut)
         return bare, jumps
@@ -150,8 +150,10 @@ def test_crossings_option_is_validated(tmp_path) -> None:
     data, net = _crowded(0, 10, 4)
     with pytest.raises(InputError, match="crossings"):
         flow(net, data, 1.0, crossings="sometimes")
-    with pytest.raises(InputError, match="RK23 or RK45"):
+    with pytest.raises(InputError, match="RK23, RK45 or RKC"):
         flow(net, data, 1.0, method="DOP853", crossings="carry")
+    with pytest.raises(InputError, match="carry"):
+        flow(net, data, 1.0, method="RKC", crossings="cut")
     write_data(tmp_path / "d.csv", data)
     write_params(tmp_path / "p.json", net)
     files = ["--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json")]
@@ -162,7 +164,7 @@ def test_crossings_option_is_validated(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-m", "symspline", "flow", *files, "--time", "1",
                           "--method", "DOP853", "--crossings", "carry"],
                          capture_output=True, text=True)
-    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "RK23 or RK45" in out.stderr
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "RK23, RK45 or RKC" in out.stderr
 
 
 def test_quotient_chart_singularity_is_explained() -> None:
@@ -173,3 +175,54 @@ def test_quotient_chart_singularity_is_explained() -> None:
         flow(net, data, 1.0, param="spline", method="RK45", rtol=1e-8, atol=1e-11)
     res = flow(net, data, 1.0, method="RK45", rtol=1e-8, atol=1e-11)  # the network passes
     assert res.t[-1] == 1.0
+
+
+def test_chebyshev_steps_are_second_order_and_stable_far_beyond_explicit_limits() -> None:
+    """RKC on y' = -lam y: a step with h lam = 300 (about 100 times the explicit limit) does not
+    grow, and on y' = -y the error falls 4-fold per halving of h (second order)."""
+    from symspline.flow.carry import Chebyshev
+
+    lam = 50.0
+    y, h = np.array([1.0, -2.0]), 6.0
+    y1, _, _, _ = Chebyshev().step(lambda v: -lam * v, y, -lam * y, h)
+    assert np.all(np.abs(y1) <= np.abs(y))
+
+    def error(n: int) -> float:
+        stepper, v = Chebyshev(), np.array([1.0])
+        for _ in range(n):
+            v, _, _, _ = stepper.step(lambda u: -u, v, -v, 1.0 / n)
+        return abs(float(v[0]) - np.exp(-1.0))
+
+    ratios = [error(n) / error(2 * n) for n in (8, 16, 32)]
+    assert all(3.5 < r < 4.5 for r in ratios), ratios
+
+
+def test_chebyshev_flow_matches_the_cut_reference() -> None:
+    """method='RKC' carries events like RK45 and follows the same flow: 60 units, 30 samples, t = 20
+    against cutting RK45 at rtol 1e-11; the quotient flow agrees with the network flow."""
+    data, net = _crowded(3, 30, 60)
+    grid = np.linspace(-1.2, 1.2, 481)
+    times = np.linspace(0.0, 20.0, 11)
+    ref = flow(net, data, 20.0, method="RK45", crossings="cut", rtol=1e-11, atol=1e-14,
+               t_eval=times)
+    rkc = flow(net, data, 20.0, method="RKC", rtol=1e-8, atol=1e-11, t_eval=times)
+    assert sorted(e for e in _events(rkc) if e[0] == "capture") == sorted(
+        e for e in _events(ref) if e[0] == "capture")
+    for k in range(times.size):
+        assert np.max(np.abs(ref.params_at(k)(grid) - rkc.params_at(k)(grid))) < 1e-6
+    assert numeric_balance_drift(rkc) < 1e-7
+
+
+def test_chebyshev_quotient_and_network_agree_done_when() -> None:
+    """The issue's done-when (20 units, 10 points, t = 100) with method='RKC' (measured 9e-8)."""
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.uniform(-2, 2, 10))
+    data = Dataset.from_arrays(x, np.sin(2 * x))
+    net = Network(rng.normal(size=20), rng.normal(size=20), rng.normal(size=20) / np.sqrt(20), 0.1)
+    rn = flow(net, data, 100.0, method="RKC", rtol=1e-9, atol=1e-11)
+    rq = flow(net, data, 100.0, param="spline", method="RKC", rtol=1e-9, atol=1e-11)
+    assert len(rn.events) > 3 and _events(rn) == _events(rq)
+    grid = np.linspace(-3, 3, 601)
+    assert np.max(np.abs(rn.params_at()(grid) - rq.params_at()(grid))) < 1e-6
+    # a second-order method's global error: the balances drift more than with RK45 (1e-12 here)
+    assert numeric_balance_drift(rn) < 1e-6  # measured 1.6e-7

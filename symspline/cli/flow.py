@@ -29,12 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="balance v^2 - w^2 - b^2 of every unit when a spline is given (default -1)")
     p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
     p.add_argument("--atol", type=float, default=1e-11, help="absolute tolerance (default 1e-11)")
-    p.add_argument("--method", default="DOP853", choices=("RK45", "DOP853", "RK23"),
-                   help="explicit Runge-Kutta pair inside each pattern (default DOP853)")
+    p.add_argument("--method", default="DOP853", choices=("RK45", "DOP853", "RK23", "RKC"),
+                   help="integrator inside each pattern: an explicit Runge-Kutta pair, or RKC, "
+                        "the stabilized Runge-Kutta-Chebyshev method for long stiff runs "
+                        "(default DOP853)")
     p.add_argument("--crossings", choices=("carry", "cut"), default=None,
-                   help="carry simple breakpoint crossings through a step with an error-controlled "
-                        "jump correction (RK23/RK45 only), or cut the step at every event "
-                        "(default: carry for RK23/RK45, cut for DOP853)")
+                   help="carry crossings, captures and releases through a step with an "
+                        "error-controlled jump correction (RK23/RK45/RKC), or cut the step at every "
+                        "event (default: carry for RK23/RK45/RKC, cut for DOP853)")
     p.add_argument("--animate", metavar="FILE", default=None,
                    help="write an animation (.gif; .mp4 when ffmpeg is installed)")
     p.add_argument("--frames", type=int, default=60, help="animation frames (default 60)")
@@ -73,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--time must be a finite number >= 0, got {args.time}")
     if not (0 < args.rtol < 1) or not (0 < args.atol < 1):
         raise InputError("--rtol and --atol must lie in (0, 1)")
-    if args.crossings == "carry" and args.method not in ("RK23", "RK45"):
-        raise InputError(f"--crossings carry needs --method RK23 or RK45, not {args.method}")
+    if args.crossings == "carry" and args.method not in ("RK23", "RK45", "RKC"):
+        raise InputError(f"--crossings carry needs --method RK23, RK45 or RKC, not {args.method}")
+    if args.crossings == "cut" and args.method == "RKC":
+        raise InputError("--method RKC runs with --crossings carry only")
     if args.frames < 2:
         raise InputError("--frames must be at least 2")
     if args.animate and not args.animate.lower().endswith((".gif", ".mp4")):

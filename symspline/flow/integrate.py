@@ -22,13 +22,15 @@ from scipy.optimize import brentq
 from ..data import Dataset
 from ..errors import InputError, ParameterError
 from ..params import Network, Spline
-from .carry import Carried, Dense, Tableau, carry
+from .carry import Carried, Chebyshev, Dense, Tableau, carry
 from .vector_field import FlowPattern, NetworkSystem, QuotientSystem, System, pattern_from_lines
 
 #: Normalized sliding margin below which a captured unit is released (see ``release``).
 RELEASE_TOL = 1e-9
 #: Hard cap on pattern changes: far beyond any real run, it turns a Zeno-like cascade into an error.
 MAX_EVENTS = 200_000
+#: Events in a row at one time before the carrying loop gives up (a safety net, never seen).
+MAX_STALL = 10_000
 #: A step whose carried correction is too inaccurate is redone shorter, or taken up to its first
 #: crossing (exactly) when that advances at least this fraction of the shorter step: measured on
 #: a few-crossings problem (60 units, 30 points: 4,065 field evaluations against 5,585 when always
@@ -275,8 +277,8 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
     """
     if not np.isfinite(t_end) or t_end < 0:
         raise InputError(f"time must be a finite non-negative number, got {t_end}")
-    if method not in _SOLVERS:
-        raise InputError(f"unknown method {method!r}; use one of {', '.join(_SOLVERS)}")
+    if method not in _SOLVERS and method != "RKC":
+        raise InputError(f"unknown method {method!r}; use one of {', '.join(_SOLVERS)}, RKC")
     times = np.linspace(0.0, t_end, 201) if t_eval is None else np.asarray(t_eval, dtype=float)
     if times.ndim != 1 or np.any(np.diff(times) <= 0) or (times.size and
                                                           (times[0] < 0 or times[-1] > t_end)):
@@ -284,11 +286,13 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
     if times.size == 0 or times[-1] < t_end:  # the last row is always the final state
         times = np.append(times, t_end)
     if crossings is None:
-        crossings = "carry" if method in ("RK23", "RK45") else "cut"
+        crossings = "carry" if method in ("RK23", "RK45", "RKC") else "cut"
     if crossings not in ("carry", "cut"):
         raise InputError(f"crossings must be 'carry' or 'cut', got {crossings!r}")
-    if crossings == "carry" and method not in ("RK23", "RK45"):
-        raise InputError(f"crossings='carry' needs method RK23 or RK45, not {method}")
+    if crossings == "carry" and method not in ("RK23", "RK45", "RKC"):
+        raise InputError(f"crossings='carry' needs method RK23, RK45 or RKC, not {method}")
+    if method == "RKC" and crossings != "carry":
+        raise InputError("method 'RKC' (Runge-Kutta-Chebyshev) runs with crossings='carry' only")
     y = np.asarray(y0, dtype=np.float64).copy()
     pat = system.initial_pattern(y) if pattern is None else pattern
     if crossings == "carry":
@@ -382,7 +386,7 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                      callback: Callable[[float], None] | None, pat: FlowPattern
                      ) -> tuple[np.ndarray, np.ndarray, list[Event], int, FlowPattern]:
     """The "carry" loop of :func:`integrate` (see :mod:`symspline.flow.carry`)."""
-    tab = Tableau.of(method)
+    tab = Chebyshev() if method == "RKC" else Tableau.of(method)
     grow = -1.0 / (tab.order + 1)
     evals = 0
 
@@ -405,9 +409,11 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
     h = 0.01 * float(np.sqrt(np.mean((y / scale0) ** 2)) / max(
         np.sqrt(np.mean((fy / scale0) ** 2)), 1e-300)) or 1e-6
     h = min(max(h, 1e-12), t_end) if t_end > 0 else 0.0
+    stalled = 0
+    sticky: set[tuple[int, int]] = set()
     while t < t_end:
         h = min(h, t_end - t)
-        y1, f1, err, k = tab.step(f, y, fy, h)
+        y1, f1, err, dense = tab.step(f, y, fy, h)
         sc = atol + rtol * np.maximum(np.abs(y), np.abs(y1))
         n_rk = float(np.sqrt(np.mean((err / sc) ** 2)))
         if not np.isfinite(n_rk):
@@ -423,13 +429,12 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
         y1 = _settle(system, y1, pat, rel.pos, rel.active)
         g1 = seg.wall_values(y1)
         hit = np.flatnonzero((g0 >= 0.0) & (g1 < 0.0))
-        dense = Dense.make(y, h, k, tab.p)
         stop = rel.first_rough(seg, dense)
         if hit.size == 0 and stop is None:
             done, jumps = Carried(1.0, [], y1, pat, np.zeros_like(y), None), np.zeros((0, 1))
             n_c = 0.0
         else:
-            done, jumps = carry(system, pat, seg.pairs, dense, y1, hit, stop)
+            done, jumps = carry(system, pat, seg.pairs, dense, y1, hit, stop, seg.offset)
             n_c = float(np.max(np.abs(done.error) / sc))
         if n_c > 1.0 and done.events:
             # the correction is not accurate enough: either a shorter step or, when that would
@@ -443,6 +448,10 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
             done = Carried(th, [], dense(th), pat, np.zeros_like(y), ("wall", i, m, sg))
             jumps, n_c = jumps[:0], 0.0
         t_stop = t + done.theta * h if done.theta < 1.0 else t + h
+        stalled = stalled + 1 if t_stop == t else 0
+        if stalled > MAX_STALL:
+            raise ParameterError(f"integration stalled at t = {t:.6g}: {MAX_STALL} events without "
+                                 "progress (please report the data and parameters)")
         while k_eval < times.size and times[k_eval] <= t_stop:
             tk = float(times[k_eval])
             out_t.append(tk)
@@ -454,6 +463,8 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                      "hold" if c == 0 else "in" if c > 0 else "out")
                for i, m, c, th in done.events]
         fresh = {(i, m) for i, m, _, _ in done.events}
+        if stalled:  # events at one time: every pair met there keeps its start offset (duplicated
+            fresh |= sticky  # breakpoints grazing one sample would otherwise take turns for ever)
         rel = rel.before(done.theta)  # later ones: still held
         if pat.captured:  # (new holds are appended: the positions of the old ones stand)
             y = _settle(system, y, pat, rel.pos, rel.active)
@@ -482,11 +493,12 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
             pat = pat.release(i, active)
             fresh.add((i, m))
             new.append(Event("release", t_stop, i, m, float(system.x[m]), "in" if active else "out"))
+        sticky = fresh
         events.extend(sorted(new, key=lambda e: e.t))
         if len(events) > MAX_EVENTS:
             raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
         t = t_stop
-        if new:
+        if new or done.cut is not None:  # (a graze too: its pair gets the fresh offset)
             pat, pairs = _consistent(system, y, pat)
             y, pat, rel, seg = _release_overdue(system, y, pat, t, fresh, pairs)
             events.extend(rel)
