@@ -4,6 +4,7 @@ field evaluations when crossings crowd, and a correction whose absence is detect
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -157,10 +158,14 @@ def test_crossings_option_is_validated(tmp_path) -> None:
     write_data(tmp_path / "d.csv", data)
     write_params(tmp_path / "p.json", net)
     files = ["--data", str(tmp_path / "d.csv"), "--params", str(tmp_path / "p.json")]
-    ok = subprocess.run([sys.executable, "-m", "symspline", "flow", *files, "--time", "2",
-                         "--method", "RK45", "--crossings", "carry", "--no-progress"],
-                        capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
+    for method in ("RK45", "RKC"):
+        ok = subprocess.run([sys.executable, "-m", "symspline", "flow", *files, "--time", "2",
+                             "--method", method, "--no-progress", "--json"],
+                            capture_output=True, text=True)
+        assert ok.returncode == 0, ok.stderr
+        js = json.loads(ok.stdout)
+        assert js["loss_final"] < js["loss_initial"]
+        assert np.allclose(js["balance_initial"], js["balance_final"], atol=1e-6)
     out = subprocess.run([sys.executable, "-m", "symspline", "flow", *files, "--time", "1",
                           "--method", "DOP853", "--crossings", "carry"],
                          capture_output=True, text=True)
