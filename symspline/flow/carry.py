@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import RK23, RK45
 
-from .vector_field import FlowPattern, System, interval_pairs
+from .vector_field import FlowPattern, System, filippov_weight, interval_pairs, move_point
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         leaving, cross = leaving[keep], cross[keep]
         rm = (1.0 - th) * r0[pm] + th * r1[pm]
         before = leaving.astype(float)  # weight of sample m in the unit's sums before
-        lam = _lam((1.0 - th) * sm[0][keep] + th * sm[1][keep], rm * (1.0 + x[pm] ** 2))
+        lam = filippov_weight((1.0 - th) * sm[0][keep] + th * sm[1][keep], rm * (1.0 + x[pm] ** 2))
         after = np.where(cross, 1.0 - before, lam)
         d = (after - before) * system.unit_velocity(pu, comp, rm, rm * x[pm])  # (d, k)
         corr0[:, pu] -= h * th * d
@@ -332,7 +332,7 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
             found.append((i, m, int(code[j]), float(th[j]), float(before[j])))
             jumps.append(d[:, j])
             if code[j] != 0 or before[j] == 1.0:
-                _move(lo, hi, i, m, code[j] > 0)
+                move_point(lo, hi, i, m, code[j] > 0)
         units = pu[cross]  # a captured unit is held: no further walls in this step
     # keep what happens before the cut, in time order; rebuild the intervals from the start
     sel = sorted((k for k, e in enumerate(found) if e[3] < theta_cut), key=lambda k: found[k][3])
@@ -342,7 +342,7 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     held = dict(pat.captured)
     for i, m, code, _, before in kept:
         if code != 0 or before == 1.0:
-            _move(lo, hi, i, m, code > 0)
+            move_point(lo, hi, i, m, code > 0)
         if code == 0:
             held[i] = m
     stop = FlowPattern(lo, hi, held)
@@ -365,7 +365,7 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     jump_m = rs[cm] * (1.0 + xm * xm)
     s_minus = (prs[0, stop.hi[cu]] - prs[0, stop.lo[cu]]) + xm * (prs[1, stop.hi[cu]]
                                                                   - prs[1, stop.lo[cu]])
-    lam = _lam(s_minus, jump_m)
+    lam = filippov_weight(s_minus, jump_m)
     after = np.where(code != 0, (code > 0).astype(float), lam)
     ds = (after - before) * system.unit_velocity(cu, comp, rs[cm], rs[cm] * xm)
     a, g, _ = system.lines(y_rect)
@@ -379,23 +379,3 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     error = coupling.copy()
     np.add.at(error, idx, 0.5 * tau * (ds - D.T))
     return Carried(theta_cut, events, y_rect + error, stop, error, cut), D
-
-
-def _lam(s_minus: np.ndarray, jump: np.ndarray) -> np.ndarray:
-    """The Filippov weight -S_- / (r_m (1 + x_m^2)), clipped to [0, 1] (0 where undefined)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lam = np.where(jump != 0.0, -s_minus / jump, 0.0)
-    return np.clip(np.nan_to_num(lam), 0.0, 1.0)
-
-
-def _move(lo: np.ndarray, hi: np.ndarray, i: int, m: int, enter: bool) -> None:
-    """Sample m enters or leaves unit i's interval in place (as FlowPattern.with_point)."""
-    if enter:
-        if lo[i] >= hi[i]:
-            lo[i], hi[i] = m, m + 1
-        else:
-            lo[i], hi[i] = min(lo[i], m), max(hi[i], m + 1)
-    elif m == lo[i]:
-        lo[i] += 1
-    elif m == hi[i] - 1:
-        hi[i] -= 1

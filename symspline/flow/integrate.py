@@ -428,7 +428,7 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
                                      + system.diagnose(y))
             continue
         # releases seen at the end of the step (margins read with the held units on their walls)
-        rel = _Releases.of(system, seg, pat, y1, low0)
+        rel = _Releases.of(system, pat, y1, low0)
         y1 = _settle(system, y1, pat, rel.pos, rel.active)
         g1 = seg.wall_values(y1)
         hit = np.flatnonzero((g0 >= 0.0) & (g1 < 0.0))
@@ -536,25 +536,20 @@ class _Releases:
     units: np.ndarray
 
     @classmethod
-    def of(cls, system: System, seg: _Segment, pat: FlowPattern, y1: np.ndarray,
+    def of(cls, system: System, pat: FlowPattern, y1: np.ndarray,
            low0: np.ndarray) -> _Releases:
         none = np.zeros(0, dtype=np.intp)
         if not pat.captured:
             return cls(none, none.astype(bool), none.astype(float), none.astype(bool), none)
         cu, cm = pat.captured_arrays
-        on = system.project(y1, cu, cm)
-        low1 = seg.margins(on)
+        # the normalized margins -mu S_- and mu S_+ (as _Segment.margins, read on the walls);
+        # their sum is mu r_m (1 + x_m^2) over a positive scale, the sign that makes a release smooth
+        a, b = system.sliding_margins(system.project(y1, cu, cm), pat)
+        low1 = np.minimum(a, b) + RELEASE_TOL
         pos = np.flatnonzero(low1 < 0.0)
-        if not pos.size:
-            return cls(none, none.astype(bool), none.astype(float), none.astype(bool), none)
-        r = system.residuals(on, pat)
-        _, _, s_minus, jump = system.sliding_sums(r, pat)
-        mu = system.delta_slope(on)[cu]
-        a, b = -mu * s_minus, mu * (s_minus + jump)
         drop = low0[pos] - low1[pos]
         theta = np.where(drop > 0, low0[pos] / np.where(drop > 0, drop, 1.0), 1.0)
-        return cls(pos, b[pos] <= a[pos], np.clip(theta, 0.0, 1.0), (mu * jump)[pos] > 0,
-                   cu[pos])
+        return cls(pos, b[pos] <= a[pos], np.clip(theta, 0.0, 1.0), (a + b)[pos] > 0, cu[pos])
 
     def first_rough(self, seg: _Segment, dense: Dense) -> tuple[float, int, bool] | None:
         """(theta, unit, active) of the earliest release that must stop the step, or None; its

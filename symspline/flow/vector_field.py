@@ -58,15 +58,7 @@ class FlowPattern:
     def with_point(self, i: int, m: int, active: bool) -> FlowPattern:
         """The pattern with sample m moved into (``active``) or out of unit i's interval."""
         lo, hi = self.lo.copy(), self.hi.copy()
-        if active:
-            if lo[i] >= hi[i]:
-                lo[i], hi[i] = m, m + 1
-            else:
-                lo[i], hi[i] = min(lo[i], m), max(hi[i], m + 1)
-        elif m == lo[i]:
-            lo[i] += 1
-        elif m == hi[i] - 1:
-            hi[i] -= 1
+        move_point(lo, hi, i, m, active)
         cap = {k: v for k, v in self.captured.items() if k != i}
         return FlowPattern(lo, hi, cap)
 
@@ -80,6 +72,27 @@ class FlowPattern:
         m = self.captured[i]
         p = FlowPattern(self.lo, self.hi, {k: v for k, v in self.captured.items() if k != i})
         return p.with_point(i, m, True) if active else p
+
+
+def move_point(lo: np.ndarray, hi: np.ndarray, i: int, m: int, enter: bool) -> None:
+    """Sample m enters or leaves unit i's interval [lo_i, hi_i), in place (m is next to it)."""
+    if enter:
+        if lo[i] >= hi[i]:
+            lo[i], hi[i] = m, m + 1
+        else:
+            lo[i], hi[i] = min(lo[i], m), max(hi[i], m + 1)
+    elif m == lo[i]:
+        lo[i] += 1
+    elif m == hi[i] - 1:
+        hi[i] -= 1
+
+
+def filippov_weight(s_minus: np.ndarray, jump: np.ndarray) -> np.ndarray:
+    """The sliding weight lam = -S_- / (r_m (1 + x_m^2)) of the held sample, clipped to [0, 1]
+    (0 where the jump vanishes)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(jump != 0.0, -s_minus / jump, 0.0)
+    return np.clip(lam, 0.0, 1.0)
 
 
 def pattern_from_lines(h_slope: np.ndarray, h_icpt: np.ndarray, x: np.ndarray) -> FlowPattern:
@@ -245,9 +258,7 @@ class System:
         sr, srx = s[0], s[1]
         if pat.captured:
             units, pts, s_minus, jump = self.sliding_sums(r, pat, p)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lam = np.where(jump != 0.0, -s_minus / jump, 0.0)
-            lam = np.clip(lam, 0.0, 1.0)
+            lam = filippov_weight(s_minus, jump)
             sr[units] += lam * r[pts]
             srx[units] += lam * r[pts] * x[pts]
         return self.velocity(y, sr, srx, float(p[0, -1]), pat)
