@@ -125,7 +125,50 @@ def exact_text(value: object) -> str:
     return str(value)
 
 
+def exact_fields(name: str, value: object) -> dict:
+    """One quantity under the JSON contract (docs/json.md): ``NAME`` and, when exact, ``NAME_exact``.
+
+    ``NAME`` is always a float (a JSON number, or nested lists of them); ``NAME_exact`` holds the
+    exact values as strings ("p/q", "sqrt(2)/2") and is present only when every entry is exact.
+    """
+    def is_exact(v: object) -> bool:
+        if isinstance(v, list | tuple):
+            return all(is_exact(u) for u in v)
+        if isinstance(v, np.ndarray):
+            return v.dtype == object and all(is_exact(u) for u in v.tolist())
+        if isinstance(v, sp.MatrixBase):
+            return all(is_exact(u) for u in v)
+        return isinstance(v, int | sp.Basic) and not isinstance(v, bool | sp.Float)
+
+    def as_text(v: object) -> object:
+        if isinstance(v, sp.MatrixBase):
+            return [[as_text(u) for u in row] for row in v.tolist()]
+        if isinstance(v, np.ndarray):
+            return [as_text(u) for u in v.tolist()]
+        if isinstance(v, list | tuple):
+            return [as_text(u) for u in v]
+        return str(v)
+
+    def as_float(v: object) -> object:
+        if isinstance(v, sp.MatrixBase):
+            return [[as_float(u) for u in row] for row in v.tolist()]
+        if isinstance(v, np.ndarray):
+            return [as_float(u) for u in v.tolist()]
+        if isinstance(v, list | tuple):
+            return [as_float(u) for u in v]
+        return float(v)
+
+    out: dict = {name: as_float(value)}
+    if is_exact(value):
+        out[name + "_exact"] = as_text(value)
+    return out
+
+
 def emit_json(payload: dict) -> None:
-    """Print one JSON document on stdout."""
-    json.dump(to_jsonable(payload), sys.stdout, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
+    """Print one JSON document on stdout, all or nothing.
+
+    The document is serialized completely before anything is written, so a non-finite float or
+    an unserializable value raises before stdout is touched (docs/json.md).
+    """
+    text = json.dumps(to_jsonable(payload), indent=2, allow_nan=False)
+    sys.stdout.write(text + "\n")
