@@ -8,8 +8,10 @@ import io as _io
 import json
 import math
 import os
-import tempfile
-from collections.abc import Iterator
+import secrets
+import stat
+import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,20 +26,79 @@ MAX_FILE_BYTES = 2 * 1024**3
 
 
 # ---------------------------------------------------------------------- atomic writes
+def _create_temporary(target: Path) -> Path:
+    """A new empty file beside ``target``, created with mode 0666 so the umask decides its mode.
+
+    ``tempfile.mkstemp`` would create it 0600, and the rename would keep that mode: a file
+    written by symspline must look like any other file the user creates (0644 under umask 022).
+    """
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise InputError(f"cannot create a temporary file beside {target}")
+
+
+def _os_problem(exc: OSError) -> str:
+    # The OS message without the file names it carries: those may be our temporary files.
+    return exc.strerror or type(exc).__name__
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
+    """Yield one temporary path beside each of ``paths``; they replace ``paths`` only together.
+
+    When the block raises, or a rename fails, every temporary and every file already renamed in
+    this call is removed, so a set of outputs (a Hessian and its parts) is all or nothing.
+
+    Raises
+    ------
+    InputError
+        When an output cannot be created or replaced (a directory in the way, no permission);
+        the message names the output, never the temporary.
+    """
+    targets = [Path(p) for p in paths]
+    tmps: list[Path] = []
+    done: list[Path] = []
+    try:
+        for target in targets:
+            if target.is_dir():
+                raise InputError(f"cannot write {target}: it is a directory")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmps.append(_create_temporary(target))
+            except OSError as exc:
+                raise InputError(f"cannot write {target}: {_os_problem(exc)}") from None
+        yield list(tmps)
+        for tmp, target in zip(tmps, targets, strict=True):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise InputError(f"cannot write {target}: {_os_problem(exc)}") from None
+            done.append(target)
+    except BaseException:
+        for target in done:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    The file ends up with the mode the umask gives new files; see :func:`atomic_paths`.
+    """
+    with atomic_paths([path]) as (tmp,):
+        yield tmp
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -59,6 +120,62 @@ def write_npy(path: str | os.PathLike, array: np.ndarray) -> None:
             np.save(fh, array)
 
 
+# ---------------------------------------------------------------------- reading inputs
+def read_input_bytes(path: str | os.PathLike, what: str,
+                     error: type[InputError] = InputError) -> bytes:
+    """The bytes of an input file: a regular file or a readable stream (``/dev/stdin``, a pipe).
+
+    Raises ``error`` (an :class:`InputError` subclass) in one line naming ``what`` and the path
+    for a missing file, a directory, an unreadable file, or one larger than
+    :data:`MAX_FILE_BYTES`.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise error(f"{what} not found: {p}") from None
+    except OSError as exc:
+        raise error(f"{what} {p} cannot be read: {_os_problem(exc)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{what} {p} is a directory, not a file")
+    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
+        raise error(f"{what} {p} has {st.st_size} bytes, more than the limit of "
+                    f"{MAX_FILE_BYTES} bytes")
+    try:
+        # Streams (/dev/stdin, pipes, process substitution) have no size: read one byte past the
+        # limit so an endless stream is refused instead of filling the memory.
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{what} {p} cannot be read: {_os_problem(exc)}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(f"{what} {p} is larger than the limit of {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def read_input_text(path: str | os.PathLike, what: str,
+                    error: type[InputError] = InputError) -> str:
+    """The UTF-8 text of an input file (see :func:`read_input_bytes`)."""
+    data = read_input_bytes(path, what, error)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {Path(path)} is not UTF-8 text (byte {exc.start + 1} is "
+                    f"0x{data[exc.start]:02x})") from None
+
+
+def load_json_text(text: str, source: str, error: type[InputError] = InputError) -> object:
+    """Parse JSON text, refusing NaN/Infinity and documents nested too deeply to be parameters."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise error(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise error(f"{source}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise error(f"{source}: {exc}") from None
+
+
 # ---------------------------------------------------------------------- data files
 def read_data(path: str | os.PathLike, *, exact_decimals: bool = False) -> Dataset:
     """Read a data set from a CSV file with header ``x,y`` or an ``.npz`` with arrays x, y.
@@ -72,21 +189,19 @@ def read_data(path: str | os.PathLike, *, exact_decimals: bool = False) -> Datas
         For a missing, empty or malformed file, and for data that :class:`Dataset` refuses.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"data file not found: {p}")
     if p.suffix.lower() == ".npz":
         return _read_npz(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{p}: not a UTF-8 text file") from exc
+    text = read_input_text(p, "data file", DataError)
     return parse_csv(text, source=str(p), exact_decimals=exact_decimals)
 
 
 def parse_csv(text: str, *, source: str = "<csv>", exact_decimals: bool = False,
               columns: tuple[str, ...] = ("x", "y")) -> Dataset:
     """Parse CSV text with header ``x,y`` into a :class:`Dataset`."""
-    rows = [r for r in csv.reader(_io.StringIO(text)) if any(cell.strip() for cell in r)]
+    try:
+        rows = [r for r in csv.reader(_io.StringIO(text)) if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # a cell over csv's field size limit, a NUL byte
+        raise DataError(f"{source}: not a readable CSV file ({exc})") from None
     if not rows:
         raise DataError(f"{source}: empty file (expected a header 'x,y' and rows)")
     header = [h.strip().lower() for h in rows[0]]
@@ -112,18 +227,27 @@ def parse_csv(text: str, *, source: str = "<csv>", exact_decimals: bool = False,
 
 
 def _read_npz(p: Path) -> Dataset:
+    raw = read_input_bytes(p, "data file", DataError)
     try:
-        with np.load(p, allow_pickle=False) as z:
+        with np.load(_io.BytesIO(raw), allow_pickle=False) as z:
             if "x" not in z.files or "y" not in z.files:
                 raise DataError(f"{p}: .npz must hold arrays 'x' and 'y', found {sorted(z.files)}")
             x, y = np.asarray(z["x"]), np.asarray(z["y"])
     except DataError:
         raise
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{p}: not a readable .npz file ({exc})") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        # A truncated or foreign file: np.load and zipfile raise several unrelated types.
+        raise DataError(f"{p}: not a readable .npz file ({_one_line(str(exc))})") from None
     if x.dtype.kind not in "fiu" or y.dtype.kind not in "fiu":
         raise DataError(f"{p}: arrays x and y must be numeric")
+    if x.ndim != 1 or y.ndim != 1:
+        raise DataError(f"{p}: arrays x and y must be one-dimensional, got shapes {x.shape} "
+                        f"and {y.shape}")
     return Dataset.from_arrays(x.astype(np.float64), y.astype(np.float64))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
 
 
 def write_data(path: str | os.PathLike, data: Dataset) -> None:
@@ -152,24 +276,12 @@ def read_params(path: str | os.PathLike) -> Network | Spline:
     rationals (``"2/7"``) or decimals (read exactly: ``"0.1"`` is 1/10).
     """
     p = Path(path)
-    if not p.is_file():
-        raise ParameterError(f"parameter file not found: {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParameterError(f"{p}: not a UTF-8 text file") from exc
-    return parse_params(text, source=str(p))
+    return parse_params(read_input_text(p, "parameter file", ParameterError), source=str(p))
 
 
 def parse_params(text: str, *, source: str = "<json>") -> Network | Spline:
     """Parse the JSON text of a parameter file (see :func:`read_params`)."""
-    try:
-        obj = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ParameterError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except ValueError as exc:
-        raise ParameterError(f"{source}: {exc}") from None
-    return params_from_dict(obj, source=source)
+    return params_from_dict(load_json_text(text, source, ParameterError), source=source)
 
 
 def params_from_dict(obj: object, *, source: str = "<dict>") -> Network | Spline:
@@ -177,6 +289,10 @@ def params_from_dict(obj: object, *, source: str = "<dict>") -> Network | Spline
     if not isinstance(obj, dict):
         raise ParameterError(f"{source}: expected a JSON object with keys w,b,v,c or beta,mu,s,c")
     keys = set(obj)
+    unknown = keys - _NETWORK_KEYS - _SPLINE_KEYS
+    if unknown:  # name the stray keys first: they are the likeliest mistake
+        shown = ",".join(_one_line(str(k))[:40] for k in sorted(unknown, key=str)[:5])
+        raise ParameterError(f"{source}: unknown keys {shown} (expected w,b,v,c or beta,mu,s,c)")
     if keys == _NETWORK_KEYS:
         w, b, v = (_num_list(obj[k], k, source) for k in "wbv")
         return Network(w, b, v, _num(obj["c"], "c", source))
@@ -187,18 +303,14 @@ def params_from_dict(obj: object, *, source: str = "<dict>") -> Network | Spline
                                               for si in s):
             raise ParameterError(f"{source}: 's' must be a list of +1 and -1")
         return Spline(beta, mu, tuple(s), _num(obj["c"], "c", source))
-    if keys & _NETWORK_KEYS - {"c"} and keys <= _NETWORK_KEYS | {"extra"}:
+    if keys <= _NETWORK_KEYS and keys - {"c"}:
         raise ParameterError(f"{source}: network needs keys w,b,v,c; missing "
                              f"{','.join(sorted(_NETWORK_KEYS - keys))}")
-    if keys & (_SPLINE_KEYS - {"c"}) and not keys - _SPLINE_KEYS:
+    if keys <= _SPLINE_KEYS and keys - {"c"}:
         raise ParameterError(f"{source}: spline needs keys beta,mu,s,c; missing "
                              f"{','.join(sorted(_SPLINE_KEYS - keys))}")
-    unknown = keys - _NETWORK_KEYS - _SPLINE_KEYS
-    if unknown:
-        raise ParameterError(f"{source}: unknown keys {','.join(sorted(unknown))} "
-                             "(expected w,b,v,c or beta,mu,s,c)")
-    raise ParameterError(f"{source}: keys {','.join(sorted(keys))} mix the network (w,b,v,c) "
-                         "and spline (beta,mu,s,c) layouts or miss some")
+    raise ParameterError(f"{source}: keys {','.join(sorted(keys)) or '(none)'} mix the network "
+                         "(w,b,v,c) and spline (beta,mu,s,c) layouts or miss some")
 
 
 def params_to_dict(params: Network | Spline) -> dict:
