@@ -118,6 +118,8 @@ class _Builder:
             return self._binop(node, d)
         if isinstance(node, ast.Call):
             return self._call(node, d)
+        if isinstance(node, ast.Subscript) and self.subscripts:
+            return self._subscript(node, d)
         raise ParseError(f"{type(node).__name__.lower()} is not allowed in an expression")
 
     def _number(self, node: ast.Constant) -> sp.Expr:
@@ -164,6 +166,19 @@ class _Builder:
                 raise ParseError("division by zero")
             return left / right, size
         raise ParseError(f"operator {type(node.op).__name__} is not allowed")
+
+    def _subscript(self, node: ast.Subscript, depth: int) -> tuple[sp.Expr, _Size]:
+        # An entry such as hess[beta1, mu1]: the indices are names, the entry one new quantity.
+        if not isinstance(node.value, ast.Name) or node.value.id not in self.subscripts:
+            raise ParseError("only these names take subscripts: "
+                             + ", ".join(sorted(self.subscripts)))
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not 1 <= len(items) <= MAX_INDICES:
+            raise ParseError(f"{node.value.id}[...] takes 1 to {MAX_INDICES} indices")
+        if any(isinstance(a, ast.Slice) for a in items):
+            raise ParseError(f"{node.value.id}[...] takes names, not slices")
+        entry = self.subscripts[node.value.id]([self.build(a, depth) for a in items])
+        return entry, _Size(1, 1, 0)
 
     def _call(self, node: ast.Call, depth: int) -> tuple[sp.Expr, _Size]:
         if not isinstance(node.func, ast.Name):
