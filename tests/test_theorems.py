@@ -111,11 +111,15 @@ def test_exhaustive_with_an_executor():
         assert bad.level == "refuted" and bad.counterexample is not None
 
 
-def test_numeric_level_and_result_record():
+def test_tested_level_is_not_a_proof():
     res = prove(get("3.2"), 2, 4, strategies=("numeric",), trials=8, seed=3)
-    assert res.level == "numeric" and res.ok
+    # A sampled check is "tested": ok (not contradicted), never proved, never labelled a proof.
+    assert res.level == "tested" and res.ok and not res.proved
+    assert res.label == "tested (8 points, no counterexample)" and "proved" not in res.label
     d = res.as_dict()
-    assert d["level"] == "numeric" and d["counterexample"] is None and d["H"] == 2
+    assert d["level"] == "tested" and d["proved"] is False and d["counterexample"] is None
+    assert d["H"] == 2 and d["points"] == 8
+    assert prove(get("3.2"), 2, 4, strategies=("tested",), trials=2).level == "tested"
     res = prove(get("false.R-psd"), 2, 3, strategies=("numeric",), trials=20)
     assert res.level == "refuted" and res.as_dict()["counterexample"]["params"]
 

@@ -1,4 +1,4 @@
-"""Theorem records and the prover: general (symbolic N), exhaustive (every pattern), numeric (random).
+"""Theorem records and the prover: general (symbolic N), exhaustive (every pattern), tested (random).
 
 A :class:`Theorem` carries up to three strategies:
 
@@ -73,10 +73,23 @@ class Counterexample:
         return f"{self.pattern} with {ps}; data x=[{xs}], y=[{ys}]: {self.detail}"
 
 
+#: Outcome levels, strongest first: proofs, then "tested" (no counterexample among the points
+#: tried: *not* a proof), "refuted" (an exact counterexample) and "failed" (undecided).
+LEVELS = ("general", "exhaustive", "tested", "refuted", "failed")
+#: The levels that are proofs.
+PROOF_LEVELS = ("general", "exhaustive")
+
+
 @dataclass(frozen=True)
 class ProofResult:
-    """Outcome of :func:`prove`: the level reached ("general" > "exhaustive" > "numeric"),
-    "refuted" with a counterexample, or "failed" (nothing could be established)."""
+    """Outcome of :func:`prove` or :func:`symspline.claim`.
+
+    ``level`` is one of :data:`LEVELS`: "general" (proved for symbolic N and every width),
+    "exhaustive" (proved on every activation pattern at this (H, N)), "tested" (no
+    counterexample among ``points`` points: not a proof), "refuted" (``counterexample`` is an
+    exact point, inside its pattern, where the statement fails) or "failed" (undecided).
+    ``label`` spells the level out for people; ``proved`` is True only for the two proof levels.
+    """
 
     theorem: str
     level: str
@@ -87,13 +100,41 @@ class ProofResult:
     expected_false: bool = False
     attempts: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
+    certificates: tuple[str, ...] = ()
+    points: int = 0
+    patterns: int = 0
+    param: str = "spline"
+
+    @property
+    def proved(self) -> bool:
+        """True for a proof (general or exhaustive); never for "tested"."""
+        return self.level in PROOF_LEVELS
+
+    @property
+    def refuted(self) -> bool:
+        return self.level == "refuted"
+
+    @property
+    def label(self) -> str:
+        """The level in words: "proved (general)", "proved (exhaustive, H=2, N=3)",
+        "tested (K points, no counterexample)", "refuted (exact counterexample)", "undecided"."""
+        if self.level == "general":
+            return "proved (general)"
+        if self.level == "exhaustive":
+            return f"proved (exhaustive, H={self.H}, N={self.N})"
+        if self.level == "tested":
+            return f"tested ({self.points} points, no counterexample)"
+        if self.level == "refuted":
+            return "refuted (exact counterexample)"
+        return "undecided"
 
     @property
     def ok(self) -> bool:
-        """True when the outcome is the expected one (proved, or refuted if expected false)."""
+        """True when the outcome is the expected one: refuted if expected false, else proved or
+        tested (``proved`` tells the two apart; a tested statement is never counted as proved)."""
         if self.expected_false:
             return self.level == "refuted"
-        return self.level in ("general", "exhaustive", "numeric")
+        return self.level in ("general", "exhaustive", "tested")
 
     def _repr_latex_(self) -> str:
         from ..display import proof_latex
@@ -101,9 +142,12 @@ class ProofResult:
         return proof_latex(self)
 
     def as_dict(self) -> dict:
-        return {"theorem": self.theorem, "level": self.level, "ok": self.ok,
+        return {"theorem": self.theorem, "level": self.level, "label": self.label,
+                "proved": self.proved, "ok": self.ok,
                 "expected_false": self.expected_false, "H": self.H, "N": self.N,
-                "detail": self.detail, "seconds": round(self.seconds, 3),
+                "param": self.param, "detail": self.detail, "seconds": round(self.seconds, 3),
+                "patterns": self.patterns, "points": self.points,
+                "certificates": list(self.certificates),
                 "attempts": [{"strategy": s, "outcome": o} for s, o in self.attempts],
                 "counterexample": None if self.counterexample is None
                 else self.counterexample.as_dict()}
@@ -321,6 +365,19 @@ def random_point(rng: np.random.Generator, pattern: Pattern, param: str, data: D
                    [vals[f"v{i + 1}"] for i in range(H)], vals["c"])
 
 
+def _rescaled(rng: np.random.Generator, data: Dataset, point: Network | Spline,
+              ) -> tuple[Dataset, Network | Spline]:
+    """The same pattern with x scaled by a and y, f by b (powers of ten in 1e-6..1e8)."""
+    a = sp.Integer(10) ** int(rng.integers(-6, 9))
+    b = sp.Integer(10) ** int(rng.integers(-6, 9))
+    data = Dataset.from_arrays([a * x for x in data.x], [b * y for y in data.y])
+    if isinstance(point, Spline):
+        return data, Spline([a * t for t in point.beta], [b / a * m for m in point.mu], point.s,
+                            b * point.c)
+    return data, Network(list(point.w), [a * t for t in point.b], [b / a * v for v in point.v],
+                         b * point.c)
+
+
 def _subs_map(inst: Instance, point: Network | Spline, data: Dataset) -> dict:
     m = dict(zip(inst.theta, point.vector, strict=True))
     m.update(dict(zip(inst.data.x, data.x, strict=True)))
@@ -366,10 +423,46 @@ def open_obligations(theorem: Theorem, inst: Instance) -> list[Obligation]:
     for ob in theorem.obligations(inst):  # type: ignore[misc]
         if ob.kind == "zero" and is_zero(ob.expr):
             continue
-        if ob.kind == "nonneg" and sp.expand(ob.expr).is_nonnegative:
+        if ob.kind == "nonneg" and _nonneg_certified(ob, inst):
             continue
         out.append(ob)
     return out
+
+
+def _nonneg_certified(ob: Obligation, inst: Instance) -> bool:
+    """An exact certificate that the obligation is >= 0 on the pattern (see :mod:`.decide`)."""
+    if sp.expand(ob.expr).is_nonnegative:
+        return True
+    if inst.params.kind != "symbolic" or inst.data.kind != "symbolic":
+        return False
+    from .decide import certify_nonneg, region_of
+
+    return certify_nonneg(ob.expr, region_of(inst)) is not None
+
+
+def _search_nonneg(theorem: Theorem, inst: Instance, ob: Obligation,
+                   rng: np.random.Generator) -> tuple[Counterexample | None, int]:
+    """Adversarial search for a violation of a "nonneg" obligation, confirmed exactly inside
+    the pattern (see :func:`.decide.search`)."""
+    from .decide import region_of, scalar_confirm, scalar_score, search
+
+    region = region_of(inst)
+    viol, n = search(region, rng, score=scalar_score(ob.expr, region, False),
+                     confirm=scalar_confirm(ob.expr, False))
+    if viol is None:
+        return None, n
+    vals = dict(viol.values)
+    vals.update({sym: to_sympy(v).xreplace(viol.values) for sym, v in ob.fixed})
+    data = Dataset.from_arrays([vals[x] for x in inst.data.x], [vals[y] for y in inst.data.y])
+    p = inst.params
+    if isinstance(p, Spline):
+        point: Network | Spline = Spline([vals[b] for b in p.beta], [vals[m] for m in p.mu],
+                                         inst.pattern.s, vals[p.c])
+    else:
+        point = Network([vals[w] for w in p.w], [vals[b] for b in p.b], [vals[v] for v in p.v],
+                        vals[p.c])
+    return _counterexample(theorem, inst.pattern, point, data,
+                           f"{ob.label}: {viol.detail}"), n
 
 
 def _open_in_chunk(name: str, H: int, N: int, lo: int, hi: int) -> list[int]:
@@ -414,16 +507,17 @@ def _exhaustive(theorem: Theorem, H: int, N: int, insts: list[Instance],
 def prove(theorem: Theorem, H: int = 2, N: int = 3, *, strategies: tuple[str, ...] | None = None,
           trials: int = 40, seed: int = 0, progress: Callable[[int, int], None] | None = None,
           executor: Executor | None = None) -> ProofResult:
-    """Prove or refute ``theorem``: general, then exhaustive at (H, N), then randomized numeric.
+    """Prove or refute ``theorem``: general, then exhaustive at (H, N), then randomized testing.
 
     Parameters
     ----------
     H, N : int
-        Width and sample count of the exhaustive and numeric levels.
+        Width and sample count of the exhaustive and tested levels.
     strategies : tuple of str, optional
-        Restrict to these of ("general", "exhaustive", "numeric"), still tried in that order.
+        Restrict to these of ("general", "exhaustive", "numeric"), still tried in that order
+        ("tested" is accepted for "numeric"; either ends at level "tested").
     trials : int
-        Random exact points for the numeric level (and for turning a failed symbolic obligation
+        Random exact points for the tested level (and for turning a failed symbolic obligation
         into a concrete counterexample).
     progress : callable, optional
         Called as ``progress(done, total)`` during the exhaustive level (for progress bars).
@@ -439,17 +533,20 @@ def prove(theorem: Theorem, H: int = 2, N: int = 3, *, strategies: tuple[str, ..
     if not isinstance(H, int) or not isinstance(N, int) or H < 1 or N < 1:
         raise InputError(f"need positive integers H and N, got H={H!r}, N={N!r}")
     H, N = max(H, theorem.min_H), max(N, theorem.min_N)
-    wanted = strategies or ("general", "exhaustive", "numeric")
+    wanted = tuple("numeric" if w == "tested" else w
+                   for w in (strategies or ("general", "exhaustive", "numeric")))
     for s in wanted:
         if s not in ("general", "exhaustive", "numeric"):
             raise InputError(f"unknown proof strategy {s!r}")
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     attempts: list[tuple[str, str]] = []
+    points = 0
 
     def result(level: str, detail: str, cex: Counterexample | None = None) -> ProofResult:
         return ProofResult(theorem.name, level, cex, detail, H, N, theorem.expected_false,
-                           tuple(attempts), time.perf_counter() - t0)
+                           tuple(attempts), time.perf_counter() - t0, points=points,
+                           param=theorem.param)
 
     if "general" in wanted and theorem.general is not None:
         ok, detail = theorem.general()
@@ -463,7 +560,12 @@ def prove(theorem: Theorem, H: int = 2, N: int = 3, *, strategies: tuple[str, ..
         for j, open_obs in _exhaustive(theorem, H, N, insts, executor, progress):
             inst = insts[j]
             for ob in open_obs:
+                # Small random exact points first (readable counterexamples); for an
+                # inequality without a certificate, then the adversarial search.
                 cex = _concretize(theorem, inst, ob, rng, trials)
+                if cex is None and ob.kind == "nonneg":
+                    cex, n = _search_nonneg(theorem, inst, ob, rng)
+                    points += n
                 if cex is not None:
                     attempts.append(("exhaustive", f"refuted on {inst.pattern}"))
                     return result("refuted", f"counterexample on {inst.pattern}: {cex.detail}",
@@ -474,13 +576,14 @@ def prove(theorem: Theorem, H: int = 2, N: int = 3, *, strategies: tuple[str, ..
                     failed.append(f"{ob.label} on {inst.pattern}")
         if not failed and not undecided:
             detail = (f"all {len(insts)} patterns of width {H} on {N} symbolic ordered samples "
-                      "verified identically")
+                      "verified exactly (identities expand to 0, inequalities certified)")
             attempts.append(("exhaustive", "proved: " + detail))
             return result("exhaustive", detail)
         attempts.append(("exhaustive", f"not proved: {len(failed)} identities failed without a "
-                         f"concrete counterexample, {undecided} inequalities undecided"))
+                         f"concrete counterexample, {undecided} inequalities without a "
+                         "certificate (searched, no counterexample)"))
     if "numeric" in wanted and theorem.check is not None:
-        for _ in range(trials):
+        for t in range(trials):
             Hn = int(rng.integers(theorem.min_H, H + 1))
             Nn = int(rng.integers(theorem.min_N, N + 1))
             data = random_data(rng, Nn)
@@ -488,13 +591,19 @@ def prove(theorem: Theorem, H: int = 2, N: int = 3, *, strategies: tuple[str, ..
             k = tuple(int(v) for v in rng.integers(0, Nn + 1, size=Hn))
             pat = Pattern(s, k, Nn)
             point = random_point(rng, pat, theorem.param, data)
+            if t % 2:
+                # Every other point is rescaled (x by a, y and f by b): same pattern, magnitudes
+                # from 1e-6 to 1e8, so a bound that fails only far from the unit box is seen.
+                data, point = _rescaled(rng, data, point)
+            points += 1
             violation = theorem.check(Instance(pat, point, data))
             if violation:
                 cex = _counterexample(theorem, pat, point, data, violation)
-                attempts.append(("numeric", f"refuted on {pat}"))
+                attempts.append(("tested", f"refuted on {pat}"))
                 return result("refuted", f"counterexample on {pat}: {violation}", cex)
-        detail = f"{trials} random exact points (H <= {H}, N <= {N}) satisfy the statement"
-        attempts.append(("numeric", "passed: " + detail))
-        return result("numeric", detail)
+        detail = (f"{trials} exact points (H <= {H}, N <= {N}, half of them rescaled over "
+                  "1e-6..1e8) satisfy the statement: tested, not proved")
+        attempts.append(("tested", "passed: " + detail))
+        return result("tested", detail)
     return result("failed", "; ".join(o for _, o in attempts) or "no applicable strategy")
 

@@ -1,0 +1,472 @@
+"""Exact decisions of inequalities on one activation pattern, and the adversarial search behind them.
+
+Region coordinates. On a pattern with symbolic ordered data the set of admissible points is
+
+    x_1 in R,  x_{n+1} = x_n + d_n (d_n > 0),  y_n in R,
+    beta_i = x_k + d_k t_i / (1 + t_i)  (0 < k < N),  x_1 - e_i  (k = 0),  x_N + e_i  (k = N),
+    mu_i, c, v_i in R,  w_i = s_i a_i (a_i > 0),  b_i = -w_i beta_i,
+
+with every ``t, e, a, d`` positive and nothing else constrained: the open pattern is the image of
+an open orthant times a real space, and every point of that product is strictly inside the pattern
+(:class:`Region`). A statement ``E >= 0`` on the pattern becomes ``E(region) >= 0`` on that product.
+
+Certificates (:func:`certify_nonneg`, :func:`certify_psd`), exact and without floats:
+
+- *positive terms*: the numerator of E(region), expanded, has only terms that are non-negative for
+  positive ``t, e, a, d`` and real free coordinates (even powers), and the denominator has a sign;
+- *LDL^T*: E is a quadratic form in some free coordinates z (homogenized with 1) whose matrix Q has
+  entries in the other coordinates; symbolic Gaussian elimination Q = L D L^T with every pivot
+  certified positive (or zero with a zero row; the last pivot only non-negative) shows
+  E = sum_k D_k (l_k . (z, 1))^2 >= 0;
+- *Gram*: a matrix equal, identically on the pattern, to J^T J / N with J the Jacobian of
+  f(x_1..x_N) is positive semidefinite.
+
+When no certificate applies, :func:`search` looks for a violation: scale-free points (every
+coordinate over magnitudes 1e-9..1e8, so breakpoints near every face of their gap, near each
+other, data points nearly coinciding, mu_i near 0 and huge), then local minimization (SciPy
+Nelder-Mead) from the worst points, then exact confirmation at a rational point of the region
+(which lies strictly inside the pattern by construction).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from ..numbers import to_sympy
+from .core import Instance, is_zero
+
+#: Scale-free sample points per pattern (scalar claims; matrices use a quarter of this).
+SEARCH_POINTS = 256
+#: Local minimizations started from the worst sample points.
+LOCAL_STARTS = 3
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """Coordinates of one open pattern: ``positive`` (> 0) and ``free`` (real), and the map
+    ``subs`` from the instance's symbols (data and parameters) to expressions in them."""
+
+    inst: Instance
+    positive: tuple[sp.Symbol, ...]
+    free: tuple[sp.Symbol, ...]
+    subs: dict = field(repr=False)
+    #: (coordinate t_i, gap k_i) of breakpoints inside a bounded gap (for coinciding samples).
+    inner: tuple[tuple[sp.Symbol, int], ...] = ()
+
+    @property
+    def coords(self) -> tuple[sp.Symbol, ...]:
+        return self.positive + self.free
+
+    @property
+    def originals(self) -> list[sp.Symbol]:
+        return list(self.inst.data.x) + list(self.inst.data.y) + list(self.inst.theta)
+
+    def to_region(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` (in data and parameter symbols) in region coordinates."""
+        return to_sympy(expr).xreplace(self.subs)
+
+    def point(self, values: Sequence) -> dict:
+        """Original symbols -> exact values at region coordinates ``values`` (same order as
+        :attr:`coords`)."""
+        at = dict(zip(self.coords, values, strict=True))
+        return {o: to_sympy(self.subs.get(o, o)).xreplace(at) for o in self.originals}
+
+
+def region_of(inst: Instance, signs: dict | None = None) -> Region:
+    """The region coordinates of a symbolic instance (see the module docstring).
+
+    ``signs`` maps free original symbols (mu_i, c, v_i, y_n) to +1 / -1 for hypotheses such as
+    ``mu1 > 0``: they become a positive coordinate times the sign.
+    """
+    signs = signs or {}
+    N, H = inst.N, inst.H
+    X = list(inst.data.x)
+    x0 = sp.Symbol("_x1", real=True)
+    d = [sp.Symbol(f"_d{n + 1}", positive=True) for n in range(N - 1)]
+    xs = [x0]
+    for n in range(N - 1):
+        xs.append(xs[-1] + d[n])
+    subs: dict = {X[n]: xs[n] for n in range(N)}
+    positive = list(d)
+    free = [x0]
+    inner = []
+    beta_expr = []
+    for i, k in enumerate(inst.pattern.k):
+        if k == 0:
+            e = sp.Symbol(f"_e{i + 1}", positive=True)
+            beta_expr.append(xs[0] - e)
+        elif k == N:
+            e = sp.Symbol(f"_e{i + 1}", positive=True)
+            beta_expr.append(xs[-1] + e)
+        else:
+            e = sp.Symbol(f"_t{i + 1}", positive=True)
+            beta_expr.append(xs[k - 1] + d[k - 1] * e / (1 + e))
+            inner.append((e, k))
+        positive.append(e)
+    params = inst.params
+    if hasattr(params, "beta"):
+        for i in range(H):
+            subs[params.beta[i]] = beta_expr[i]
+        rest = list(params.mu) + [params.c]
+    else:
+        for i in range(H):
+            a = sp.Symbol(f"_a{i + 1}", positive=True)
+            positive.append(a)
+            w = inst.pattern.s[i] * a
+            subs[params.w[i]] = w
+            subs[params.b[i]] = -w * beta_expr[i]
+        rest = list(params.v) + [params.c]
+    for sym in rest + list(inst.data.y):
+        if sym in signs:
+            p = sp.Symbol(f"_p_{sym}", positive=True)
+            positive.append(p)
+            subs[sym] = signs[sym] * p
+        else:
+            free.append(sym)
+    return Region(inst, tuple(positive), tuple(free), subs, tuple(inner))
+
+
+# ====================================================================== sign certificates
+def _sign_of(e: sp.Expr) -> int | None:
+    """+1 / -1 when the expanded polynomial ``e`` is provably positive / negative, else None."""
+    e = sp.expand(e)
+    if e.is_positive:
+        return 1
+    if e.is_negative:
+        return -1
+    return None
+
+
+def _split(e: sp.Expr) -> tuple[sp.Expr, int] | None:
+    """(numerator, sign of the denominator) of a rational function in region coordinates."""
+    num, den = sp.fraction(sp.together(e))
+    sd = _sign_of(den)
+    if sd is None:
+        return None
+    return sp.expand(num * sd), sd
+
+
+def certify_positive(e: sp.Expr, strict: bool) -> bool:
+    """Whether ``e`` (region coordinates) is > 0 (``strict``) or >= 0 on the whole region, by the
+    term-sign test on its numerator."""
+    sp_ = _split(e)
+    if sp_ is None:
+        return False
+    num, _ = sp_
+    if num == 0:
+        return not strict
+    return bool(num.is_positive) if strict else bool(num.is_nonnegative)
+
+
+def _ldl(Q: sp.Matrix) -> list[sp.Expr] | None:
+    """Pivots of a symbolic LDL^T of the symmetric ``Q`` when each is certified (see module
+    docstring), else None."""
+    Q = Q.copy()
+    m = Q.rows
+    pivots = []
+    for k in range(m):
+        p = sp.cancel(Q[k, k])
+        row_zero = all(is_zero(Q[k, j]) for j in range(k + 1, m))
+        if row_zero:
+            if not certify_positive(p, strict=False):
+                return None
+            pivots.append(p)
+            continue
+        if is_zero(p) or not certify_positive(p, strict=True):
+            return None
+        pivots.append(p)
+        for i in range(k + 1, m):
+            for j in range(i, m):
+                Q[i, j] = Q[j, i] = sp.cancel(Q[i, j] - Q[i, k] * Q[k, j] / p)
+    return pivots
+
+
+def _quadratic_variables(num: sp.Expr, free: Sequence[sp.Symbol]) -> list[sp.Symbol]:
+    """Free coordinates in which ``num`` is (at most) quadratic, chosen greedily."""
+    cand = [v for v in free if num.has(v) and sp.degree(num, v) <= 2]
+    while cand:
+        poly = sp.Poly(num, *cand)
+        if poly.total_degree() <= 2:
+            return cand
+        # Drop the variable that occurs in most monomials of degree > 2 in the candidates.
+        bad = [m for m in poly.monoms() if sum(m) > 2]
+        counts = [sum(1 for m in bad if m[j]) for j in range(len(cand))]
+        cand.pop(int(np.argmax(counts)))
+    return []
+
+
+def _fmt(e: sp.Expr, limit: int = 160) -> str:
+    s = str(e)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def certify_nonneg(expr: sp.Expr, region: Region, strict: bool = False) -> str | None:
+    """An exact certificate that ``expr`` >= 0 (> 0 if ``strict``) on the region, or None."""
+    # Structural test first (cheap): e.g. a sum of squares as written, before any expansion.
+    if not strict and to_sympy(expr).is_nonnegative:
+        return "non-negative as written (a sum of non-negative terms)"
+    e = region.to_region(expr)
+    if not strict and e.is_nonnegative:
+        return "non-negative as written in region coordinates"
+    sp_ = _split(e)
+    if sp_ is None:
+        return None
+    num, sd = sp_
+    den_txt = "" if sd == 1 else " (times the sign of the denominator)"
+    if num == 0:
+        return None if strict else "the expression is identically 0 on the pattern"
+    if (num.is_positive if strict else num.is_nonnegative):
+        return ("in region coordinates (gap widths, breakpoint offsets and |w| positive) every "
+                f"term of the numerator{den_txt} is {'positive' if strict else 'non-negative'}")
+    if strict:
+        return None
+    zs = _quadratic_variables(num, region.free)
+    if not zs:
+        return None
+    poly = sp.Poly(num, *zs)
+    m = len(zs)
+    Q = sp.zeros(m + 1, m + 1)
+    for mon, coeff in poly.terms():
+        idx = [j for j in range(m) for _ in range(mon[j])]
+        if len(idx) == 2:
+            a, b = idx
+            if a == b:
+                Q[a, a] += coeff
+            else:
+                Q[a, b] += coeff / 2
+                Q[b, a] += coeff / 2
+        elif len(idx) == 1:
+            Q[idx[0], m] += coeff / 2
+            Q[m, idx[0]] += coeff / 2
+        else:
+            Q[m, m] += coeff
+    pivots = _ldl(Q)
+    if pivots is None:
+        return None
+    names = ", ".join(str(z) for z in zs)
+    return (f"LDL^T of the quadratic form in ({names}, 1): pivots "
+            + "; ".join(_fmt(p, 60) for p in pivots) + f" all certified >= 0{den_txt}")
+
+
+def certify_psd(M: sp.Matrix, region: Region, gram: sp.Matrix | None = None) -> str | None:
+    """An exact certificate that the symmetric matrix ``M`` is positive semidefinite on the
+    region: ``M - gram`` identically 0 with ``gram`` a Gram matrix, or a certified LDL^T."""
+    if gram is not None and all(is_zero(e) for e in (M - gram)):
+        return "equals J^T J / N identically on the pattern (a Gram matrix): PSD"
+    Mr = M.applyfunc(region.to_region)
+    pivots = _ldl(Mr)
+    if pivots is None:
+        return None
+    return "LDL^T with pivots " + "; ".join(_fmt(p, 60) for p in pivots) + " all certified >= 0"
+
+
+# ====================================================================== exact points and search
+def _rational(v: float, digits: int) -> sp.Rational:
+    f = Fraction(f"{v:.{digits}g}")
+    return sp.Rational(f.numerator, f.denominator)
+
+
+def _exact_coords(region: Region, u: np.ndarray, digits: int) -> list | None:
+    npos = len(region.positive)
+    out = []
+    for j, val in enumerate(u):
+        if j < npos:
+            if not np.isfinite(val) or abs(val) > 700:
+                return None
+            q = _rational(math.exp(float(val)), digits)
+            if q <= 0:
+                return None
+            out.append(q)
+        else:
+            if not np.isfinite(val):
+                return None
+            out.append(_rational(float(val), digits))
+    return out
+
+
+def scale_free_points(rng: np.random.Generator, region: Region, K: int) -> np.ndarray:
+    """K points in search coordinates (log of the positive coordinates, the free ones as they are).
+
+    Every coordinate independently takes a magnitude that is log-uniform over 1e-6..1e8, of order 1,
+    tiny (1e-9..1e-4: a breakpoint at a face of its gap, nearly coinciding samples, mu_i near 0),
+    or (free coordinates) exactly 0; a fifth of the points also put the breakpoints that share a
+    gap within a relative 1e-6 of each other.
+    """
+    npos, d = len(region.positive), len(region.coords)
+    mode = rng.choice(4, size=(K, d), p=[0.4, 0.3, 0.15, 0.15])
+    mag = np.where(mode == 0, 10.0 ** rng.uniform(-6, 8, (K, d)),
+                   np.where(mode == 1, np.abs(rng.normal(0, 2, (K, d))) + 1e-3,
+                            10.0 ** rng.uniform(-9, -4, (K, d))))
+    sign = rng.choice([-1.0, 1.0], size=(K, d))
+    u = np.empty((K, d))
+    u[:, :npos] = np.log(mag[:, :npos])
+    u[:, npos:] = np.where(mode[:, npos:] == 3, 0.0, sign[:, npos:] * mag[:, npos:])
+    pos_index = {s: j for j, s in enumerate(region.positive)}
+    by_gap: dict = {}
+    for t, k in region.inner:
+        by_gap.setdefault(k, []).append(pos_index[t])
+    for idx in by_gap.values():
+        if len(idx) > 1:
+            rows = rng.random(K) < 0.2
+            for j in idx[1:]:
+                u[rows, j] = u[rows, idx[0]] + rng.normal(0, 1e-6, rows.sum())
+    return u
+
+
+@dataclass(frozen=True)
+class Violation:
+    """An exact point of the region where a claim fails: original symbol values and a detail."""
+
+    values: dict
+    detail: str
+
+
+def _evaluator(fun: Callable, region: Region) -> Callable[[np.ndarray], float]:
+    npos = len(region.positive)
+
+    def at(u: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            args = list(np.exp(u[:npos])) + list(u[npos:])
+            try:
+                v = float(fun(*args))
+            except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+                return math.inf
+        return v if math.isfinite(v) else math.inf
+
+    return at
+
+
+def search(region: Region, rng: np.random.Generator, *, score: Callable[[np.ndarray], float],
+           confirm: Callable[[dict], str | None], points: int = SEARCH_POINTS,
+           ) -> tuple[Violation | None, int]:
+    """Look for a violation: ``score(u) < 0`` suggests one at search point ``u``, ``confirm(values)``
+    decides it exactly at the rationalized point (returns a detail, or None when it does not fail).
+
+    Returns the confirmed violation (or None) and the number of points evaluated.
+    """
+    U = scale_free_points(rng, region, points)
+    vals = np.array([score(u) for u in U])
+    evaluated = len(U)
+    order = np.argsort(vals)
+
+    def try_confirm(u: np.ndarray) -> Violation | None:
+        # Fewest significant digits first: the reported counterexample stays readable.
+        for digits in (1, 2, 3, 6, 12, 17):
+            coords = _exact_coords(region, u, digits)
+            if coords is None:
+                return None
+            values = region.point(coords)
+            detail = confirm(values)
+            if detail is not None:
+                return Violation(values, detail)
+        return None
+
+    for j in order[:12]:
+        if vals[j] < 0:
+            v = try_confirm(U[j])
+            if v is not None:
+                return v, evaluated
+    from scipy.optimize import minimize
+
+    for j in order[:LOCAL_STARTS]:
+        if not math.isfinite(vals[j]):
+            continue
+        # arcsinh keeps the objective scale-free: an unbounded-below claim still moves far.
+        res = minimize(lambda u: math.asinh(score(u)) if math.isfinite(score(u)) else 1e300,
+                       U[j], method="Nelder-Mead",
+                       options={"maxiter": 150 * len(U[j]), "xatol": 1e-10, "fatol": 1e-14})
+        evaluated += int(res.nfev)
+        if res.fun < 0:
+            v = try_confirm(res.x)
+            if v is not None:
+                return v, evaluated
+    return None, evaluated
+
+
+def scalar_score(expr: sp.Expr, region: Region, strict: bool) -> Callable[[np.ndarray], float]:
+    """Float value of ``expr`` at search coordinates (negative means a candidate violation)."""
+    fun = sp.lambdify(region.coords, region.to_region(expr), "math")
+    ev = _evaluator(fun, region)
+    if not strict:
+        return ev
+    # For "> 0" a value of exactly 0 fails too: shift by a relative hair so it scores negative.
+    return lambda u: ev(u) - 1e-300
+
+
+def matrix_score(M: sp.Matrix, region: Region) -> Callable[[np.ndarray], float]:
+    """Smallest eigenvalue of ``M`` over its largest magnitude (scale-free), at search coordinates."""
+    fun = sp.lambdify(region.coords, region.to_region(M), "numpy")
+    npos = len(region.positive)
+
+    def at(u: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            try:
+                A = np.array(fun(*(list(np.exp(u[:npos])) + list(u[npos:]))), dtype=float)
+            except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+                return math.inf
+        if not np.all(np.isfinite(A)):
+            return math.inf
+        scale = float(np.max(np.abs(A)))
+        if scale == 0:
+            return 0.0
+        return float(np.linalg.eigvalsh((A + A.T) / 2)[0]) / scale
+
+    return at
+
+
+def psd_confirm(M: sp.Matrix) -> Callable[[dict], str | None]:
+    """Exact check at a point: a rational z with z^T M z < 0 (z from the float eigenvector)."""
+
+    def confirm(values: dict) -> str | None:
+        Mx = M.xreplace(values)
+        A = np.array(Mx.evalf(30).tolist(), dtype=float)
+        w, V = np.linalg.eigh((A + A.T) / 2)
+        if w[0] >= 0:
+            return None
+        for digits in (6, 12):
+            z = sp.Matrix([_rational(float(t), digits) for t in V[:, 0]])
+            q = (z.T * Mx * z)[0, 0]
+            if q < 0:
+                return (f"z^T M z = {q} < 0 at z = ({', '.join(str(t) for t in z)}) "
+                        f"(smallest eigenvalue about {w[0]:.6g})")
+        return None
+
+    return confirm
+
+
+def scalar_confirm(expr: sp.Expr, strict: bool) -> Callable[[dict], str | None]:
+    """Exact check at a point: the value of ``expr`` is < 0 (<= 0 if ``strict``)."""
+
+    def confirm(values: dict) -> str | None:
+        val = to_sympy(expr).xreplace(values)
+        # Exact rational data and parameters give a rational value; anything else is simplified.
+        val = val if val.is_Rational else sp.nsimplify(sp.simplify(val))
+        if not val.is_number or not val.is_real:
+            return None
+        bad = bool(val <= 0) if strict else bool(val < 0)
+        return f"value {val} {'<=' if strict else '<'} 0" if bad else None
+
+    return confirm
+
+
+def find_nonzero(expr: sp.Expr, region: Region, rng: np.random.Generator,
+                 tries: int = 40) -> Violation | None:
+    """An exact point of the region where the non-zero rational function ``expr`` is not 0."""
+    npos = len(region.positive)
+    for _ in range(tries):
+        coords = [sp.Rational(int(rng.integers(1, 9)), int(rng.integers(1, 4)))
+                  for _ in range(npos)]
+        coords += [sp.Rational(int(rng.integers(-9, 10)), int(rng.integers(1, 4)))
+                   for _ in range(len(region.free))]
+        values = region.point(coords)
+        val = to_sympy(expr).xreplace(values)
+        val = sp.cancel(val) if not val.is_Rational else val
+        if val != 0:
+            return Violation(values, f"value {val} (should be 0)")
+    return None
