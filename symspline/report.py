@@ -9,7 +9,13 @@ from pathlib import Path
 from .io import write_bytes
 
 #: Proof levels, strongest first. "refuted" means a counterexample was found.
-LEVELS = ("general", "exhaustive", "numeric", "refuted", "failed")
+LEVELS = ("general", "exhaustive", "tested", "numeric", "refuted", "failed")
+#: The levels that are proofs; "tested" and "numeric" (sampled checks) never count as proofs.
+PROOF_LEVELS = ("general", "exhaustive")
+#: How each level reads in summaries.
+LEVEL_LABELS = {"general": "proved (general)", "exhaustive": "proved (exhaustive)",
+                "tested": "tested", "numeric": "tested (numeric)", "refuted": "refuted",
+                "failed": "failed"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Claim:
     def ok(self) -> bool:
         if self.expected_false or self.erratum:
             return self.level == "refuted" and (bool(self.detail) or self.expected_false)
-        return self.level in ("general", "exhaustive", "numeric")
+        return self.level in ("general", "exhaustive", "tested", "numeric")
 
     def _repr_latex_(self) -> str:
         from .display import claim_latex  # lazy: display imports report for type hints only
@@ -98,8 +104,9 @@ class Derivation:
 
     @property
     def level_summary(self) -> str:
-        """Compact counts such as ``"6 general, 2 exhaustive, 1 refuted"``."""
-        return ", ".join(f"{n} {lv}" for lv, n in self.level_counts.items()) or "-"
+        """Compact counts such as ``"6 proved (general), 2 tested, 1 refuted"``."""
+        return ", ".join(f"{n} {LEVEL_LABELS.get(lv, lv)}"
+                         for lv, n in self.level_counts.items()) or "-"
 
     @property
     def agreement(self) -> float | None:
