@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
                               "pdf": pdf}})
     else:
         _print_table(rows)
+        print(f"\nproof levels over all claims: {_level_totals(results)}")
         print(f"\nwrote {len(results)} derivation(s) to {out}/ "
               f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
         print(f"report: {out / 'report.tex'}, {out / 'report.md'}; PDF: {pdf}")
@@ -112,6 +113,14 @@ def run(args: argparse.Namespace) -> int:
     if tex_failed and not args.json:
         print("the combined report does not compile: see the LaTeX error above", file=sys.stderr)
     return 0 if ok and not tex_failed else 1
+
+
+def _level_totals(results: list) -> str:
+    """Claims per level over every derivation, proofs first; tested ones are never proofs."""
+    from ..report import LEVEL_LABELS, LEVELS
+
+    counts = {lv: sum(1 for d in results for c in d.claims if c.level == lv) for lv in LEVELS}
+    return ", ".join(f"{n} {LEVEL_LABELS[lv]}" for lv, n in counts.items() if n) or "-"
 
 
 def _print_table(rows: list[dict]) -> None:
