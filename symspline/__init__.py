@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .api import gradient, hessian, kind, loss
+from .claims import claim
 from .data import Dataset
 from .errors import (
     CheckFailed,
@@ -29,7 +30,7 @@ __all__ = [
     "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "InputError", "KinkError",
     "Network", "ParameterError", "ParseError", "Pattern", "PiecewiseLoss", "SizeError", "Spline",
     "SymsplineError", "TimeLimitError", "UnknownNameError", "from_arrays", "from_flax", "from_torch",
-    "gradient", "hessian", "kind", "kinks", "locate", "loss",
+    "claim", "gradient", "hessian", "kind", "kinks", "locate", "loss",
     "pattern_loss",
     "pattern_residuals", "patterns", "read_data", "read_params", "write_data", "write_params",
 ]

@@ -491,6 +491,13 @@ def _ob_3_2(inst: Instance) -> list[Obligation]:
                       Hd[H + i, i].subs(at0) - rho / N, fixed))
         out.append(_Z(f"H[mu{i + 1},mu{i + 1}] - sum_A (x-beta)^2/N",
                       Hd[H + i, H + i].subs(at0) - a, fixed))
+        # The inequalities themselves, decided exactly on the pattern (certificates in .decide):
+        # a >= 0 and det of the (mu_i, beta_i) block <= 0.
+        det = Hd[H + i, H + i] * Hd[i, i] - Hd[H + i, i] ** 2
+        out.append(Obligation(f"H[mu{i + 1},mu{i + 1}] at mu{i + 1}=0 (a >= 0)",
+                              Hd[H + i, H + i].subs(at0), "nonneg", fixed))
+        out.append(Obligation(f"-det of the (mu{i + 1}, beta{i + 1}) block at mu{i + 1}=0",
+                              -det.subs(at0), "nonneg", fixed))
     return out
 
 
@@ -586,6 +593,35 @@ def _ob_false_dbeta(inst: Instance) -> list[Obligation]:
     gd = inst.grad_diff
     return [_Z(f"dL/dbeta{i + 1} + mu sum_A r / N",
                gd[i] + inst.params.mu[i] * inst.active_sum(i) / inst.N) for i in range(inst.H)]
+
+
+# ====================================================================== THEORY 2-3 inequalities
+#: Every inequality of THEORY 2-3, as a user claim decided on every pattern at (H, N), or with
+#: the reason it is not a per-pattern claim. Each entry: (THEORY reference, statement, claim text
+#: or "", hypotheses, H, N, how it is established).
+THEORY_INEQUALITIES: tuple[tuple[str, str, str, tuple[str, ...], int, int, str], ...] = (
+    ("2.1", "L is convex (quadratic, PSD) in (mu, c) on each pattern",
+     "L convex in (mu, c)", (), 2, 3, "claim"),
+    ("2.1", "L >= 0", "L >= 0", (), 2, 3, "claim"),
+    ("2.3", "the kink is convex when mu_i r_m > 0 (right minus left dL/dbeta_i = mu_i r_m / N > 0)",
+     "", (), 0, 0, "follows from the identity of 2.3 (proved general) since N > 0; the kink "
+     "compares two patterns, so it is not a single-pattern claim"),
+    ("3.1", "R has the symmetric spectrum +-|rho_i| (tr R = 0; block determinant -rho_i^2)",
+     "R[mu1,beta1]*R[beta1,mu1] - rho1**2/N**2 = 0", (), 2, 3, "claim"),
+    ("3.2", "a = H[mu_i, mu_i] >= 0 at mu_i = 0", "hess[mu1,mu1] >= 0", ("mu1 = 0",), 2, 3,
+     "claim"),
+    ("3.2", "the (mu_i, beta_i) block has determinant -rho_i^2/N^2 <= 0 at mu_i = 0",
+     "hess[mu1,mu1]*hess[beta1,beta1] - hess[mu1,beta1]**2 <= 0", ("mu1 = 0",), 2, 3, "claim"),
+    ("3.3", "the Gauss-Newton part J^T J / N is positive semidefinite", "GN is PSD", (), 2, 3,
+     "claim"),
+    ("3.3", "Hess L is PSD at a critical point with every mu_i != 0",
+     "", (), 0, 0, "proved (general) in theorem 3.3: there every rho_i = 0, so Hess L = J^T J/N "
+     "(the Gram identity of the previous line); a critical-point hypothesis is not in the claim "
+     "language"),
+    ("3.4", "inertia(Hess_network) = inertia(Hess_spline) + H zeros at critical points",
+     "", (), 0, 0, "proved (general) in theorem 3.4 from the chain-rule identity and "
+     "Sylvester's law of inertia; inertia is not a per-pattern inequality"),
+)
 
 
 # ====================================================================== the catalogue
