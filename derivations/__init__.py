@@ -1,7 +1,10 @@
-"""The results of THEORY.md as executable derivations: one module per section, run by `symspline derive`.
+"""The results of docs/theory.md as executable derivations: one module per section, run by
+`symspline derive`.
 
-A derivation module defines ``NAME``, ``TITLE``, ``SECTION``, ``SUMMARY`` and ``run(ctx) ->
-symspline.report.Derivation``. Modules are discovered here; ``ORDER`` fixes the running order.
+A derivation module defines ``NAME``, ``TITLE``, ``SECTION`` (its section of docs/theory.md),
+``SUMMARY`` and ``run(ctx) -> symspline.report.Derivation``; ``run`` is decorated with
+:func:`symspline.report.styled` so that its figures share the report's fonts. Modules are
+discovered here and ordered by section.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import numpy as np
 from symspline.data import Dataset
 from symspline.defaults import DEFAULT_SEED, default_dataset
 from symspline.errors import UnknownNameError
-from symspline.report import Figure, save_figure
+from symspline.report import Figure, save_figure, styled
+
+__all__ = ["Context", "available", "get", "styled"]
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,12 @@ class Context:
         return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
     def figure(self, fig: object, name: str, caption: str) -> Figure:
-        """Save a Matplotlib figure under figures/NAME.png, close it, and describe it."""
+        """Save a Matplotlib figure under figures/NAME.png (and its vector twin NAME.pdf),
+        close it, and describe it. ``caption`` is prose with ``$...$`` math."""
         import matplotlib.pyplot as plt
 
         rel = f"figures/{name}.png"
-        save_figure(fig, self.out_dir / rel)
+        save_figure(fig, self.out_dir / rel, vector=True)
         plt.close(fig)  # type: ignore[arg-type]
         return Figure(rel, caption)
 
@@ -57,7 +63,7 @@ def _modules() -> dict[str, ModuleType]:
 
 
 def available() -> dict[str, ModuleType]:
-    """Derivation modules by name, sorted by THEORY section."""
+    """Derivation modules by name, sorted by section of docs/theory.md."""
     mods = _modules()
     return dict(sorted(mods.items(), key=lambda kv: (_section_key(kv[1].SECTION), kv[0])))
 

@@ -1,6 +1,9 @@
-"""THEORY 5: gradient flow -- conserved balances, the induced quotient flow, captures, regimes."""
+"""Theory §5 (docs/theory.md): gradient flow -- conserved balances, the induced quotient flow,
+captures, regimes."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,13 +15,30 @@ from symspline.flow.regimes import sweep
 from symspline.params import Network
 from symspline.report import Claim, Derivation, Equation
 
-from . import Context
+from . import Context, styled
 
 NAME = "gradient_flow"
 TITLE = "Gradient flow: conserved balances, the quotient flow and captures"
 SECTION = "5"
-SUMMARY = ("balances v^2 - w^2 - b^2 are conserved; the function moves by M_i = P_i P_i^T; "
-           "breakpoints cross or are captured by samples (Filippov sliding)")
+SUMMARY = ("balances $v_i^2 - w_i^2 - b_i^2$ are conserved; the function moves by "
+           "$M_i = P_i P_i^\\top$; breakpoints cross or are captured by samples (Filippov sliding)")
+
+#: Typeset statements of the claims proved in symspline.flow.proofs (which returns plain text).
+LATEX = {
+    "balance_conserved": r"under gradient flow $\frac{d}{dt}(v_i^2 - w_i^2 - b_i^2) = 0$ for every "
+                         r"unit (§5.1)",
+    "balance_without_bias": r"the bias-free $v_i^2 - w_i^2$ is conserved (false when $b_i \neq 0$)",
+    "quotient_metric": r"$M_i = P_i P_i^\top = \begin{pmatrix} (1+\beta_i^2)/w_i^2 & "
+                       r"-\beta_i\mu_i/w_i^2 \\ -\beta_i\mu_i/w_i^2 & \mu_i^2/w_i^2 + w_i^2"
+                       r"\end{pmatrix}$ (§5.2)",
+    "quotient_chain_rule": r"$\nabla_{\theta} L = P^\top \nabla_{(\beta,\mu,c)} L$ unit by unit, "
+                           r"so $(\dot\beta, \dot\mu) = -P P^\top \nabla_{(\beta,\mu)} L$",
+    "breakpoint_velocity": r"$\dot\beta_i = \frac{1}{N}\frac{v_i}{w_i}\sum_{n\in A_i} r_n "
+                           r"(1 + \beta_i x_n)$",
+    "quotient_closure": r"$w_i^2$ is the positive root of $(1+\beta_i^2) w^4 + \delta_i w^2 - "
+                        r"\mu_i^2 = 0$",
+}
+
 
 
 def _field_check(ctx: Context) -> float:
@@ -37,16 +57,20 @@ def _field_check(ctx: Context) -> float:
     return err
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    claims: list[Claim] = [*prove_balance(), *prove_quotient()]
+    claims: list[Claim] = [replace(c, latex=c.latex or LATEX.get(c.name, ""))
+                           for c in (*prove_balance(), *prove_quotient())]
     claims.append(Claim("field_vs_kernels",
                         "the event-driven integrator's O(N + H) field equals -kernels.gradient",
-                        "numeric", _field_check(ctx)))
+                        "numeric", _field_check(ctx),
+                        latex="the event-driven integrator's $O(N + H)$ field equals "
+                        "$-\\nabla L$ from `kernels.gradient`"))
     # quotient vs network, 20 units on 10 points, t = 100 (done-when of issue 9)
     rng = ctx.rng("agree")
     n, H = 10, 20
@@ -62,13 +86,17 @@ def run(ctx: Context) -> Derivation:
     drift = numeric_balance_drift(rn)
     claims.append(Claim("balance_numeric", f"balances stay constant along the network flow "
                         f"({H} units, {n} points, t = {T:g}, rtol 1e-10)",
-                        "numeric" if drift < 1e-8 else "failed", drift))
+                        "numeric" if drift < 1e-8 else "failed", drift,
+                        latex=f"the balances stay constant along the network flow ({H} units, "
+                        f"{n} points, $t = {T:g}$, relative tolerance $10^{{-10}}$)"))
     claims.append(Claim("quotient_agrees", f"quotient and network flows agree in function space "
                         f"at t = {T:g} (max over a grid, tolerance 1e-6)",
                         "numeric" if fdist < 1e-6 else "failed", fdist,
                         # no wall-clock times here: generated files must be reproducible
-                        detail=f"{len(rn.crossings)} crossings, {len(rn.captures)} captures"))
-    # the capture example of THEORY 5.4 on the default problem
+                        detail=f"{len(rn.crossings)} crossings, {len(rn.captures)} captures",
+                        latex=f"the quotient and network flows agree in function space at "
+                        f"$t = {T:g}$ (maximum over a grid, tolerance $10^{{-6}}$)"))
+    # the capture example of theory §5.4 on the default problem
     from symspline.defaults import default_network
 
     d0 = ctx.data.as_float()
@@ -81,31 +109,50 @@ def run(ctx: Context) -> Derivation:
                         "sample (where plain adaptive Runge-Kutta stalls) and slides on it",
                         "numeric" if caps and res.t[-1] == T0 else "failed", None,
                         detail="; ".join(f"unit {e.unit + 1} held on x = {e.x:g} from t = {e.t:.4g}"
-                                         for e in caps) + f"; {res.rhs_evals} field evaluations"))
+                                         for e in caps) + f"; {res.rhs_evals} field evaluations",
+                        latex="on the default problem the flow passes the capture of a "
+                        "breakpoint by a sample (where plain adaptive Runge-Kutta stalls) and "
+                        "slides on it"))
     figs = []
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(6.4, 3.5))
     betas = np.array([res.spline_at(k).beta for k in range(res.t.size)])
     for i in range(betas.shape[1]):
-        ax.plot(res.t, betas[:, i], lw=1.2, label=f"beta{i + 1}")
+        ax.plot(res.t, betas[:, i], lw=1.2, label=f"$\\beta_{{{i + 1}}}$")
     for xm in d0.x:
         ax.axhline(xm, color="0.85", lw=0.6, zorder=0)
     for e in caps:
-        ax.plot([e.t], [e.x], "ro", ms=5)
-    ax.set_xlabel("t")
-    ax.set_ylabel("breakpoint")
+        ax.plot([e.t], [e.x], "o", color="C3", ms=5, zorder=4)
+    ax.plot([], [], "o", color="C3", ms=5, label="capture")
+    ax.set_xlabel("time $t$")
+    ax.set_ylabel(r"breakpoint $\beta_i(t)$")
     ax.set_ylim(d0.x[0] - 1, d0.x[-1] + 1)
-    ax.legend(fontsize=7)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     figs.append(ctx.figure(fig, "gradient_flow_breakpoints",
-                           "Breakpoints of the default network under gradient flow; grey lines "
-                           "are samples, red dots captures (sliding starts)."))
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+                           "Breakpoints $\\beta_i(t)$ of the default network under gradient flow; "
+                           "grey lines are the samples $x_n$, red dots captures (where sliding on a "
+                           "sample starts)."))
+    # Snapshots: early frames are close together in function space, so each gets its own panel
+    # (the spline view: f, its breakpoints sized by |mu_i|, the data) instead of one crowded axis.
+    ks = np.unique(np.searchsorted(res.t, [0.0, 1.0, 5.0, 20.0, T0]).clip(0, res.t.size - 1))
+    fig, axs = plt.subplots(1, len(ks), figsize=(2.3 * len(ks), 2.6), sharey=True)
     g2 = np.linspace(d0.x[0] - 0.5, d0.x[-1] + 0.5, 400)
-    ax.scatter(d0.x, d0.y, color="k", zorder=3, s=14)
-    for k in np.linspace(0, res.t.size - 1, 5).astype(int):
-        ax.plot(g2, res.params_at(int(k))(g2), lw=1, label=f"t = {res.t[k]:.3g}")
-    ax.legend(fontsize=7)
-    figs.append(ctx.figure(fig, "gradient_flow_snapshots", "Function snapshots along the flow."))
-    # regime diagram (THEORY 5.3)
+    for axx, k in zip(np.atleast_1d(axs), ks, strict=True):
+        spl = res.spline_at(int(k))
+        axx.plot(g2, spl(g2), lw=1.3, color="C0")
+        inside = (spl.beta > g2[0]) & (spl.beta < g2[-1])
+        mu_max = max(float(np.abs(spl.mu).max()), 1e-12)
+        axx.scatter(spl.beta[inside], spl(spl.beta[inside]),
+                    s=6 + 40 * np.abs(spl.mu[inside]) / mu_max,
+                    c=["C1" if si > 0 else "C2" for si in np.asarray(spl.s)[inside]], zorder=4)
+        axx.scatter(d0.x, d0.y, color="k", zorder=3, s=10)
+        axx.set_title(f"$t = {res.t[k]:.3g}$")
+        axx.set_xlabel("$x$")
+    np.atleast_1d(axs)[0].set_ylabel("$f(x)$")
+    figs.append(ctx.figure(fig, "gradient_flow_snapshots",
+                           "Learning dynamics in the spline view: the function $f$ at increasing "
+                           "times, its breakpoints $\\beta_i$ as dots sized by $|\\mu_i|$ (orange "
+                           "$s_i = +1$, green $s_i = -1$), and the samples (black)."))
+    # regime diagram (theory §5.3)
     scales = (0.03, 0.3, 3.0) if ctx.quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
     widths = (5, 20) if ctx.quick else (5, 10, 20, 40)
     Tr = 30.0 if ctx.quick else 100.0
@@ -113,34 +160,35 @@ def run(ctx: Context) -> Derivation:
     grid_t = np.array([[p.travel for p in pts if p.scale == a] for a in scales])
     grid_k = np.array([[p.dist_kernel for p in pts if p.scale == a] for a in scales])
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
-    for axx, val, title in ((axs[0], grid_t, "median breakpoint travel"),
-                            (axs[1], grid_k, "max |f - kernel interpolant|")):
+    for axx, val, title in ((axs[0], grid_t, r"median breakpoint travel $|\beta_i(t) - "
+                                              r"\beta_i(0)|$"),
+                            (axs[1], grid_k, r"$\max |f - f_{\mathrm{kernel}}|$")):
         im = axx.imshow(np.log10(np.maximum(val, 1e-12)), origin="lower", aspect="auto",
                         cmap="viridis")
         axx.set_xticks(range(len(widths)), [str(h) for h in widths])
         axx.set_yticks(range(len(scales)), [f"{a:g}" for a in scales])
-        axx.set_xlabel("width H")
+        axx.set_xlabel("width $H$")
         axx.set_ylabel("initial scale")
-        axx.set_title(f"log10 {title}", fontsize=8)
+        axx.set_title(f"$\\log_{{10}}$ of {title}", fontsize=9)
         fig.colorbar(im, ax=axx)
     fig.tight_layout()
     figs.append(ctx.figure(fig, "gradient_flow_regimes",
-                           f"Regime diagram at t = {Tr:g}: small initial scale lets breakpoints "
+                           f"Regime diagram at $t = {Tr:g}$: small initial scale lets breakpoints "
                            "travel (adaptive regime); large scale freezes them and the function "
                            "stays near the kernel interpolant (lazy regime)."))
     small = [p.travel for p in pts if p.scale == scales[0]]
     large = [p.travel for p in pts if p.scale == scales[-1]]
     paras = (
-        "Under theta' = -grad L each unit's balance is a first integral because grad L is "
-        "orthogonal to the scale orbit (THEORY 1.3). The proof writes one unit against an "
-        "arbitrary rest of the network, f(x_n) = c + chi_n v (w x_n + b) + g_n, so it holds for "
-        "every N, pattern and width.",
-        "Numerically the flow is integrated pattern by pattern: solve_ivp never sees the "
-        "discontinuity of dL/dbeta_i at a sample. A scalar event (the minimum over units of the "
-        "signed distance of the breakpoint line to the samples bounding its gap) stops at walls; "
-        "there the one-sided normal velocities decide between crossing and capture, and a captured "
-        "unit slides with the Filippov weight lam = -S_- / (r_m (1 + x_m^2)) until a sliding "
-        "margin changes sign.",
+        "Under $\\dot\\theta = -\\nabla L$ each unit's balance is a first integral because "
+        "$\\nabla L$ is orthogonal to the scale orbit (theory §1.3). The proof writes one unit "
+        "against an arbitrary rest of the network, $f(x_n) = c + \\chi_n v (w x_n + b) + g_n$, "
+        "so it holds for every $N$, pattern and width.",
+        "Numerically the flow is integrated pattern by pattern: the integrator never sees the "
+        "discontinuity of $\\partial L/\\partial\\beta_i$ at a sample. A scalar event (the "
+        "minimum over units of the signed distance of the breakpoint line to the samples "
+        "bounding its gap) stops at walls; there the one-sided normal velocities decide between "
+        "crossing and capture, and a captured unit slides with the Filippov weight $\\lambda$ "
+        "below until a sliding margin changes sign.",
         f"Regimes: median breakpoint travel {np.median(small):.3g} at initial scale "
         f"{scales[0]:g} against {np.median(large):.3g} at scale {scales[-1]:g}.",
     )
@@ -154,6 +202,6 @@ def run(ctx: Context) -> Derivation:
         Equation(r"(1+\beta_i^2)\, w_i^4 + \delta_i\, w_i^2 - \mu_i^2 = 0", "closure"),
         Equation(r"\lambda = -\frac{\sum_{n \in A_i \setminus \{m\}} r_n (1 + x_m x_n)}"
                  r"{r_m (1 + x_m^2)} \in [0, 1]", "filippov",
-                 note="Sliding on a sample x_m: weight of x_m in unit i's active sums"),
+                 note="Sliding on a sample $x_m$: the weight of $x_m$ in unit $i$'s active sums:"),
     )
     return Derivation(NAME, TITLE, SECTION, SUMMARY, paras, eqs, tuple(claims), tuple(figs))

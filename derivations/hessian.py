@@ -1,4 +1,5 @@
-"""THEORY 3.1-3.5: Gauss-Newton plus residual Hessian, saddles, PSD critical points, chain rule."""
+"""Theory §3.1-3.5 (docs/theory.md): Gauss-Newton plus residual Hessian, saddles, PSD critical
+points, chain rule."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from symspline.params import Spline
 from symspline.report import Claim, Derivation, Equation
 from symspline.theorems import get, prove
 
-from . import Context
+from . import Context, styled
 
 NAME = "hessian"
 TITLE = "The Hessian: Gauss-Newton part, residual pairs, saddles and the chain rule"
 SECTION = "3"
-SUMMARY = ("Hess L = (J^T J + R)/N with R a sum of 2x2 blocks of eigenvalues +-|rho_i|; mu_i = 0 "
-           "with rho_i != 0 is a strict saddle; PSD critical points are local minima")
+SUMMARY = ("$\\nabla^2 L = (J^\\top J + R)/N$ with $R$ a sum of $2\\times 2$ blocks of eigenvalues "
+           "$\\pm|\\rho_i|$; $\\mu_i = 0$ with $\\rho_i \\neq 0$ is a strict saddle; positive "
+           "semidefinite critical points are local minima")
 
 R_ = sp.Rational
 #: The 4-point exact data set of the critical-point showcase.
@@ -30,13 +32,13 @@ EQUATIONS = (
     Equation(r"\nabla^2 L = \frac{1}{N}\left(J^{\top} J + R\right), \qquad "
              r"J_{n a} = \frac{\partial f(x_n)}{\partial \theta_a}, \qquad "
              r"R = \sum_{n=1}^{N} r_n \nabla^2 f(x_n)", "split",
-             "Inside a pattern (THEORY 3.1):"),
-    Equation(r"(J^{\top}J)_{\mu_i \mu_j} = s_i s_j \sum_{n \in A_i \cap A_j} (x_n - \beta_i)"
-             r"(x_n - \beta_j), \quad (J^{\top}J)_{\beta_i \beta_j} = s_i s_j \mu_i \mu_j "
-             r"\left|A_i \cap A_j\right|, \quad (J^{\top}J)_{\beta_i \mu_j} = -s_i s_j \mu_i "
+             "Inside a pattern (theory §3.1):"),
+    Equation(r"(J^{\top}J)_{\mu_i \mu_j} &= s_i s_j \sum_{n \in A_i \cap A_j} (x_n - \beta_i)"
+             r"(x_n - \beta_j), \qquad (J^{\top}J)_{\beta_i \beta_j} = s_i s_j \mu_i \mu_j "
+             r"\left|A_i \cap A_j\right|, \\ (J^{\top}J)_{\beta_i \mu_j} &= -s_i s_j \mu_i "
              r"\sum_{n \in A_i \cap A_j} (x_n - \beta_j)", "gn",
-             "Every Gauss-Newton entry couples at most two units and sums 1, x, x^2 over the "
-             "intersection of two index intervals: O(1) each from prefix moments (THEORY 3.5):"),
+             "Every Gauss-Newton entry couples at most two units and sums $1, x, x^2$ over the "
+             "intersection of two index intervals: $O(1)$ each from prefix moments (theory §3.5):"),
     Equation(r"R = \bigoplus_{i=1}^{H} \begin{pmatrix} 0 & \rho_i \\ \rho_i & 0 \end{pmatrix}_{"
              r"(\mu_i, \beta_i)}, \qquad \rho_i = -s_i \sum_{n \in A_i} r_n, \qquad "
              r"\operatorname{spec} R = \{\pm |\rho_i|\}, \quad \operatorname{tr} R = 0, \quad "
@@ -45,18 +47,18 @@ EQUATIONS = (
     Equation(r"\mu_i = 0:\quad \nabla^2 L\big|_{(\mu_i, \beta_i)} = \begin{pmatrix} "
              r"\frac{1}{N}\sum_{n \in A_i} (x_n - \beta_i)^2 & \rho_i / N \\ \rho_i / N & 0 "
              r"\end{pmatrix}, \qquad \det = -\frac{\rho_i^2}{N^2} < 0 \ \ (\rho_i \neq 0)",
-             "saddle", "Strict saddles (THEORY 3.2):"),
-    Equation(r"\nabla^2_{(w,b,v,c)} L = P^{\top} \nabla^2_{(\beta,\mu,c)} L \, P + \sum_k "
-             r"\frac{\partial L}{\partial \phi_k} \nabla^2 \phi_k, \qquad "
+             "saddle", "Strict saddles (theory §3.2):"),
+    Equation(r"\nabla^2_{(w,b,v,c)} L &= P^{\top} \nabla^2_{(\beta,\mu,c)} L \, P + \sum_k "
+             r"\frac{\partial L}{\partial \phi_k} \nabla^2 \phi_k, \\ "
              r"\frac{\partial^2 \beta_i}{\partial w_i^2} = -\frac{2 b_i}{w_i^3},\ "
              r"\frac{\partial^2 \beta_i}{\partial w_i \partial b_i} = \frac{1}{w_i^2},\ "
              r"\frac{\partial^2 \mu_i}{\partial w_i \partial v_i} = s_i", "chain",
-             "Network versus spline (THEORY 3.4); at critical points the inertias agree up to H "
+             "Network versus spline (theory §3.4); at critical points the inertias agree up to $H$ "
              "zeros:"),
-    Equation(r"L(\beta, \mu, c) = q(\mu, \nu, c), \quad \nu_i = \mu_i \beta_i, \quad q "
-             r"\text{ convex quadratic}; \quad \sum_{A_i} r_n = \sum_{A_i} r_n x_n = 0\ \forall i "
-             r"\ \Rightarrow\ L \geq L^{*} \text{ on the pattern}", "q",
-             "Settling THEORY 3.3: on a pattern the loss is linear least squares in "
+    Equation(r"L(\beta, \mu, c) &= q(\mu, \nu, c), \quad \nu_i = \mu_i \beta_i, \quad q "
+             r"\text{ convex quadratic}; \\ \sum_{n \in A_i} r_n = \sum_{n \in A_i} r_n x_n = 0 "
+             r"\ \ \forall i &\ \Rightarrow\ L \geq L^{*} \text{ on the pattern}", "q",
+             "Settling theory §3.3: on a pattern the loss is linear least squares in "
              "$(\\mu, \\mu\\beta, c)$. At a critical point with positive semidefinite Hessian every "
              "unit with $\\mu_i = 0$ has $\\rho_i = 0$ (else 3.2 gives a negative direction), so "
              "all the sums above vanish: the point maps to a minimiser of the convex $q$, hence is "
@@ -71,7 +73,8 @@ def _claims(ctx: Context) -> list[Claim]:
         res = prove(th, 2, 2 if ctx.quick else 3, seed=ctx.seed % 2**31)
         detail = res.detail if res.counterexample is None else str(res.counterexample)
         out.append(Claim(f"theorem {name}", th.statement, res.level, None, detail,
-                         th.expected_false))
+                         th.expected_false, latex=f"§{name}: ${th.latex}$"
+                         if not name.startswith("false.") else f"false variant: ${th.latex}$"))
     return out
 
 
@@ -107,7 +110,7 @@ def _spectrum_figure(ctx: Context) -> tuple[object, float]:
     predicted = np.sort(np.concatenate([np.abs(rho), -np.abs(rho), [0.0]]))
     err = float(np.max(np.abs(np.sort(er) - predicted)))
     fig, ax = plt.subplots(figsize=(7, 4))
-    for j, (vals, label) in enumerate(((eg, "Gauss-Newton $J^TJ/N$"),
+    for j, (vals, label) in enumerate(((eg, r"Gauss-Newton $J^\top J/N$"),
                                        (er, r"residual $R/N$: $\pm|\rho_i|/N$"),
                                        (eh, "Hessian"))):
         ax.scatter(np.full(vals.shape, j) + rng.uniform(-0.08, 0.08, vals.shape), vals, s=22,
@@ -116,20 +119,23 @@ def _spectrum_figure(ctx: Context) -> tuple[object, float]:
                label=r"predicted $\pm|\rho_i|/N$, 0", zorder=2)
     ax.axhline(0, color="0.7", lw=0.8)
     ax.set_yscale("symlog", linthresh=1e-2)
-    ax.set_xticks([0, 1, 2], ["$J^TJ/N$", "$R/N$", "Hessian"])
-    ax.set_ylabel("eigenvalue (symlog)")
-    ax.set_title(f"Hessian spectrum at a random point (H = {H}, N = {data.n}, spline coordinates)")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_xticks([0, 1, 2], [r"$J^\top J/N$", "$R/N$", r"$\nabla^2 L$"])
+    ax.set_ylabel(r"eigenvalue $\lambda$ (symmetric log scale)")
+    ax.set_title(f"spline coordinates, $H = {H}$, $N = {data.n}$")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig, err
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     claims = _claims(ctx)
     fd = _numeric(ctx)
     claims.append(Claim("Hessian vs finite differences",
                         "closed-form Hessians agree with region-aware finite differences (both "
-                        "parameterizations)", "numeric" if fd < 1e-5 else "failed", fd))
+                        "parameterizations)", "numeric" if fd < 1e-5 else "failed", fd,
+                        latex="closed-form Hessians agree with region-aware finite differences "
+                        "(both parameterizations)"))
     data = Dataset.from_arrays(*SHOWCASE)
     rep = critical_points(data, 2)
     counts = rep.counts()
@@ -149,10 +155,12 @@ def run(ctx: Context) -> Derivation:
                         "exhaustive" if answer.startswith("no") else "failed", None, answer))
     fig, err = _spectrum_figure(ctx)
     claims.append(Claim("residual spectrum", "eigenvalues of R/N are exactly $\\pm|\\rho_i|/N$",
-                        "numeric" if err < 1e-12 else "failed", err))
+                        "numeric" if err < 1e-12 else "failed", err,
+                        latex="the eigenvalues of $R/N$ are exactly $\\pm|\\rho_i|/N$"))
     figure = ctx.figure(fig, "hessian_spectrum",
-                        "Spectrum of the Hessian split into the Gauss-Newton part (PSD) and the "
-                        "residual part, whose eigenvalues come in pairs +-|rho_i|/N (black ticks: "
+                        "Spectrum of the Hessian at a random point, split into the Gauss-Newton "
+                        "part $J^\\top J/N$ (positive semidefinite) and the residual part $R/N$, "
+                        "whose eigenvalues come in pairs $\\pm|\\rho_i|/N$ (black ticks: "
                         "predicted from the residual sums).")
     rows = "\n".join(f"{k} & {v} \\\\" for k, v in sorted(counts.items()))
     table = ("\\begin{center}\\begin{tabular}{lr}\\hline kind & count \\\\ \\hline\n" + rows
@@ -160,13 +168,13 @@ def run(ctx: Context) -> Derivation:
     return Derivation(
         name=NAME, title=TITLE, section=SECTION, summary=SUMMARY,
         paragraphs=(
-            "The theorem checker proves 3.1-3.4 for symbolic N and every width (two-unit "
+            "The theorem checker proves §3.1-3.4 for symbolic $N$ and every width (two-unit "
             "templates with arbitrary active sets and a rest term). The critical points of a "
-            "2-unit network on the 4-point exact data set x = (-1, 0, 1/2, 2), "
-            "y = (1, 0, 1/2, -1) are enumerated exactly, pattern by pattern (families included), "
+            "2-unit network on the 4-point exact data set $x = (-1, 0, \\tfrac12, 2)$, "
+            "$y = (1, 0, \\tfrac12, -1)$ are enumerated exactly, pattern by pattern (families included), "
             "and classified by the inertia of the exact Hessian in both parameterizations "
             f"({count_text}).",
-            f"THEORY 3.3 asks whether PSD critical points can be saddles. Answer on the showcase: "
+            f"Theory §3.3 asks whether PSD critical points can be saddles. Answer on the showcase: "
             f"{answer}. The argument is general (last equation), so it holds on every pattern; "
             "only critical points at kinks (breakpoints on data points) are outside it.",
         ),

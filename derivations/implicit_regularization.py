@@ -1,6 +1,9 @@
-"""THEORY 6: implicit regularization -- kernel-regime interpolant, weight decay, label noise."""
+"""Theory §6 (docs/theory.md): implicit regularization -- kernel-regime interpolant, weight decay,
+label noise."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -18,13 +21,28 @@ from symspline.regularization import (
 )
 from symspline.report import Claim, Derivation, Equation
 
-from . import Context
+from . import Context, styled
 
 NAME = "implicit_regularization"
 TITLE = "Implicit regularization: kernel interpolant, weight decay, label noise"
 SECTION = "6"
-SUMMARY = ("the lazy flow converges to a minimum-weighted-norm interpolant that tends to the "
-           "natural cubic spline; weight decay is L1 on delta-slopes; the label-noise penalty")
+SUMMARY = ("the lazy flow converges to a minimum-weighted-norm interpolant, which tends to the "
+           "natural cubic spline as the breakpoint support widens beyond the data; weight decay is "
+           "an $\\ell_1$ penalty on delta-slopes; the label-noise regularizer in spline terms")
+
+#: Typeset statements of the claims proved in symspline.regularization (plain text there).
+LATEX = {
+    "weight_decay_l1": r"$\min_{a>0} \frac12(a^2 w^2 + v^2/a^2) = |v w| = |\mu|$ (§6.3)",
+    "weight_decay_biased": r"with the bias decayed: $\min_{a>0} \frac12(a^2 (w^2 + b^2) + v^2/a^2) "
+                           r"= |\mu| \sqrt{1 + \beta^2}$",
+    "label_noise_identity": r"$\sum_n \|\nabla_\theta f(x_n)\|^2 = N + \sum_i \sum_{n \in A_i} "
+                            r"[w_i^2 (x_n - \beta_i)^2 + v_i^2 (1 + x_n^2)]$ (§6.4)",
+    "label_noise_balanced": r"minimized over each unit's scale it equals $N + 2 \sum_i |\mu_i| "
+                            r"\sqrt{\sum_{A_i} (x_n - \beta_i)^2} \sqrt{\sum_{A_i} (1 + x_n^2)}$",
+    "label_noise_without_N": r"the regularizer equals $\sum_i \sum_{n \in A_i} [w_i^2 (x_n - "
+                             r"\beta_i)^2 + v_i^2 (1 + x_n^2)]$ (no $N$ term)",
+}
+
 
 
 def _exact_kernel_claim(ctx: Context) -> Claim:
@@ -56,7 +74,10 @@ def _exact_kernel_claim(ctx: Context) -> Claim:
                  f"minimizes sum (mu_i - mu_i(0))^2/m_i + (c - c(0))^2 (exact, H = {H}, default data)",
                  "numeric" if ok else "refuted", 0.0,
                  detail=f"exact rationals: residuals all zero: {interp}; D^-1 (theta - theta0) in "
-                 f"the row space of J (optimality condition): {in_rows}")
+                 f"the row space of J (optimality condition): {in_rows}",
+                 latex="the lazy-flow limit $\\theta_0 + D J^\\top (J D J^\\top)^{+} (y - J\\theta_0)$ "
+                 "interpolates and minimizes $\\sum_i (\\mu_i - \\mu_i(0))^2/m_i + (c - c(0))^2$ "
+                 f"(exact, $H = {H}$, default data)")
 
 
 def _lazy_flow_claim(ctx: Context) -> Claim:
@@ -86,7 +107,9 @@ def _lazy_flow_claim(ctx: Context) -> Claim:
                  "integrating the linearized flow (frozen breakpoints and mobilities) converges "
                  "to the closed-form kernel interpolant",
                  "numeric" if err < 1e-5 else "failed", err,
-                 detail=f"H = {H}, N = {n}, t = {T:.3g} = 40 / (slowest rate), LSODA rtol 1e-11")
+                 detail=f"H = {H}, N = {n}, t = {T:.3g} = 40 / (slowest rate), LSODA rtol 1e-11",
+                 latex="integrating the linearized flow (frozen breakpoints and mobilities) "
+                 "converges to the closed-form kernel interpolant")
 
 
 def adaptive_run(seed: int, n: int, H: int, scale: float, T: float) -> tuple[object, Dataset]:
@@ -117,6 +140,7 @@ def adaptive_measure(res: object, data: Dataset) -> tuple[float, float]:
     return dist, bd
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     import matplotlib
 
@@ -125,7 +149,8 @@ def run(ctx: Context) -> Derivation:
     from scipy.interpolate import CubicSpline
 
     rng = ctx.rng("weights")
-    claims: list[Claim] = [*prove_weight_decay(rng), *prove_label_noise(ctx.rng("noise"))]
+    claims: list[Claim] = [replace(c, latex=c.latex or LATEX.get(c.name, "")) for c in
+                           (*prove_weight_decay(rng), *prove_label_noise(ctx.rng("noise")))]
     claims.append(_exact_kernel_claim(ctx))
     claims.append(_lazy_flow_claim(ctx))
     # convergence to the natural cubic spline, uniform breakpoints on [x_1, x_N]
@@ -150,7 +175,12 @@ def run(ctx: Context) -> Derivation:
                         f"H = {', '.join(map(str, widths))} (uniform breakpoints on [x_1 - R, x_N + R], "
                         "R = (x_N - x_1) H^(1/3) / 8, alternating orientations, |w| = 1, v = 0)",
                         "numeric" if decreasing else "failed",
-                        dists[-1], detail="distances " + ", ".join(f"{v:.3g}" for v in dists)))
+                        dists[-1], detail="distances " + ", ".join(f"{v:.3g}" for v in dists),
+                        latex="$\\max_{[x_1,x_N]} |f_{\\mathrm{kernel}} - "
+                        "f_{\\mathrm{cubic}}|$ decreases as "
+                        f"$H = {', '.join(map(str, widths))}$ (breakpoints uniform on "
+                        "$[x_1 - R, x_N + R]$, $R = (x_N - x_1) H^{1/3} / 8$, alternating "
+                        "orientations, $|w_i| = 1$, $v_i = 0$)"))
     # adaptive regime (6.2): a setting where it holds, and one where it does not
     res, dat = adaptive_run(2, 5, 20, 1e-3, 3000.0)
     dist, bd = adaptive_measure(res, dat)
@@ -159,28 +189,37 @@ def run(ctx: Context) -> Derivation:
                         "every active breakpoint within 1e-2 of a sample and f within 1e-2 of the "
                         "linear-spline interpolant", "numeric" if max(dist, bd) < 1e-2 else "failed",
                         max(dist, bd), detail=f"max |f - linear interpolant| = {dist:.2g}, max "
-                        f"breakpoint-to-sample distance {bd:.2g}, {len(res.captures)} captures"))
+                        f"breakpoint-to-sample distance {bd:.2g}, {len(res.captures)} captures",
+                        latex="small initialization (scale $10^{-3}$, $H = 20$, 5 samples, "
+                        "$t = 3000$) ends with every active breakpoint within $10^{-2}$ of a "
+                        "sample and $f$ within $10^{-2}$ of the linear-spline interpolant"))
     res4, dat4 = adaptive_run(0, 4, 10, 1e-3, 3000.0)
     dist4, bd4 = adaptive_measure(res4, dat4)
-    # The statements of THEORY 6.1 and 6.2 as written, checked against the runs above.
+    # The source's statements 6.1 and 6.2 as written, checked against the runs above.
     plateau = fixed[-1] > 1e-2 and fixed[-1] > 0.5 * fixed[0]
     claims.append(Claim(
-        "6.1-natural-cubic-limit", "THEORY 6.1: with a uniform breakpoint density the kernel-regime "
+        "6.1-natural-cubic-limit", "source 6.1: with a uniform breakpoint density the kernel-regime "
         "interpolant tends to the natural cubic spline interpolant (breakpoints uniform on the data "
         "interval [x_1, x_N])", "refuted" if plateau else "numeric",
+        latex="source §6.1: with a uniform breakpoint density the kernel-regime interpolant tends "
+        "to the natural cubic spline interpolant (breakpoints uniform on the data interval "
+        "$[x_1, x_N]$)",
         detail=("counterexample (default data, breakpoints uniform on [x_1, x_N]): max distance to "
                 "the natural cubic spline " + ", ".join(
-                    f"{v:.3g} at H = {h}" for h, v in zip(widths, fixed, strict=True))
+                    f"${v:.3g}$ at $H = {h}$" for h, v in zip(widths, fixed, strict=True))
                 + ": no convergence; the limit has non-natural end conditions. With breakpoints "
                 "spread ever further outside the data the distance does go to zero (claim above)")
         if plateau else "", erratum=True))
     claims.append(Claim(
-        "6.2-adaptive-limit", "THEORY 6.2: small initialization drives breakpoints onto data points "
+        "6.2-adaptive-limit", "source 6.2: small initialization drives breakpoints onto data points "
         "and the trained function towards the linear-spline interpolant",
         "refuted" if max(dist4, bd4) > 1e-2 else "numeric",
-        detail=(f"counterexample: 4 equispaced samples (seed 0), 10 units, scale 1e-3, t = 3000: "
-                f"max |f - linear interpolant| = {dist4:.3g}, an active breakpoint {bd4:.3g} from "
-                "the nearest sample; it holds on the 5-sample case above, so it is a tendency")
+        latex="source §6.2 (as a law): small initialization drives breakpoints onto data points "
+        "and the trained function towards the linear-spline interpolant",
+        detail=(f"counterexample: 4 equispaced samples (seed 0), 10 units, scale $10^{{-3}}$, "
+                f"$t = 3000$: $\\max |f - f_{{\\mathrm{{lin}}}}| = {dist4:.3g}$, an active "
+                f"breakpoint ${bd4:.3g}$ from the nearest sample; it holds on the 5-sample case "
+                "above, so it is a tendency, not a law")
         if max(dist4, bd4) > 1e-2 else "", erratum=True))
     figs = []
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.3))
@@ -188,47 +227,69 @@ def run(ctx: Context) -> Derivation:
                                     strict=True):
         xx = d_.as_float().x
         g_ = np.linspace(xx[0] - 0.2, xx[-1] + 0.2, 400)
-        axx.plot(g_, np.interp(g_, xx, d_.as_float().y), "k--", lw=1, label="linear interpolant")
-        axx.plot(g_, r_.params_at()(g_), lw=1.3, label="trained f")
+        axx.plot(g_, np.interp(g_, xx, d_.as_float().y), "k--", lw=1,
+                 label=r"linear interpolant $f_{\mathrm{lin}}$")
+        axx.plot(g_, r_.params_at()(g_), lw=1.3, label="trained $f$")
         axx.scatter(xx, d_.as_float().y, color="k", zorder=3, s=14)
         axx.set_title(title, fontsize=9)
-        axx.legend(fontsize=7)
+        axx.set_xlabel("$x$")
+        axx.legend(loc="best", framealpha=0.9)
+    axs[0].set_ylabel("$f(x)$")
     fig.tight_layout()
     figs.append(ctx.figure(fig, "implicit_regularization_adaptive",
-                           "Small initialization: on 5 samples the flow ends on the linear-spline "
-                           "interpolant; on 4 samples it interpolates with a kink between samples."))
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+                           "Small initialization (scale $10^{-3}$): on 5 samples the flow ends on "
+                           "the linear-spline interpolant; on 4 samples it interpolates with a "
+                           "kink between samples (theory §6.2: a tendency, not a law)."))
+    # The interpolants are indistinguishable from the cubic spline at plotting scale: show the
+    # curves in one panel and their differences to the natural cubic spline in another.
+    fig, (ax, axd) = plt.subplots(1, 2, figsize=(9, 3.4))
     grid = np.linspace(d.x[0], d.x[-1], 600)
-    ax.plot(grid, CubicSpline(d.x, d.y, bc_type="natural")(grid), "k--", lw=1.5,
-            label="natural cubic spline")
-    for H in widths[:3]:
-        ki = kernel_interpolant(uniform_network(H, *support(H)), d)
-        ax.plot(grid, ki(grid), lw=1, label=f"kernel interpolant H = {H}")
+    cubic = CubicSpline(d.x, d.y, bc_type="natural")(grid)
+    ax.plot(grid, cubic, "k--", lw=1.5, label=r"natural cubic spline $f_{\mathrm{cubic}}$")
     ax.scatter(d.x, d.y, color="k", zorder=3, s=14)
-    ax.legend(fontsize=7)
+    for j, H in enumerate(widths):
+        ki = kernel_interpolant(uniform_network(H, *support(H)), d)
+        ax.plot(grid, ki(grid), lw=1, color=f"C{j}", alpha=0.8)
+        axd.plot(grid, ki(grid) - cubic, lw=1.2, color=f"C{j}", label=f"$H = {H}$")
+        kf = kernel_interpolant(uniform_network(H, float(d.x[0]), float(d.x[-1])), d)
+        axd.plot(grid, kf(grid) - cubic, lw=0.9, ls=":", color=f"C{j}")
+    axd.plot([], [], "k:", lw=0.9, label=r"support $[x_1, x_N]$")
+    axd.axhline(0, color="0.6", lw=0.6)
+    for axx in (ax, axd):
+        axx.set_xlabel("$x$")
+    ax.set_ylabel("$f(x)$")
+    ax.legend(loc="best", framealpha=0.9)
+    axd.set_ylabel(r"$f_{\mathrm{kernel}}(x) - f_{\mathrm{cubic}}(x)$")
+    axd.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     figs.append(ctx.figure(fig, "implicit_regularization_kernel",
-                           "Kernel-regime interpolants with uniformly spread breakpoints approach "
-                           "the natural cubic spline (THEORY 6.1)."))
+                           "Kernel-regime interpolants against the natural cubic spline on the "
+                           "default data. Left: the curves coincide at plotting scale. Right: "
+                           "their differences; solid, breakpoints uniform on a support widening "
+                           "like $H^{1/3}$ (the difference shrinks with $H$); dotted, support fixed "
+                           "to $[x_1, x_N]$ (a plateau: the limit has other end conditions), "
+                           "theory §6.1."))
     paras = (
-        "Kernel regime (6.1): freezing breakpoints and mobilities m_i = v_i(0)^2 + w_i(0)^2 makes "
-        "the flow on (mu, c) a preconditioned linear least-squares flow; its limit is the "
-        "interpolant of minimal weighted distance to the start, computed here in closed form "
+        "Kernel regime (§6.1): freezing breakpoints and mobilities $m_i = v_i(0)^2 + w_i(0)^2$ "
+        "makes the flow on $(\\mu, c)$ a preconditioned linear least-squares flow; its limit is "
+        "the interpolant of minimal weighted distance to the start, computed here in closed form "
         "(exact rationals for exact input).",
         "Measured maximum distance to SciPy's natural cubic spline on the default data: "
-        + ", ".join(f"H = {h}: {v:.3g}" for h, v in zip(widths, dists, strict=True))
-        + " (breakpoints uniform on a support widening like H^(1/3)). With the support fixed to "
-        "[x_1, x_N] the distance does not go to zero: "
+        + ", ".join(f"${v:.3g}$ at $H = {h}$" for h, v in zip(widths, dists, strict=True))
+        + " (breakpoints uniform on a support widening like $H^{1/3}$). With the support fixed to "
+        "$[x_1, x_N]$ the distance does not go to zero: "
         + ", ".join(f"{v:.3g}" for v in fixed)
-        + ". The reason: the constant and linear parts of f on the data interval are paid for by "
-        "units near the ends at the same order 1/H as the curvature, so the finite-H penalty "
-        "tends to the curvature integral plus boundary terms, whose minimizer is a cubic spline "
-        "with non-natural end conditions. THEORY 6.1's natural-cubic limit needs the linear part "
-        "to become free, i.e. breakpoint mass reaching far outside the data.",
-        "Adaptive regime (6.2) is a tendency, not a theorem: on 4 equispaced samples (10 units, "
-        f"scale 1e-3, t = 3000) the flow interpolates but max |f - linear interpolant| = "
-        f"{dist4:.3g} and an active breakpoint sits {bd4:.3g} from the nearest sample.",
-        "Label noise (6.4): the formula is right as stated, including the N term (df/dc = 1 per "
-        "sample) and the sums over the active sets; dropping N is refuted.",
+        + ". The reason: the constant and linear parts of $f$ on the data interval are paid for "
+        "by units near the ends at the same order $1/H$ as the curvature, so the finite-$H$ "
+        "penalty tends to the curvature integral plus boundary terms, whose minimizer is a cubic "
+        "spline with non-natural end conditions. The natural-cubic limit needs the linear part "
+        "to become free, that is, breakpoint mass reaching far outside the data.",
+        "Adaptive regime (§6.2) is a tendency, not a law: on 4 equispaced samples (10 units, "
+        f"scale $10^{{-3}}$, $t = 3000$) the flow interpolates but "
+        f"$\\max |f - f_{{\\mathrm{{lin}}}}| = {dist4:.3g}$ and an active breakpoint sits "
+        f"${bd4:.3g}$ from the nearest sample.",
+        "Label noise (§6.4): the formula is right as stated, including the $N$ term "
+        "($\\partial f/\\partial c = 1$ per sample) and the sums over the active sets; dropping "
+        "$N$ is refuted.",
     )
     eqs = (
         Equation(r"\theta^\star = \theta_0 + D J^\top (J D J^\top)^{+} (y - J\theta_0),\quad "

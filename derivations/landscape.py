@@ -1,4 +1,5 @@
-"""THEORY 7.1: exact loss slices along Hessian eigenvectors, in both parameterizations."""
+"""Theory §7.1 (docs/theory.md): exact loss slices along Hessian eigenvectors, in both
+parameterizations."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from symspline.loss import loss_exact
 from symspline.params import Network, Spline
 from symspline.report import Claim, Derivation, Equation
 
-from . import Context
+from . import Context, styled
 
 NAME = "landscape"
 TITLE = "Loss landscapes: exact slices, kinks, and their dependence on the parameterization"
@@ -62,7 +63,7 @@ def _exact_claims(ctx: Context) -> list[Claim]:
         Claim("slope jumps", r"$L'(t^+) - L'(t^-) = \frac1N \sum r_n(t^*)\, a_i(t^*)\, |z_{in}'|$ "
               "at every kink", "exhaustive" if not bad_jump else "failed", None,
               f"{len(S.breaks)} breaks; mismatches {bad_jump}"),
-        Claim("THEORY 2.3 on a slice", r"moving $\beta_1$ at unit speed, the jump at $x_m$ is "
+        Claim("theory 2.3 on a slice", r"moving $\beta_1$ at unit speed, the jump at $x_m$ is "
               r"$\mu_1 r_m / N$", "exhaustive" if not bad_23 else "failed", None,
               f"{len(S1.kinks)} crossings"),
     ]
@@ -82,7 +83,9 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     curv, worst = {}, 0.0
     for k, s in slices.items():
-        axes[0].plot(ts, s(ts), lw=1.3, label=k)
+        label = (r"spline $(\beta, \mu, c)$" if k == "spline"
+                 else f"network, $\\delta = {float(k.split('=')[1]):g}$")
+        axes[0].plot(ts, s(ts), lw=1.3, label=label)
         kt = np.array([b for b in s.breaks if ts[0] <= b <= ts[-1]])
         if kt.size:
             axes[0].plot(kt, s(kt), "o", ms=2.5, color="k")
@@ -91,10 +94,10 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
             float(k.split("=")[1]))
         ev, _ = hessian_directions(params, data, 1)
         worst = max(worst, abs(curv[k] - ev[0]) / ev[0])
-    axes[0].set_xlabel("t (unit top Hessian eigenvector)")
-    axes[0].set_ylabel("L")
+    axes[0].set_xlabel(r"$t$ along the unit top Hessian eigenvector $d$")
+    axes[0].set_ylabel(r"$L(\theta_0 + t d)$")
     axes[0].set_title("same function, four eigen-slices (dots: kinks)")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(loc="best", framealpha=0.9)
     # Filter-normalized random plane (network, balance 0) with its exact kink lines.
     n0 = net.to_spline().as_float().to_network(0.0)
     rng = ctx.rng("landscape-plane")
@@ -102,7 +105,7 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     g = np.linspace(-1, 1, 31 if ctx.quick else 81)
     P = plane_slice(n0, data, d1, d2, g, g)
     cs = axes[1].contourf(P.t1, P.t2, np.log10(P.values), levels=25)
-    fig.colorbar(cs, ax=axes[1], label="log10 L")
+    fig.colorbar(cs, ax=axes[1], label=r"$\log_{10} L$")
     for l0, l1, l2 in P.lines:
         if abs(l2) > 1e-14:
             axes[1].plot(g[[0, -1]], -(l0 + l1 * g[[0, -1]]) / l2, color="w", lw=0.5, alpha=0.7)
@@ -111,6 +114,8 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     axes[1].set_xlim(-1, 1)
     axes[1].set_ylim(-1, 1)
     axes[1].set_title("filter-normalized random plane, exact kink lines")
+    axes[1].set_xlabel("$t_1$")
+    axes[1].set_ylabel("$t_2$")
     fig.tight_layout()
     spread = max(curv.values()) / min(curv.values())
     claims = [
@@ -126,6 +131,7 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     return fig, claims
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     claims = _exact_claims(ctx)
     fig, more = _compare(ctx)
@@ -133,15 +139,17 @@ def run(ctx: Context) -> Derivation:
     figure = ctx.figure(fig, "landscape_slices",
                         "Left: the default problem sliced through the same function along the "
                         "top Hessian eigenvector of the spline parameterization and of network "
-                        "representatives with balances -2, 0, 2 (dots: exact kinks). Right: a "
-                        "filter-normalized random plane in network coordinates with every kink "
-                        "line z_in(t1, t2) = 0.")
+                        "representatives with balances $\\delta = -2, 0, 2$ (dots: exact kinks). "
+                        "Right: $\\log_{10} L$ on a filter-normalized random plane "
+                        "$\\theta_0 + t_1 d_1 + t_2 d_2$ in network coordinates with every kink "
+                        "line $z_{in}(t_1, t_2) = 0$.")
     return Derivation(
         name=NAME, title=TITLE, section=SECTION, summary=SUMMARY,
         paragraphs=(
-            "Along theta(t) = theta0 + t d every pre-activation z_in(t) (w_i x_n + b_i, or "
-            "s_i (x_n - beta_i)) and every amplitude (v_i or mu_i) is affine in t, so between the "
-            "zeros t* = -z_in(0)/z_in' the residuals are quadratics and L is a quartic in t. The "
+            "Along $\\theta(t) = \\theta_0 + t d$ every pre-activation $z_{in}(t)$ "
+            "($w_i x_n + b_i$, or $s_i (x_n - \\beta_i)$) and every amplitude ($v_i$ or $\\mu_i$) "
+            "is affine in $t$, so between the zeros $t^* = -z_{in}(0)/z_{in}'$ the residuals are "
+            "quadratics and $L$ is a quartic in $t$. The "
             "engine sweeps the sorted zeros, updating one residual per kink, and reports every "
             "kink with its exact slope jump. In a plane the kinks are straight lines.",
             "Landscape pictures along Hessian eigenvectors depend on the parameterization: the "

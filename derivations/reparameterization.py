@@ -1,4 +1,5 @@
-"""THEORY 1.1-1.4: the network is a linear spline; the map to (beta, mu, s) quotients the scale symmetry."""
+"""Theory §1.1-1.4 (docs/theory.md): the network is a linear spline; the map to (beta, mu, s)
+quotients the scale symmetry."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from symspline.numeric import compare, fd_gradient
 from symspline.params import Network
 from symspline.report import Claim, Derivation, Equation
 
-from . import Context
+from . import Context, styled
 
 NAME = "reparameterization"
 TITLE = "Reparameterization: ReLU units as spline knots"
 SECTION = "1"
-SUMMARY = "each unit is a hinge at its breakpoint; scale orbits are the fibres; grad L is orthogonal to them"
+SUMMARY = ("each unit is a hinge at its breakpoint; scale orbits are the fibres; $\\nabla L$ is "
+           "orthogonal to them")
 
 x = sp.Symbol("x", real=True)
 z = sp.Symbol("z", real=True)
@@ -211,64 +213,71 @@ def numeric_checks(ctx: Context) -> dict[str, float]:
     return errs
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     claims = []
     num = numeric_checks(ctx)
 
     def claim(name: str, statement: str, result: tuple[bool, str], agreement: float | None,
-              level: str = "general") -> None:
+              level: str = "general", latex: str = "") -> None:
         ok, detail = result
-        claims.append(Claim(name, statement, level if ok else "failed", agreement, detail))
+        claims.append(Claim(name, statement, level if ok else "failed", agreement, detail,
+                            latex=latex or statement))
 
     claim("1.1 unit identity", "$v[wx+b]_+ = \\mu[s(x-\\beta)]_+$ for $w \\ne 0$",
           prove_unit_identity(), num["evaluation"])
-    claim("1.1 slope jump", "slope of f jumps by $\\mu_i$ at $\\beta_i$ for either $s_i$",
+    claim("1.1 slope jump", "the slope of $f$ jumps by $\\mu_i$ at $\\beta_i$ for either $s_i$",
           prove_slope_jump(), None)
-    claim("1.1 left-most slope", "left-most slope $= -\\sum_{s_i=-1} \\mu_i$",
+    claim("1.1 left-most slope", "left-most slope $f'(-\\infty) = -\\sum_{s_i=-1} \\mu_i$",
           prove_leftmost_slope(3 if ctx.quick else 5), None, level="exhaustive")
-    claim("1.2 scale invariance", "$(aw, ab, v/a)$, $a>0$, leaves $(\\beta, \\mu, s)$ and $f$ unchanged",
+    claim("1.2 scale invariance", "$(aw, ab, v/a)$ with $a>0$ leaves $(\\beta, \\mu, s)$ and $f$ unchanged",
           prove_scale_invariance(), num["scale"])
-    claim("1.2 fibres", "fibres of the spline map are the scale orbits", prove_fibres(),
+    claim("1.2 fibres", "the fibres of the spline map are the scale orbits", prove_fibres(),
           num["round trip"])
-    claim("1.2 Jacobian", "P has full row rank 2H+1; kernel spanned by $(w_i, b_i, -v_i)$",
+    claim("1.2 Jacobian", "$P$ has full row rank $2H+1$; its kernel is spanned by $(w_i, b_i, -v_i)$",
           prove_jacobian(2 if ctx.quick else 3), None)
     claim("1.3 orthogonality", "$\\langle \\nabla_\\theta L, (w_i, b_i, -v_i)\\rangle = 0$",
           prove_orthogonality(), num["orthogonality"])
-    claim("1.4 degenerate unit", "w = 0 has no breakpoint: the spline map refuses it",
+    claim("1.4 degenerate unit", "$w_i = 0$ has no breakpoint: the spline map refuses it",
           check_degenerate(), None, level="exhaustive")
     balance_ok = num["balance"] < 1e-10
     claims.append(Claim("balance representative", "to_network(balance=d) has $v^2-w^2-b^2=d$",
-                        "numeric" if balance_ok else "failed", num["balance"]))
+                        "numeric" if balance_ok else "failed", num["balance"],
+                        latex="`to_network(balance=d)` has $v_i^2-w_i^2-b_i^2=d$ for every unit"))
     for c in claims:
         if c.agreement is not None and c.agreement > 1e-9 and c.level != "failed":
             claims[claims.index(c)] = Claim(c.name, c.statement, "failed", c.agreement,
-                                            f"numeric disagreement {c.agreement:.2e}")
-    P, _ = jacobian(1, (1,))
+                                            f"numeric disagreement {c.agreement:.2e}",
+                                            latex=c.latex)
+    # One unit with generic names (w_i, not the w_1 of a width-1 network), orientation s_i = +1.
+    wi = sp.Symbol("w_i", positive=True)
+    bi, vi = sp.symbols("b_i v_i", real=True)
+    P = sp.Matrix([-bi / wi, vi * sp.Abs(wi)]).jacobian([wi, bi, vi])
     equations = (
         Equation(r"v_i\,[w_i x + b_i]_+ = \mu_i\,[s_i (x - \beta_i)]_+, \qquad "
                  r"\beta_i = -\frac{b_i}{w_i},\ \mu_i = v_i |w_i|,\ s_i = \operatorname{sign} w_i",
-                 "unit", "Each unit is a hinge at its breakpoint (THEORY 1.1):"),
+                 "unit", "Each unit is a hinge at its breakpoint (theory §1.1):"),
         Equation(r"f'(\beta_i^+) - f'(\beta_i^-) = \mu_i, \qquad "
                  r"f'(-\infty) = -\sum_{i : s_i = -1} \mu_i", "jump"),
         Equation(r"(w_i, b_i, v_i) \mapsto (a w_i,\ a b_i,\ v_i / a),\ a > 0 \quad \Longrightarrow "
                  r"\quad (\beta_i, \mu_i, s_i) \text{ unchanged}", "orbit",
-                 "The scale symmetry (THEORY 1.2):"),
+                 "The scale symmetry (theory §1.2):"),
         Equation(r"P_i = \frac{\partial(\beta_i, \mu_i)}{\partial(w_i, b_i, v_i)} = "
-                 + sp.latex(P[:2, :3]), "jacobian",
-                 "The Jacobian of one unit (shown for s = +1), with kernel spanned by "
+                 + sp.latex(P), "jacobian",
+                 "The Jacobian of one unit (shown for $s_i = +1$), with kernel spanned by "
                  "$(w_i, b_i, -v_i)$:"),
         Equation(r"\left\langle \nabla_{(w_i,b_i,v_i)} L,\ (w_i, b_i, -v_i) \right\rangle = 0",
-                 "orthogonal", "Consequence (THEORY 1.3), for every unit and every parameter value:"),
+                 "orthogonal", "Consequence (theory §1.3), for every unit and every parameter value:"),
         Equation(r"w_i^2 = \frac{-\delta_i + \sqrt{\delta_i^2 + 4 (1 + \beta_i^2) \mu_i^2}}"
                  r"{2 (1 + \beta_i^2)}, \qquad \delta_i = v_i^2 - w_i^2 - b_i^2", "balance",
-                 "The representative with a prescribed balance (used by `convert --balance`):"),
+                 "The representative with a prescribed balance (used by `symspline convert --balance`):"),
     )
     return Derivation(
         name=NAME, title=TITLE, section=SECTION, summary=SUMMARY,
         paragraphs=(
             "Every identity below is proven by SymPy with symbolic parameters, per unit and for "
-            "both orientations; unit-locality (each unit enters f and L only through its own "
-            "piece) extends them to every width H. Numeric agreement is the worst relative "
+            "both orientations; unit-locality (each unit enters $f$ and $L$ only through its own "
+            "piece) extends them to every width $H$. Numeric agreement is the worst relative "
             "error over random float networks (40 in full mode, 5 in quick mode).",
         ),
         equations=equations, claims=tuple(claims),

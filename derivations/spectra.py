@@ -1,4 +1,5 @@
-"""THEORY 7.2: the per-sample gradient matrix G and its singular spectra by group along gradient flow."""
+"""Theory §7.2 (docs/theory.md): the per-sample gradient matrix G and its singular spectra by group
+along gradient flow."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from symspline.data import Dataset
 from symspline.loss import pattern_residuals
 from symspline.params import Network, Spline
 from symspline.regions import patterns
-from symspline.report import Claim, Derivation, Equation
+from symspline.report import Claim, Derivation, Equation, above_floor, math_label
 from symspline.spectra import gradient_matrix, group_spectra, groups_by_edges, spectra_along
 
-from . import Context
+from . import Context, styled
 
 NAME = "spectra"
 TITLE = "Per-sample gradients: the matrix G and its spectra by group of samples"
 SECTION = "7.2"
-SUMMARY = "G = diag(r) J in closed form, column sums N grad L; group spectra along gradient flow"
+SUMMARY = ("$G = \\operatorname{diag}(r) J$ in closed form, column sums $N \\nabla L$; group spectra "
+           "along gradient flow")
 
 
 def _identity_claim(ctx: Context) -> Claim:
@@ -71,16 +73,19 @@ def _flow_figure(ctx: Context) -> tuple[object, list[Claim]]:
         tot = sum(float((v[k] ** 2).sum()) for v in tr.values.values())
         worst = max(worst, abs(tot - float(np.sum(G**2))) / max(1e-300, float(np.sum(G**2))))
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    top = max(float(np.max(v)) for v in tr.values.values())
     for j, (name, v) in enumerate(tr.values.items()):
         for m in range(min(3, v.shape[1])):
-            ax[0].semilogy(tr.times, np.maximum(v[:, m], 1e-16), color=f"C{j}",
-                           ls=("-", "--", ":")[m], label=f"{name}: $\\sigma_{m + 1}$")
-    ax[0].set_xlabel("flow time t")
-    ax[0].set_ylabel("singular values of $G_{group}$")
-    ax[0].legend(fontsize=7)
+            # values at round-off level (below 1e-10 of the largest) are noise, not spectrum
+            ax[0].semilogy(tr.times, above_floor(np.append(v[:, m], top))[:-1], color=f"C{j}",
+                           ls=("-", "--", ":")[m],
+                           label=f"{math_label(name)}: $\\sigma_{{{m + 1}}}$")
+    ax[0].set_xlabel("flow time $t$")
+    ax[0].set_ylabel(r"singular values of $G_g$")
+    ax[0].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax[1].semilogy(tr.times, tr.losses, color="k")
-    ax[1].set_xlabel("flow time t")
-    ax[1].set_ylabel("loss")
+    ax[1].set_xlabel("flow time $t$")
+    ax[1].set_ylabel("loss $L$")
     fig.tight_layout()
     whole = np.linalg.svd(gradient_matrix(snaps[0], data, side="left"), compute_uv=False)
     sv0 = group_spectra(snaps[0], data, groups, side="left")
@@ -112,27 +117,30 @@ def _fd_claim(ctx: Context) -> Claim:
         fd = (Network.from_vector(th + e, 3)(data.x) - Network.from_vector(th - e, 3)(data.x)) / (2 * h)
         worst = max(worst, float(np.max(np.abs(G[:, a] - r * fd))))
     return Claim("G vs finite differences", r"rows $r_n \nabla_\theta f(x_n)$ match central "
-                 "differences of f", "numeric" if worst < 1e-7 else "failed", worst,
+                 "differences of $f$", "numeric" if worst < 1e-7 else "failed", worst,
                  f"max abs difference {worst:.1e}")
 
 
+@styled
 def run(ctx: Context) -> Derivation:
     claims = [_identity_claim(ctx), _fd_claim(ctx)]
     fig, more = _flow_figure(ctx)
     claims.extend(more)
     figure = ctx.figure(fig, "spectra_flow",
-                        "Singular values of the per-sample gradient matrix restricted to the "
-                        "samples left (x < 0) and right (x >= 0) of the origin along the gradient "
-                        "flow of a width-6 network on the default data, with the loss.")
+                        "Singular values $\\sigma_1 \\geq \\sigma_2 \\geq \\sigma_3$ of the "
+                        "per-sample gradient matrix restricted to the samples left ($x < 0$) and "
+                        "right ($x \\geq 0$) of the origin along the gradient flow of a width-6 "
+                        "network on the default data (values below $10^{-10}$ of the largest are "
+                        "round-off and not drawn); right: the loss.")
     return Derivation(
         name=NAME, title=TITLE, section=SECTION, summary=SUMMARY,
         paragraphs=(
-            "Row n of G is r_n times the gradient of f(x_n), read off the closed-form Jacobian "
-            "columns 1[n in A_u] (p_a + q_a x_n) of the sample's pattern: exact for exact input. "
-            "A group is any set of samples (an interval of x or a label column in the data "
-            "file); its singular spectrum measures how much, and in how many independent "
-            "directions, those samples push the parameters. Groups of a partition split the "
-            "Gram matrix G^T G exactly, but not its spectrum.",
+            "Row $n$ of $G$ is $r_n$ times the gradient of $f(x_n)$, read off the closed-form "
+            "Jacobian columns $\\mathbf{1}[n \\in A_u] (p_a + q_a x_n)$ of the sample's pattern: "
+            "exact for exact input. A group is any set of samples (an interval of $x$ or a label "
+            "column in the data file); its singular spectrum measures how much, and in how many "
+            "independent directions, those samples push the parameters. Groups of a partition "
+            "split the Gram matrix $G^\\top G$ exactly, but not its spectrum.",
         ),
         equations=(
             Equation(r"G_{n,a} = r_n\, \frac{\partial f(x_n)}{\partial \theta_a} = r_n\, "

@@ -1,10 +1,18 @@
-"""Derivation results as immutable records, rendered to standalone LaTeX and to Markdown."""
+"""Derivation results as immutable records, rendered to standalone LaTeX and to Markdown.
+
+The mathematics the records refer to ("theory §3.3") is written out in docs/theory.md.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io as _io
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .io import write_bytes
 
@@ -20,21 +28,37 @@ LEVEL_LABELS = {"general": "proved (general)", "exhaustive": "proved (exhaustive
 
 @dataclass(frozen=True)
 class Equation:
-    """A displayed equation: ``latex`` is the body of an equation environment."""
+    """A displayed equation: ``latex`` is the body of an equation environment.
+
+    A body too long for one line is broken by the author: ``\\\\`` separates lines and ``&``
+    marks the alignment point; it is then typeset in a ``split`` (LaTeX) or ``aligned``
+    (Markdown, which GitHub's MathJax renders) environment inside the numbered equation.
+    """
 
     latex: str
     label: str = ""
     note: str = ""
+
+    @property
+    def multiline(self) -> bool:
+        """Whether the body has line breaks of its own (outside matrices and other environments)."""
+        return "\\\\" in _strip_environments(self.latex)
 
 
 @dataclass(frozen=True)
 class Claim:
     """One checked statement: the level its proof reached and the numeric agreement observed.
 
+    ``statement`` is plain text (terminal, JSON); ``latex`` is the same statement typeset for the
+    documents: prose with ``$...$`` math and Markdown code spans, like a paragraph, so that it
+    reads in LaTeX (escaped by :func:`latex_text`) and in GitHub Markdown alike. Documents use
+    ``latex`` when it is given and the plain statement otherwise.
+
     ``expected_false`` marks a deliberately false statement (a check of the checker): it is
-    ``ok`` when it was refuted. ``erratum`` marks a statement of THEORY.md that the engine found
-    false: it too is ``ok`` when refuted -- the engine did its job, and ``detail`` must hold the
-    counterexample -- and it is listed as an erratum of THEORY.md in every summary.
+    ``ok`` when it was refuted. ``erratum`` marks a statement of the source material that the
+    engine found false: it too is ``ok`` when refuted -- the engine did its job, and ``detail``
+    must hold the counterexample -- and it is listed as an erratum in every summary (the
+    corrected statement is the one in docs/theory.md).
     """
 
     name: str
@@ -44,13 +68,24 @@ class Claim:
     detail: str = ""
     expected_false: bool = False
     erratum: bool = False
+    latex: str = ""
 
     @property
     def tag(self) -> str:
         """How a statement known to be false is labelled in tables ("" otherwise)."""
         if self.erratum:
-            return " (THEORY erratum)"
+            return " (erratum)"
         return " (expected false)" if self.expected_false else ""
+
+    @property
+    def statement_latex(self) -> str:
+        """The statement for a LaTeX document: ``latex`` if given, else the text, escaped."""
+        return latex_text(self.latex or self.statement)
+
+    @property
+    def statement_markdown(self) -> str:
+        """The statement for Markdown (``$...$`` math), with table pipes escaped."""
+        return (self.latex or self.statement).replace("|", "\\|")
 
     @property
     def ok(self) -> bool:
@@ -66,10 +101,19 @@ class Claim:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure file, relative to the output directory, with its caption."""
+    """A figure file, relative to the output directory, with its caption.
+
+    ``path`` names the PNG (used by Markdown); a vector PDF twin with the same stem, when one
+    was saved, is what LaTeX includes. The caption is prose with ``$...$`` math.
+    """
 
     path: str
     caption: str
+
+    @property
+    def stem(self) -> str:
+        """The path without its extension: LaTeX picks the PDF twin over the PNG."""
+        return str(Path(self.path).with_suffix(""))
 
 
 @dataclass(frozen=True)
@@ -142,46 +186,125 @@ def _latex_escape(text: str) -> str:
     return "".join(out)
 
 
+def _prose_escape(text: str) -> str:
+    # Markdown code spans (`name`) become \texttt{name}: no backticks reach a LaTeX document.
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick is literal text
+        return _latex_escape(text)
+    return "".join(rf"\texttt{{{_latex_escape(p)}}}" if i % 2 else _latex_escape(p)
+                   for i, p in enumerate(parts))
+
+
 def latex_text(text: str) -> str:
-    """Escape prose for LaTeX, keeping ``$...$`` math spans untouched."""
+    """Escape prose for LaTeX, keeping ``$...$`` math spans untouched.
+
+    Markdown code spans (backticks) outside math become ``\\texttt``.
+    """
     parts = text.split("$")
-    return "$".join(p if i % 2 else _latex_escape(p) for i, p in enumerate(parts))
+    return "$".join(p if i % 2 else _prose_escape(p) for i, p in enumerate(parts))
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter capitalised (prose paragraphs start with a capital).
+
+    A leading math span or code span is left alone: ``$\\beta$ moves`` stays as it is.
+    """
+    stripped = text.lstrip()
+    if not stripped or not stripped[0].isalpha() or not stripped[0].islower():
+        return text
+    return text[: len(text) - len(stripped)] + stripped[0].upper() + stripped[1:]
+
+
+_ENV = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
+
+
+def _strip_environments(tex: str) -> str:
+    """``tex`` without its \\begin..\\end blocks (innermost first), to find top-level line breaks."""
+    prev = None
+    while prev != tex:
+        prev, tex = tex, _ENV.sub("", tex)
+    return tex
+
+
+def _agreement_latex(value: float | None) -> str:
+    """A relative error as ``$2.0 \\times 10^{-8}$`` (``--`` when none was measured)."""
+    if value is None:
+        return "--"
+    mant, exp = f"{value:.1e}".split("e")
+    if float(mant) == 0:
+        return "$0$"
+    return rf"${mant} \times 10^{{{int(exp)}}}$"
+
+
+def _agr(value: float | None, none: str) -> str:
+    return none if value is None else f"{value:.1e}"
+
+
+def equation_latex(eq: Equation, label: str = "") -> list[str]:
+    """The lines of one numbered display: ``equation``, with ``split`` when the body has breaks."""
+    body = [r"\begin{split}", eq.latex, r"\end{split}"] if eq.multiline else [eq.latex]
+    return [r"\begin{equation}", *body, *([rf"\label{{{label}}}"] if label else []),
+            r"\end{equation}"]
+
+
+def equation_markdown(eq: Equation) -> list[str]:
+    """The lines of one ``$$`` display; broken bodies go in ``aligned`` (GitHub's MathJax)."""
+    body = [r"\begin{aligned}", eq.latex, r"\end{aligned}"] if eq.multiline else [eq.latex]
+    return ["$$", *body, "$$"]
+
+
+_RAGGED = r">{\raggedright\arraybackslash}"
+
+
+def _claims_table(d: Derivation) -> list[str]:
+    lines = [r"\begin{center}\small",
+             rf"\begin{{longtable}}{{@{{}}{_RAGGED}p{{0.62\linewidth}}ll@{{}}}}",
+             r"\toprule", r"Statement & Proof level & Agreement \\", r"\midrule", r"\endhead"]
+    for c in d.claims:
+        lines.append(f"{c.statement_latex}{c.tag} & {c.level} & {_agreement_latex(c.agreement)} \\\\")
+    lines += [r"\bottomrule", r"\end{longtable}", r"\end{center}"]
+    errata = [c for c in d.claims if c.erratum and c.detail]
+    for c in errata:
+        lines += ["", rf"\noindent\textbf{{Erratum ({latex_text(c.name)}).}} "
+                  f"{sentence(latex_text(c.detail))}"]
+    return lines
 
 
 def render_latex_body(d: Derivation) -> str:
-    """The derivation as a LaTeX section (no preamble), for inclusion in a larger report."""
-    lines = [f"\\section{{{latex_text(d.title)}}}", "", latex_text(d.summary), ""]
+    """The derivation as a LaTeX section (no preamble), for inclusion in a larger report.
+
+    The section carries ``\\label{sec:NAME}``, equations ``\\label{eq:NAME:LABEL}`` and figures
+    ``\\label{fig:NAME:STEM}``; figures are included by stem, so a PDF twin wins over the PNG.
+    """
+    lines = [f"\\section{{{latex_text(d.title)}}}", f"\\label{{sec:{d.name}}}", "",
+             sentence(latex_text(d.summary)), ""]
     for p in d.paragraphs:
-        lines += [latex_text(p), ""]
+        lines += [sentence(latex_text(p)), ""]
     for eq in d.equations:
         if eq.note:
-            lines += [latex_text(eq.note), ""]
-        lines += ["\\begin{equation}", eq.latex]
-        if eq.label:
-            lines.append(f"\\label{{eq:{d.name}:{eq.label}}}")
-        lines += ["\\end{equation}", ""]
+            lines += [sentence(latex_text(eq.note)), ""]
+        lines += [*equation_latex(eq, f"eq:{d.name}:{eq.label}" if eq.label else ""), ""]
     if d.extra_latex:
         lines += [d.extra_latex, ""]
     if d.claims:
-        lines += ["\\begin{center}", "\\begin{tabular}{p{0.55\\linewidth}ll}", "\\hline",
-                  "Statement & Proof level & Numeric agreement \\\\", "\\hline"]
-        for c in d.claims:
-            agr = "--" if c.agreement is None else f"{c.agreement:.1e}"
-            tag = c.tag
-            lines.append(f"{latex_text(c.statement)}{tag} & {c.level} & {agr} \\\\")
-        lines += ["\\hline", "\\end{tabular}", "\\end{center}", ""]
+        lines += [*_claims_table(d), ""]
     for f in d.figures:
-        lines += ["\\begin{figure}[h]", "\\centering",
-                  f"\\includegraphics[width=0.8\\linewidth]{{{f.path}}}",
-                  f"\\caption{{{latex_text(f.caption)}}}", "\\end{figure}", ""]
+        stem = Path(f.path).stem
+        lines += [r"\begin{figure}[htbp]", r"\centering",
+                  r"\includegraphics[width=0.9\linewidth,height=0.42\textheight,keepaspectratio]"
+                  f"{{{f.stem}}}",
+                  f"\\caption{{{sentence(latex_text(f.caption))}}}",
+                  f"\\label{{fig:{d.name}:{stem}}}", r"\end{figure}", ""]
     return "\n".join(lines)
 
+
+#: Packages every rendering needs (``symspline latex`` states them in its leading comment).
+PACKAGES = ("amsmath", "amssymb", "graphicx", "array", "longtable", "booktabs")
 
 PREAMBLE = "\n".join([
     "\\documentclass[11pt]{article}",
     "\\usepackage[margin=2.5cm]{geometry}",
-    "\\usepackage{amsmath,amssymb}",
-    "\\usepackage{graphicx}",
+    f"\\usepackage{{{','.join(PACKAGES)}}}",
     "\\begin{document}",
 ])
 
@@ -192,21 +315,21 @@ def render_latex(d: Derivation) -> str:
 
 
 def render_markdown(d: Derivation) -> str:
-    """The derivation as Markdown with ``$$`` display math."""
-    lines = [f"# {d.title}", "", f"THEORY section {d.section}. {d.summary}", ""]
+    """The derivation as Markdown with ``$$`` display math (GitHub renders it)."""
+    lines = [f"# {d.title}", "", f"Theory §{d.section} ([docs/theory.md]({THEORY_LINK})). "
+             f"{sentence(d.summary)}", ""]
     for p in d.paragraphs:
-        lines += [p, ""]
+        lines += [sentence(p), ""]
     for eq in d.equations:
         if eq.note:
-            lines += [eq.note, ""]
-        lines += ["$$", eq.latex, "$$", ""]
+            lines += [sentence(eq.note), ""]
+        lines += [*equation_markdown(eq), ""]
     if d.claims:
         lines += ["| statement | proof level | numeric agreement |", "| --- | --- | --- |"]
         for c in d.claims:
             agr = "-" if c.agreement is None else f"{c.agreement:.1e}"
             tag = f" *{c.tag.strip()}*" if c.tag else ""
-            stmt = c.statement.replace("|", "\\|")
-            lines.append(f"| {stmt}{tag} | {c.level} | {agr} |")
+            lines.append(f"| {c.statement_markdown}{tag} | {c.level} | {agr} |")
         lines.append("")
         details = [c for c in d.claims if c.detail]
         for c in details:
@@ -214,28 +337,107 @@ def render_markdown(d: Derivation) -> str:
         if details:
             lines.append("")
     for f in d.figures:
-        lines += [f"![{f.caption}]({f.path})", "", f"*{f.caption}*", ""]
+        alt = f.caption.replace("$", "").replace("\\", "").replace("[", "(").replace("]", ")")
+        lines += [f"![{alt}]({f.path})", "", f"*{sentence(f.caption)}*", ""]
     return "\n".join(lines)
 
 
-def save_figure(fig: object, path: str | Path, *, dpi: int = 110) -> None:
-    """Save a Matplotlib figure as PNG, byte-reproducible (no timestamp or version metadata)."""
+# ------------------------------------------------------------------ figures
+#: Matplotlib settings of every generated figure: Computer Modern text and mathtext, as in the
+#: LaTeX report; tick labels through mathtext so that minus signs exist in that font.
+FIGURE_STYLE: dict[str, Any] = {
+    "font.family": "serif",
+    "font.serif": ["cmr10", "DejaVu Serif"],
+    "mathtext.fontset": "cm",
+    "axes.formatter.use_mathtext": True,
+    "axes.unicode_minus": True,
+    "font.size": 10,
+    "legend.fontsize": 8,
+    "axes.titlesize": 10,
+    "pdf.fonttype": 42,  # embedded TrueType: the PDF reads back as text
+    "svg.hashsalt": "symspline",
+}
+
+
+_MATH_NAME = re.compile(r"^[-+0-9.eE x<>=]+$")
+
+
+def math_label(name: str) -> str:
+    """A plot label for a group or region name: ``x >= 0`` becomes ``$x \\geq 0$`` (mathtext);
+    other names are returned with ``$`` escaped so that mathtext leaves them alone."""
+    if _MATH_NAME.match(name) and "x" in name:
+        return "$" + name.replace(">=", r"\geq ").replace("<=", r"\leq ") + "$"
+    return name.replace("$", r"\$")
+
+
+def above_floor(values: Any, rel: float = 1e-10) -> Any:
+    """``values`` (a NumPy array) with entries below ``rel`` times the largest set to NaN, so that
+    log plots stop at round-off instead of drawing the 1e-16 noise floor as data."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    top = float(np.nanmax(np.abs(v))) if v.size else 0.0
+    return np.where(np.abs(v) > rel * top, v, np.nan)
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """Draw (and save) inside this block to get the report's figure style."""
+    import matplotlib
+
+    with matplotlib.rc_context(FIGURE_STYLE):
+        yield
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def styled(fn: F) -> F:
+    """Decorator: run ``fn`` inside :func:`figure_style` (derivations' ``run`` functions)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with figure_style():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def save_figure(fig: object, path: str | Path, *, dpi: int = 150, vector: bool = False) -> None:
+    """Save a Matplotlib figure as PNG and, with ``vector``, a PDF twin beside it.
+
+    Both are byte-reproducible: no timestamp, software or version metadata.
+    """
+    path = Path(path)
     buf = _io.BytesIO()
     # bbox_inches="tight": no axis label is clipped, whatever the figure did about its layout
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},  # type: ignore[attr-defined]
                 bbox_inches="tight")
     write_bytes(path, buf.getvalue())
+    if vector:
+        buf = _io.BytesIO()
+        fig.savefig(buf, format="pdf", bbox_inches="tight",  # type: ignore[attr-defined]
+                    metadata={"Creator": None, "Producer": None, "CreationDate": None})
+        write_bytes(path.with_suffix(".pdf"), buf.getvalue())
 
 
 # ------------------------------------------------------------------ the combined report
-REPORT_TITLE = "symspline: the derivations of THEORY.md"
+REPORT_TITLE = "symspline: the derivations, proved and checked"
+#: Where the mathematics is written out (relative to docs/generated/, where reports are written).
+THEORY_LINK = "../theory.md"
 
 REPORT_PREAMBLE = "\n".join([
     "\\documentclass[11pt]{article}",
     "\\usepackage[margin=2.5cm]{geometry}",
-    "\\usepackage{amsmath,amssymb}",
-    "\\usepackage{graphicx}",
-    "\\usepackage{array,longtable}",
+    f"\\usepackage{{{','.join(PACKAGES)}}}",
+    "\\usepackage[expansion=false]{microtype}",  # protrusion: fewer overfull lines in narrow columns
+    "\\usepackage[hidelinks]{hyperref}",
+    "\\hypersetup{pdftitle={" + REPORT_TITLE + "},",
+    "  pdfauthor={symspline derive},",
+    "  pdfsubject={Shallow univariate ReLU networks as linear splines: loss surface, Hessian, "
+    "initialization, gradient flow, implicit regularization},",
+    "  pdfkeywords={ReLU networks, linear splines, Hessian, gradient flow, SymPy},",
+    "  pdfcreator={symspline derive}}",
     f"\\title{{{latex_text(REPORT_TITLE)}}}",
     "\\author{generated by \\texttt{symspline derive}}",
     "\\date{}",  # no \\today: regeneration must be byte-identical
@@ -246,41 +448,50 @@ REPORT_PREAMBLE = "\n".join([
 ])
 
 
-def _agr(value: float | None, none: str) -> str:
-    return none if value is None else f"{value:.1e}"
+def _summary_table(results: list[Derivation]) -> list[str]:
+    lines = [r"{\small\setlength{\tabcolsep}{4pt}",
+             rf"\begin{{longtable}}{{@{{}}{_RAGGED}p{{0.56\linewidth}}llp{{0.14\linewidth}}@{{}}}}",
+             r"\toprule", r"Claim & Proof level & Agreement & Status \\", r"\midrule", r"\endhead",
+             r"\bottomrule", r"\endfoot"]
+    for k, d in enumerate(results):
+        if k:
+            lines.append(r"\midrule")
+        lines.append(rf"\multicolumn{{4}}{{@{{}}{_RAGGED}p{{\linewidth}}@{{}}}}{{\bfseries "
+                     rf"\S\,{latex_text(d.section)}\quad \hyperref[sec:{d.name}]"
+                     rf"{{{latex_text(d.title)}}}}} \\")
+        for c in d.claims:
+            status = ("ok" if c.ok else r"\textbf{FAILED}") + c.tag
+            lines.append(f"{c.statement_latex} & {c.level} & {_agreement_latex(c.agreement)} & "
+                         f"{status} \\\\")
+    lines += [r"\end{longtable}}", ""]
+    return lines
 
 
 def render_report_latex(results: list[Derivation]) -> str:
-    """One LaTeX document: a summary table of every claim, then a section per derivation.
+    """One LaTeX document: contents, a summary table of every claim, then a section per derivation.
 
-    Sections come in THEORY order; each holds the statement, the derivation steps as displayed
+    Sections come in theory order; each holds the statement, the derivation steps as displayed
     equations, the proof level and numeric agreement of every claim, and the figures.
     """
     lines = [REPORT_PREAMBLE, "",
-             "This report is written by \\texttt{symspline derive}; regenerate rather than edit. "
-             "Proof levels, strongest first: general (symbolic, all sizes), exhaustive (every "
-             "pattern for the sizes given), numeric (randomized checks); refuted means a "
-             "counterexample was found.", "",
+             "\\noindent This report is written by \\texttt{symspline derive}; regenerate rather "
+             "than edit. Section numbers (\\S) refer to the account of the mathematics in "
+             "\\texttt{docs/theory.md} of the symspline repository. Proof levels, strongest "
+             "first: \\emph{general} (symbolic, all sizes), \\emph{exhaustive} (every activation "
+             "pattern for the sizes given), \\emph{numeric} (randomized checks); \\emph{refuted} "
+             "means a counterexample was found. A deliberately false statement (a check of the "
+             "checker) is ok when refuted; so is an \\emph{erratum}, a statement of the source "
+             "material that the engine refuted, corrected in \\texttt{docs/theory.md}. Agreement "
+             "is the worst relative error of a numeric cross-check.", "",
+             "\\tableofcontents", "",
              "\\section*{Summary of claims}",
-             # Ragged narrow columns in small type so that the table fits the text width.
-             "{\\small\\setlength{\\tabcolsep}{4pt}",
-             "\\begin{longtable}{>{\\raggedright\\arraybackslash}p{0.17\\linewidth}l"
-             ">{\\raggedright\\arraybackslash}p{0.38\\linewidth}ll"
-             ">{\\raggedright\\arraybackslash}p{0.1\\linewidth}}", "\\hline",
-             "Derivation & THEORY & Claim & Proof level & Agreement & Status \\\\", "\\hline",
-             "\\endhead"]
-    for d in results:
-        for c in d.claims:
-            status = ("ok" if c.ok else "FAILED") + c.tag
-            lines.append(f"{latex_text(d.name)} & {latex_text(d.section)} & "
-                         f"{latex_text(c.statement)} & {c.level} & {_agr(c.agreement, '--')} & "
-                         f"{status} \\\\")
-    lines += ["\\hline", "\\end{longtable}}", ""]
+             "\\addcontentsline{toc}{section}{Summary of claims}",
+             *_summary_table(results)]
     for d in results:
         lines += [render_latex_body(d),
-                  f"\\noindent\\textit{{THEORY section {latex_text(d.section)}; proof levels "
+                  f"\\noindent\\textit{{Theory \\S{latex_text(d.section)}; proof levels "
                   f"reached: {d.level_summary}; worst numeric agreement: "
-                  f"{_agr(d.agreement, '--')}.}}", ""]
+                  f"{_agreement_latex(d.agreement)}.}}", ""]
     lines += ["\\end{document}", ""]
     return "\n".join(lines)
 
@@ -288,17 +499,19 @@ def render_report_latex(results: list[Derivation]) -> str:
 def render_report_markdown(results: list[Derivation]) -> str:
     """The Markdown twin of :func:`render_report_latex`, with ``$$`` display math."""
     lines = [f"# {REPORT_TITLE}", "",
-             "Written by `symspline derive`; regenerate rather than edit. Proof levels, strongest "
-             "first: general (symbolic, all sizes), exhaustive (every pattern for the sizes given), "
-             "numeric (randomized checks); refuted means a counterexample was found.", "",
+             "Written by `symspline derive`; regenerate rather than edit. Section numbers (§) refer "
+             f"to [docs/theory.md]({THEORY_LINK}). Proof levels, strongest first: general "
+             "(symbolic, all sizes), exhaustive (every pattern for the sizes given), numeric "
+             "(randomized checks); refuted means a counterexample was found. A deliberately false "
+             "statement is ok when refuted; so is an erratum, a statement of the source material "
+             "that the engine refuted (corrected in docs/theory.md).", "",
              "## Summary of claims", "",
-             "| derivation | THEORY | claim | proof level | agreement | status |",
+             "| derivation | § | claim | proof level | agreement | status |",
              "| --- | --- | --- | --- | --- | --- |"]
     for d in results:
         for c in d.claims:
             status = ("ok" if c.ok else "FAILED") + c.tag
-            stmt = c.statement.replace("|", "\\|")
-            lines.append(f"| {d.name} | {d.section} | {stmt} | {c.level} | "
+            lines.append(f"| {d.name} | {d.section} | {c.statement_markdown} | {c.level} | "
                          f"{_agr(c.agreement, '-')} | {status} |")
     lines.append("")
     for d in results:
@@ -312,13 +525,13 @@ def render_report_markdown(results: list[Derivation]) -> str:
 def render_index(results: list[Derivation]) -> str:
     """The Markdown index of generated derivations (docs/generated/README.md)."""
     lines = ["# Generated derivations", "",
-             "Written by `symspline derive`; regenerate rather than edit.", "",
-             "| derivation | THEORY | statement | proof levels reached | worst numeric error | status |",
+             "Written by `symspline derive`; regenerate rather than edit. The mathematics: "
+             f"[docs/theory.md]({THEORY_LINK}); everything in one document: "
+             "[report.pdf](report.pdf) ([Markdown](report.md)).", "",
+             "| derivation | § | statement | proof levels reached | worst numeric error | status |",
              "| --- | --- | --- | --- | --- | --- |"]
     for d in results:
         agr = "-" if d.agreement is None else f"{d.agreement:.1e}"
         lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level_summary} | {agr} | "
                      f"{'ok' if d.ok else 'FAILED'} |")
     return "\n".join(lines) + "\n"
-
-

@@ -21,7 +21,7 @@ from symspline.cli import derive as derive_cli
 from symspline.display import Table, matrix_table, params_table, vector_table
 from symspline.errors import InputError
 from symspline.loss import pattern_loss
-from symspline.report import Claim, Derivation, Equation, render_markdown
+from symspline.report import Claim, Derivation, Equation, render_latex_body, render_markdown
 
 R = sp.Rational
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -163,12 +163,15 @@ def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch,
     assert pos == sorted(pos)
     mpos = [md.index(f"## Title {n}") for n in ("alpha", "beta_", "gamma")]
     assert mpos == sorted(mpos)
-    for must in (r"\documentclass", r"\usepackage{amsmath", r"\usepackage{graphicx}",
-                 r"\begin{longtable}", r"\end{document}", r"\label{eq:alpha:main}"):
+    for must in (r"\documentclass", r"\usepackage{amsmath", "graphicx", r"\usepackage[hidelinks]{hyperref}",
+                 "pdftitle={", r"\tableofcontents", r"\begin{longtable}", r"\end{document}",
+                 r"\label{eq:alpha:main}", r"\label{sec:alpha}", r"\hyperref[sec:gamma]"):
         assert must in tex
     # The summary lists every claim with its level; the refuted false statement is ok.
     assert "1 = 2 & refuted & -- & ok (expected false)" in tex
     assert "| alpha | 1 | 1 = 2 | refuted | - | ok (expected false) |" in md
+    # Agreements are typeset as powers of ten, and prose starts with a capital.
+    assert r"$1.0 \times 10^{-15}$" in tex and "\nSum alpha\n" in tex
     assert "$$\nL_{alpha} = 1\n$$" in md and "##" not in md.split("\n")[0]
     assert r"\today" not in tex
     _run_derive(tmp_path / "b", "gamma", "beta_", "alpha")
@@ -180,7 +183,7 @@ def test_report_marks_failures_and_exit_code(tmp_path, monkeypatch, capsys):
     _fake_derivations(monkeypatch, failing=True)
     assert _run_derive(tmp_path) == 1
     capsys.readouterr()
-    assert "broken & refuted & -- & FAILED" in (tmp_path / "report.tex").read_text()
+    assert r"broken & refuted & -- & \textbf{FAILED}" in (tmp_path / "report.tex").read_text()
 
 
 def test_without_tex_the_pdf_is_skipped_with_one_line(tmp_path, monkeypatch):
@@ -303,13 +306,15 @@ def test_report_falls_back_to_pdflatex(tmp_path, monkeypatch, capsys):
 
 
 def test_theory_erratum_is_ok_only_when_refuted_with_a_counterexample():
-    refuted = Claim("e", "THEORY says 1 = 2", "refuted", detail="counterexample: 1 != 2", erratum=True)
-    assert refuted.ok and refuted.tag == " (THEORY erratum)"
+    refuted = Claim("e", "the source says 1 = 2", "refuted", detail="counterexample: 1 != 2",
+                    erratum=True)
+    assert refuted.ok and refuted.tag == " (erratum)"
     assert not Claim("e", "THEORY says 1 = 2", "refuted", erratum=True).ok  # no counterexample
     assert not Claim("e", "THEORY says 1 = 1", "general", erratum=True).ok  # not refuted after all
     d = Derivation("n", "T", "4", "s", claims=(refuted, Claim("g", "x = x", "general")))
     assert d.ok and d.level == "general"
-    assert "(THEORY erratum)" in render_markdown(d)
+    assert "*(erratum)*" in render_markdown(d)
+    assert r"\textbf{Erratum (e).} Counterexample: 1 != 2" in render_latex_body(d)
 
 
 def test_latex_text_escapes_specials_outside_math_only():
@@ -318,3 +323,59 @@ def test_latex_text_escapes_specials_outside_math_only():
     out = latex_text("a_b & |w| < 1 > 0 ~ ^ $|x|_1 < 2$")
     assert out.startswith(r"a\_b \& \textbar{}w\textbar{} \textless{} 1 \textgreater{} 0")
     assert out.endswith("$|x|_1 < 2$")
+
+
+def test_latex_text_turns_code_spans_into_texttt_and_sentences_start_with_capitals():
+    from symspline.report import latex_text, sentence
+
+    assert latex_text("use `convert --balance` and $a_`b$") == (
+        r"use \texttt{convert --balance} and $a_`b$")
+    assert "`" not in latex_text("`x_y` then `z`")
+    assert sentence("on a pattern") == "On a pattern" and sentence("$x$ moves") == "$x$ moves"
+
+
+def test_claim_latex_is_what_documents_show():
+    c = Claim("k", "dL/dmu_i = 0", "general", latex=r"$\partial L/\partial\mu_i = 0$ on `A_i`")
+    d = Derivation("n", "T", "2", "s", claims=(c,))
+    body = render_latex_body(d)
+    assert r"$\partial L/\partial\mu_i = 0$ on \texttt{A\_i}" in body and "dL/dmu" not in body
+    assert r"$\partial L/\partial\mu_i = 0$ on `A_i`" in render_markdown(d)
+    assert Claim("k", "a_b", "general").statement_latex == r"a\_b"  # no latex: escaped text
+
+
+def test_long_equations_are_split_and_figures_included_by_stem():
+    from symspline.report import Figure
+
+    eq = Equation(r"a &= \begin{pmatrix} 1 \\ 2 \end{pmatrix} \\ &= b", label="x")
+    assert eq.multiline and not Equation(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}").multiline
+    d = Derivation("n", "T", "2", "s", equations=(eq,),
+                   figures=(Figure("figures/n_fig.png", "A $\\beta$ plot"),))
+    body = render_latex_body(d)
+    assert "\\begin{equation}\n\\begin{split}" in body and r"\label{eq:n:x}" in body
+    assert "{figures/n_fig}" in body and r"\label{fig:n:n_fig}" in body
+    md = render_markdown(d)
+    assert "$$\n\\begin{aligned}" in md and "![A beta plot](figures/n_fig.png)" in md
+
+
+def test_figures_are_saved_as_png_and_reproducible_pdf(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from symspline.report import figure_style, save_figure
+
+    blobs = []
+    for k in range(2):
+        with figure_style():
+            fig, ax = plt.subplots()
+            ax.plot([0, 1], [1, -1], label=r"$\beta_1$")
+            ax.set_xlabel(r"$t$")
+            assert matplotlib.rcParams["mathtext.fontset"] == "cm"
+            save_figure(fig, tmp_path / f"f{k}.png", vector=True)
+        plt.close(fig)
+        blobs.append(((tmp_path / f"f{k}.png").read_bytes(), (tmp_path / f"f{k}.pdf").read_bytes()))
+    assert blobs[0] == blobs[1]
+    assert blobs[0][1].startswith(b"%PDF") and b"CreationDate" not in blobs[0][1]
+    save_figure(fig, tmp_path / "cli.png")  # the CLI default: the PNG alone
+    assert not (tmp_path / "cli.pdf").exists()

@@ -152,17 +152,18 @@ def _figure_line(S: object, ts: np.ndarray, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import save_figure
+    from ..report import figure_style, save_figure
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(ts, S(ts), lw=1.5)
-    kt = np.array([float(b) for b in S.breaks if ts[0] <= float(b) <= ts[-1]])
-    if kt.size:
-        ax.plot(kt, S(kt), "o", ms=3, color="C3", label="kinks")
-        ax.legend()
-    ax.set_xlabel("t")
-    ax.set_ylabel("L(theta0 + t d)")
-    save_figure(fig, out)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(ts, S(ts), lw=1.5)
+        kt = np.array([float(b) for b in S.breaks if ts[0] <= float(b) <= ts[-1]])
+        if kt.size:
+            ax.plot(kt, S(kt), "o", ms=3, color="C3", label="kinks")
+            ax.legend()
+        ax.set_xlabel("$t$")
+        ax.set_ylabel(r"$L(\theta_0 + t d)$")
+        save_figure(fig, out)
     plt.close(fig)
 
 
@@ -172,15 +173,16 @@ def _figure_compare(slices: dict, ts: np.ndarray, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import save_figure
+    from ..report import figure_style, save_figure
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for k, s in slices.items():
-        ax.plot(ts, s(ts), lw=1.3, label=k)
-    ax.set_xlabel("t (unit Hessian eigenvector)")
-    ax.set_ylabel("L")
-    ax.legend(fontsize=8)
-    save_figure(fig, out)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for k, s in slices.items():
+            ax.plot(ts, s(ts), lw=1.3, label=k)
+        ax.set_xlabel(r"$t$ along the unit top Hessian eigenvector $d$")
+        ax.set_ylabel(r"$L(\theta_0 + t d)$")
+        ax.legend(loc="best", framealpha=0.9)
+        save_figure(fig, out)
     plt.close(fig)
 
 
@@ -190,17 +192,18 @@ def _figure_plane(P: object, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import save_figure
+    from ..report import figure_style, save_figure
 
-    fig, ax = plt.subplots(figsize=(5, 4.2))
-    cs = ax.contourf(P.t1, P.t2, np.log10(P.values + 1e-12), levels=30)
-    fig.colorbar(cs, ax=ax, label="log10 L")
-    _kink_lines(ax, P)
-    ax.set_xlim(P.t1[0], P.t1[-1])
-    ax.set_ylim(P.t2[0], P.t2[-1])
-    ax.set_xlabel("t1")
-    ax.set_ylabel("t2")
-    save_figure(fig, out)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(5, 4.2))
+        cs = ax.contourf(P.t1, P.t2, np.log10(P.values + 1e-12), levels=30)
+        fig.colorbar(cs, ax=ax, label=r"$\log_{10} L(\theta_0 + t_1 d_1 + t_2 d_2)$")
+        _kink_lines(ax, P)
+        ax.set_xlim(P.t1[0], P.t1[-1])
+        ax.set_ylim(P.t2[0], P.t2[-1])
+        ax.set_xlabel("$t_1$")
+        ax.set_ylabel("$t_2$")
+        save_figure(fig, out)
     plt.close(fig)
 
 

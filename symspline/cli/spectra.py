@@ -112,15 +112,18 @@ def _figure(tr: object, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import save_figure
+    from ..report import above_floor, figure_style, math_label, save_figure
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for j, (k, v) in enumerate(tr.values.items()):
-        for m in range(min(3, v.shape[1])):
-            ax.semilogy(tr.times, np.maximum(v[:, m], 1e-16), color=f"C{j}",
-                        ls=("-", "--", ":")[m], label=f"{k}: sigma_{m + 1}")
-    ax.set_xlabel("flow time t")
-    ax.set_ylabel("singular value of G_group")
-    ax.legend(fontsize=7)
-    save_figure(fig, out)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        top = max(float(np.max(v)) for v in tr.values.values())
+        for j, (k, v) in enumerate(tr.values.items()):
+            for m in range(min(3, v.shape[1])):
+                # below 1e-10 of the largest value is round-off: not drawn
+                ax.semilogy(tr.times, above_floor(np.append(v[:, m], top))[:-1], color=f"C{j}",
+                            ls=("-", "--", ":")[m], label=f"{math_label(k)}: $\\sigma_{{{m + 1}}}$")
+        ax.set_xlabel("flow time $t$")
+        ax.set_ylabel("singular values of $G_g$")
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        save_figure(fig, out)
     plt.close(fig)
