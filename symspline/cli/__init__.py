@@ -14,6 +14,7 @@ import importlib
 import pkgutil
 import signal
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 
 from ..errors import CheckFailed, SymsplineError, TimeLimitError
@@ -59,30 +60,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        with _time_limit(args.time_limit):
+        with _time_limit(args.time_limit), _quiet_numerics():
             return int(args.handler(args) or 0)
     except CheckFailed as exc:
-        print(f"symspline: check failed: {exc}", file=sys.stderr)
+        print(f"symspline: check failed: {_one_line(str(exc))}", file=sys.stderr)
         return 1
     except SymsplineError as exc:
         print(f"symspline: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"symspline: error: {_one_line(str(exc))}", file=sys.stderr)
+        # The OS message without file names: they may name our temporary files.
+        what = exc.strerror or type(exc).__name__
+        where = f": {exc.filename}" if exc.filename and ".tmp" not in str(exc.filename) else ""
+        print(f"symspline: error: {_one_line(what)}{where}", file=sys.stderr)
+        return 2
+    except RecursionError:  # last resort: inputs are bounded before this can happen
+        print("symspline: error: the input is nested too deeply to process", file=sys.stderr)
+        return 2
+    except MemoryError:  # last resort: large requests are estimated and refused beforehand
+        print("symspline: error: ran out of memory; the request is too large for this machine",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symspline: interrupted", file=sys.stderr)
         return 130
 
 
+#: The longest --time-limit accepted (a year): setitimer overflows far above it.
+MAX_TIME_LIMIT = 365 * 24 * 3600.0
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
     if not value > 0 or value != value or value == float("inf"):
         raise argparse.ArgumentTypeError(f"the time limit must be a positive number, got {text!r}")
+    if value > MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(f"the time limit must be at most {MAX_TIME_LIMIT:.0f} s "
+                                         f"(a year), got {text!r}")
     return value
+
+
+@contextlib.contextmanager
+def _quiet_numerics() -> Iterator[None]:
+    # NumPy and SciPy report overflow and integrator trouble as RuntimeWarning lines on stderr;
+    # the commands check their results for finiteness instead and say what went wrong in one
+    # line (symspline.cli._common.require_finite), so the warnings would only be noise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            yield
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import api
+from ..params import Network
 from ._common import (
     add_data,
     add_json,
@@ -12,7 +13,11 @@ from ._common import (
     add_population,
     data_or_population,
     emit_json,
+    exact_fields,
+    exact_text,
     load_params,
+    payload_head,
+    require_finite,
 )
 
 
@@ -33,19 +38,23 @@ def run(args: argparse.Namespace) -> int:
     data, pop = data_or_population(args)
     params = load_params(args)
     value = api.loss(params, data) if pop is None else pop.loss(params)
-    exact = not isinstance(value, float)
-    payload = {"param": "network" if params.__class__.__name__ == "Network" else "spline",
-               "H": params.H, "loss": float(value)}
+    payload = payload_head(args)
+    payload.update({"param": "network" if isinstance(params, Network) else "spline",
+                    "H": params.H})
     if pop is None:
         payload["N"] = data.n
     else:
-        payload["population"] = {"support": [str(pop.a), str(pop.b)],
-                                 "knots": [str(t) for t in pop.knots]}
-    if exact:
-        payload["loss_exact"] = str(value)
+        payload["population"] = {**exact_fields("support", [pop.a, pop.b]),
+                                 **exact_fields("knots", list(pop.knots))}
+    payload.update(exact_fields("loss", value))
     if args.json:
         emit_json(payload)
+        return 0
+    if "loss_exact" in payload:
+        approx = payload["loss"]
+        print(f"loss = {exact_text(value)}" + ("  (beyond the float64 range)" if approx is None
+                                               else f"  (~ {approx:.17g})"))
     else:
-        print(f"loss = {payload.get('loss_exact', repr(float(value)))}"
-              + (f"  (~ {float(value):.17g})" if exact else ""))
+        require_finite(payload)
+        print(f"loss = {payload['loss']!r}")
     return 0
