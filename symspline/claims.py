@@ -418,7 +418,7 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
 
     def result(level: str, detail: str, cex: Counterexample | None = None) -> ProofResult:
         cl = tuple(f"{c} ({n} pattern{'s' if n != 1 else ''})" for c, n in certs.items())
-        return ProofResult(name, level, cex, detail, H, N, attempts=(("claim", detail),),
+        return ProofResult(name, level, cex, detail, H, N, attempts=(("decision", detail),),
                            seconds=time.perf_counter() - t0, certificates=cl, points=evaluated,
                            patterns=len(insts), param=param)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import CheckFailed
-from ._common import add_json, emit_json
+from ._common import add_json, emit_json, exact_fields
 
 #: What `--require` accepts and which levels satisfy it.
 REQUIRE = {
@@ -144,17 +144,36 @@ def _finish(args: argparse.Namespace, res: object, require: str, *, statement: s
         payload = {"command": "prove", **res.as_dict(), "ok": met,  # type: ignore[attr-defined]
                    "require": require, "statement": statement, "hypotheses": hypotheses,
                    "kind": "claim" if tag == "claim" else "theorem"}
+        payload["counterexample"] = _cex_json(res.counterexample)  # type: ignore[attr-defined]
         emit_json(payload)
         return 0 if met else 1
     print(f"{tag} {res.theorem}: {statement}" if tag != "claim"  # type: ignore[attr-defined]
           else f"claim: {res.theorem}")  # type: ignore[attr-defined]
     for strategy, outcome in res.attempts:  # type: ignore[attr-defined]
         print(f"  {strategy}: {outcome}")
-    for cert in res.certificates:  # type: ignore[attr-defined]
-        print(f"  certificate: {cert}")
+    if res.proved:  # type: ignore[attr-defined]
+        for cert in res.certificates:  # type: ignore[attr-defined]
+            print(f"  certificate: {cert}")
     print(f"level: {res.label}  ({res.seconds:.2f} s)")  # type: ignore[attr-defined]
     if res.counterexample is not None:  # type: ignore[attr-defined]
         print(f"counterexample: {res.counterexample}")  # type: ignore[attr-defined]
     if not met:
         raise CheckFailed(f"{res.label}, but --require {require} was asked for")  # type: ignore
     return 0
+
+
+def _cex_json(cex: object) -> dict | None:
+    """The counterexample under the JSON contract: floats with exact ``_exact`` twins."""
+    if cex is None:
+        return None
+    from ..numbers import parse_number
+
+    def exact(v: str) -> object:
+        return parse_number(v, exact_decimals=True)
+
+    params = {k: exact(v) for k, v in cex.params.items()}  # type: ignore[attr-defined]
+    data = {**exact_fields("x", [exact(v) for v in cex.data_x]),  # type: ignore[attr-defined]
+            **exact_fields("y", [exact(v) for v in cex.data_y])}  # type: ignore[attr-defined]
+    return {"theorem": cex.theorem, "pattern": cex.pattern,  # type: ignore[attr-defined]
+            "order": list(params), **exact_fields("params", list(params.values())),
+            "data": data, "detail": cex.detail}  # type: ignore[attr-defined]

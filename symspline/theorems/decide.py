@@ -12,6 +12,7 @@ an open orthant times a real space, and every point of that product is strictly 
 
 Certificates (:func:`certify_nonneg`, :func:`certify_psd`), exact and without floats:
 
+- *factorization*: the factored numerator is a product of squares and positive factors;
 - *positive terms*: the numerator of E(region), expanded, has only terms that are non-negative for
   positive ``t, e, a, d`` and real free coordinates (even powers), and the denominator has a sign;
 - *LDL^T*: E is a quadratic form in some free coordinates z (homogenized with 1) whose matrix Q has
@@ -43,6 +44,8 @@ from .core import Instance, is_zero
 
 #: Scale-free sample points per pattern (scalar claims; matrices use a quarter of this).
 SEARCH_POINTS = 256
+#: Largest numerator (in terms) that is factored in search of squares.
+MAX_FACTOR_TERMS = 200
 #: Local minimizations started from the worst sample points.
 LOCAL_STARTS = 3
 
@@ -69,6 +72,8 @@ class Region:
 
     def to_region(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` (in data and parameter symbols) in region coordinates."""
+        if isinstance(expr, sp.MatrixBase):
+            return expr.xreplace(self.subs)
         return to_sympy(expr).xreplace(self.subs)
 
     def point(self, values: Sequence) -> dict:
@@ -224,6 +229,11 @@ def certify_nonneg(expr: sp.Expr, region: Region, strict: bool = False) -> str |
     if (num.is_positive if strict else num.is_nonnegative):
         return ("in region coordinates (gap widths, breakpoint offsets and |w| positive) every "
                 f"term of the numerator{den_txt} is {'positive' if strict else 'non-negative'}")
+    if len(num.args) <= MAX_FACTOR_TERMS:
+        # A factorization can expose squares: (mu^2 - 1)^2 has a negative term once expanded.
+        f = sp.factor(num)
+        if f != num and (f.is_positive if strict else f.is_nonnegative):
+            return f"factorization of the numerator{den_txt}: {_fmt(f)}"
     if strict:
         return None
     zs = _quadratic_variables(num, region.free)
