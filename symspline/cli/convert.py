@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError
-from ..io import params_to_dict, write_params
+from ..errors import InputError, ParseError
+from ..io import write_params
 from ..numbers import parse_number
 from ..params import Network, Spline
-from ._common import add_json, add_params, emit_json, exact_text, load_params
+from ._common import (
+    add_json,
+    add_params,
+    emit_json,
+    exact_fields,
+    exact_text,
+    load_params,
+    payload_head,
+    require_finite,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,17 +43,37 @@ def run(args: argparse.Namespace) -> int:
     else:
         if isinstance(params, Network):
             raise InputError("parameters are already in network form")
-        d = parse_number(args.balance, exact_decimals=params.kind == "exact")
+        try:
+            d = parse_number(args.balance, exact_decimals=params.kind == "exact")
+        except ParseError as exc:
+            raise InputError(f"--balance: {exc}") from None
         out = params.to_network(balance=d)
+    payload = payload_head(args)
+    payload.update({"from": "network" if isinstance(params, Network) else "spline",
+                    "param": args.to, "H": out.H, "order": list(out.names),
+                    "params": params_fields(out)})
+    require_finite(payload)  # before writing --out: nothing is left behind on failure
     if args.out:
         write_params(args.out, out)
-    payload = params_to_dict(out)
+        payload["out"] = str(args.out)
     if args.json:
         emit_json(payload)
     else:
         for key, value in _exact_view(out).items():
             print(f"{key} = {value}")
     return 0
+
+
+def params_fields(p: Network | Spline) -> dict:
+    """Parameters under the JSON contract: each vector as floats beside its exact twin."""
+    if isinstance(p, Network):
+        out = {**exact_fields("w", list(p.w)), **exact_fields("b", list(p.b)),
+               **exact_fields("v", list(p.v))}
+    else:
+        out = {**exact_fields("beta", list(p.beta)), **exact_fields("mu", list(p.mu)),
+               "s": [int(si) for si in p.s]}
+    out.update(exact_fields("c", p.c))
+    return out
 
 
 def _exact_view(p: Network | Spline) -> dict[str, str]:

@@ -11,7 +11,8 @@ import sympy as sp
 from .. import api
 from ..data import Dataset
 from ..errors import CheckFailed, InputError
-from ..io import write_npy
+from ..io import atomic_paths
+from ..limits import require_memory
 from ..params import Network, Spline
 from ._common import (
     add_data,
@@ -21,8 +22,12 @@ from ._common import (
     add_population,
     data_or_population,
     emit_json,
+    exact_fields,
     exact_text,
+    float_option,
     load_params_as_requested,
+    payload_head,
+    require_finite,
 )
 
 
@@ -66,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "stencils never cross a kink (float64, and mpmath high precision for exact input). "
         "Exit 1 if they disagree.")
     _common(p)
-    p.add_argument("--rtol", type=float, default=None,
+    p.add_argument("--rtol", type=float_option("--rtol", minimum=0.0, strict_minimum=True),
+                   default=None,
                    help="norm-wise relative tolerance (default 1e-6 float64, 1e-20 mpmath)")
     p.set_defaults(handler=run_check)
 
@@ -75,6 +81,40 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _params_in(args: argparse.Namespace) -> tuple[Network | Spline, Dataset | None, object]:
     data, pop = data_or_population(args)
     return load_params_as_requested(args), data, pop
+
+
+def _head(args: argparse.Namespace, params: Network | Spline, data: Dataset | None,
+          pop: object) -> dict:
+    """``ok``, ``command``, ``param``, ``order``, ``H`` and ``N`` (or ``population``)."""
+    payload = payload_head(args)
+    payload.update({"param": _param_name(params), "order": list(params.names), "H": params.H})
+    if pop is None:
+        payload["N"] = data.n
+    else:
+        payload["population"] = {**exact_fields("support", [pop.a, pop.b]),
+                                 **exact_fields("knots", list(pop.knots))}
+    if getattr(args, "side", None):
+        payload["side"] = args.side
+    return payload
+
+
+def _require_hessian_memory(params: Network | Spline, data: Dataset | None, *, parts: bool,
+                            eig: bool, printed: bool) -> None:
+    """Estimate the memory of the Hessian request before any P x P array exists."""
+    P = float(len(params.names))
+    exact = params.kind != "float" or (data is not None and data.kind != "float")
+    # float64 matrices held at once: the Hessian (and its float copy), the parts, eigvalsh's
+    # symmetrized copy and workspace; printed or JSON output holds every entry again as a Python
+    # float in a list (about 32 bytes) and as text (about 25 bytes). Exact entries are SymPy
+    # numbers of a few hundred bytes each.
+    copies = 2 + (2 if parts else 0) + (3 if eig else 0)
+    per_entry = 8 * copies
+    if printed:
+        per_entry += (32 + 25) * (3 if parts else 1)
+    if exact:
+        per_entry += 400 * (3 if parts else 1)
+    require_memory(P * P * per_entry, f"the {int(P)} x {int(P)} Hessian (H = {params.H}"
+                   + (", with --parts" if parts else "") + ")")
 
 
 def _flag_near_kinks(params: Network | Spline, data: Dataset | None, payload: dict) -> None:
@@ -123,8 +163,10 @@ def run_grad(args: argparse.Namespace) -> int:
     else:
         grad = api.gradient(params, data, side=args.side)
         loss = api.loss(params, data)
-    payload = {"param": _param_name(params), "order": params.names, "loss": loss,
-               "gradient": _vector(grad)}
+    payload = _head(args, params, data, pop)
+    payload.update(exact_fields("loss", loss))
+    payload.update(exact_fields("gradient", _vector(grad)))
+    require_finite(payload)
     _flag_near_kinks(params, data, payload)
     if args.json:
         emit_json(payload)
@@ -151,9 +193,11 @@ def run_hessian(args: argparse.Namespace) -> int:
     params, data, pop = _params_in(args)
     if args.out is not None and not str(args.out).endswith(".npy"):
         raise InputError(f"--out must name a .npy file, got {args.out!r}")
+    if pop is not None and args.parts:
+        raise InputError("--parts is not available with --population")
+    _require_hessian_memory(params, data, parts=args.parts, eig=args.eig,
+                            printed=args.out is None)
     if pop is not None:
-        if args.parts:
-            raise InputError("--parts is not available with --population")
         hess, gn, res = pop.hessian(params, side=args.side or "left"), None, None
         loss, grad = pop.loss(params), pop.gradient(params)
     elif args.parts:
@@ -165,25 +209,37 @@ def run_hessian(args: argparse.Namespace) -> int:
     hf = _as_float_array(hess)
     # With --out the matrix goes to the .npy file only: a 3001 x 3001 Hessian is no JSON or
     # terminal material.
-    payload = {"param": _param_name(params), "order": params.names,
-               "loss": loss, "gradient": _vector(grad)}
-    _flag_near_kinks(params, data, payload)
+    payload = _head(args, params, data, pop)
+    payload.update(exact_fields("loss", loss))
+    payload.update(exact_fields("gradient", _vector(grad)))
     if args.out is None:
-        payload["hessian"] = _matrix(hess)
-    else:
-        payload["hessian_file"] = str(args.out)
-        payload["shape"] = list(hf.shape)
-    if args.parts and args.out is None:
-        payload["gauss_newton"] = _matrix(gn)
-        payload["residual"] = _matrix(res)
-    if args.eig:
-        payload["eigenvalues"] = np.linalg.eigvalsh(0.5 * (hf + hf.T)).tolist()
-    if args.out is not None:
-        write_npy(args.out, hf)
+        payload.update(exact_fields("hessian", _matrix(hess)))
         if args.parts:
-            stem = str(args.out)[:-4]
-            write_npy(stem + "_gauss_newton.npy", _as_float_array(gn))
-            write_npy(stem + "_residual.npy", _as_float_array(res))
+            payload.update(exact_fields("gauss_newton", _matrix(gn)))
+            payload.update(exact_fields("residual", _matrix(res)))
+    else:
+        require_finite({"hessian": hf})
+        stem = str(args.out)[:-4]
+        payload["hessian_file"] = str(args.out)
+        if args.parts:
+            payload["gauss_newton_file"] = stem + "_gauss_newton.npy"
+            payload["residual_file"] = stem + "_residual.npy"
+        payload["shape"] = list(hf.shape)
+    if args.eig:
+        require_finite({"hessian": hf})
+        payload["eigenvalues"] = np.linalg.eigvalsh(0.5 * (hf + hf.T)).tolist()
+    require_finite(payload)
+    _flag_near_kinks(params, data, payload)
+    if args.out is not None:
+        arrays = [hf] + ([_as_float_array(gn), _as_float_array(res)] if args.parts else [])
+        require_finite({"hessian parts": arrays})
+        names = [payload["hessian_file"]] + ([payload["gauss_newton_file"],
+                                              payload["residual_file"]] if args.parts else [])
+        # All files or none: each goes to a temporary first, and they are renamed together.
+        with atomic_paths(names) as tmps:
+            for tmp, arr in zip(tmps, arrays, strict=True):
+                with open(tmp, "wb") as fh:
+                    np.save(fh, arr)
     if args.json:
         emit_json(payload)
         return 0
@@ -226,6 +282,8 @@ def run_check(args: argparse.Namespace) -> int:
                          "are checked by `symspline derive population`)")
     if params.kind == "symbolic" or data.kind == "symbolic":
         raise InputError("check needs numeric parameters and data")
+    # the finite-difference Hessian is a second P x P matrix
+    _require_hessian_memory(params, data, parts=True, eig=False, printed=False)
     exact = params.kind == "exact" and data.kind == "exact"
     g = _as_float_array(api.gradient(params, data, side=args.side)).ravel()
     h = _as_float_array(api.hessian(params, data, side=args.side))
@@ -250,16 +308,23 @@ def run_check(args: argparse.Namespace) -> int:
                      "max_rel": ag.max_rel, "rtol": rtol, "ok": bool(ag.ok)})
         rows.append({"precision": prec, "what": "hessian", "max_abs": ah.max_abs,
                      "max_rel": ah.max_rel, "rtol": rtol, "ok": bool(ah.ok)})
+    for r in rows:
+        for key in ("max_abs", "max_rel"):
+            if not np.isfinite(r[key]):
+                # Differences that are not finite fail the check; JSON holds no NaN (rule 4).
+                r[key], r[key + "_reason"], r["ok"] = None, f"not finite ({r[key]})", False
     ok = all(r["ok"] for r in rows)
-    payload = {"param": _param_name(params), "order": params.names, "ok": ok,
-               "side": args.side, "checks": rows}
+    payload = _head(args, params, data, None)
+    payload.update({"ok": ok, "checks": rows})
     _flag_near_kinks(params, data, payload)
     if args.json:
         emit_json(payload)
     else:
         for r in rows:
+            shown = {k: "not finite" if r[k] is None else f"{r[k]:.3e}"
+                     for k in ("max_abs", "max_rel")}
             print(f"{r['what']:>8} vs finite differences ({r['precision']}): max abs "
-                  f"{r['max_abs']:.3e}, max rel {r['max_rel']:.3e} (rtol {r['rtol']:.0e}) "
+                  f"{shown['max_abs']}, max rel {shown['max_rel']} (rtol {r['rtol']:.0e}) "
                   + ("ok" if r["ok"] else "FAILED"))
     if not ok:
         bad = [f"{r['what']} ({r['precision']})" for r in rows if not r["ok"]]
