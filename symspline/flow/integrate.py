@@ -13,7 +13,7 @@ This is why the integrator never grinds at a capture, unlike a plain adaptive Ru
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, DenseOutput, Radau
@@ -27,6 +27,9 @@ from .vector_field import FlowPattern, NetworkSystem, QuotientSystem, System, pa
 
 #: Normalized sliding margin below which a captured unit is released (see ``release``).
 RELEASE_TOL = 1e-9
+#: The state is taken to be within NOISE * (rtol |y| + atol) of the exact trajectory when deciding
+#: events (see ``System.residual_noise``).
+NOISE = 1.0
 #: Hard cap on pattern changes: far beyond any real run, it turns a Zeno-like cascade into an error.
 MAX_EVENTS = 200_000
 #: Events in a row at one time before the carrying loop gives up (a safety net, never seen).
@@ -181,11 +184,7 @@ class _Segment:
         """Per held unit (key order): the smaller sliding margin plus the release threshold."""
         if not self.pat.captured:
             return np.zeros(0)
-        a, b = self.system.sliding_margins(y, self.pat)
-        # hysteresis: release only once a margin is clearly negative, so the released unit
-        # leaves its sample with a non-zero normal velocity instead of grazing it (a grazing
-        # release would be recaptured at once: an endless capture/release loop)
-        return np.minimum(a, b) + RELEASE_TOL
+        return release_margins(self.system, y, self.pat)
 
     def release_value(self, y: np.ndarray) -> float:
         low = self.margins(y)
@@ -297,6 +296,8 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
     if method == "RKC" and crossings != "carry":
         raise InputError("method 'RKC' (Runge-Kutta-Chebyshev) runs with crossings='carry' only")
     y = np.asarray(y0, dtype=np.float64).copy()
+    # event decisions respect the accuracy the integrator is asked for (System.residual_noise)
+    system = replace(system, noise_rel=NOISE * rtol, noise_abs=NOISE * atol)
     pat = system.initial_pattern(y) if pattern is None else pattern
     if crossings == "carry":
         return _integrate_carry(system, y, t_end, times, method, rtol, atol, callback, pat)
@@ -317,7 +318,7 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
     solver_cls = _SOLVERS[method]
     while t < t_end:
         y, pat, rel, seg = _release_overdue(system, y, pat, t, fresh, pairs)
-        events.extend(rel)
+        events.extend(_ordered(rel))
         cur = pat
 
         def f(_t: float, yy: np.ndarray, cur: FlowPattern = cur) -> np.ndarray:
@@ -378,7 +379,7 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
             if ev.kind != "flip":
                 y = system.project(y, ev.unit, ev.point)
         pat, pairs = _consistent(system, y, pat)
-        events.extend(new)
+        events.extend(_ordered(new))
         if callback is not None:
             callback(t)
     return np.array(out_t), np.array(out_y), events, evals, pat
@@ -497,14 +498,14 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
             fresh.add((i, m))
             new.append(Event("release", t_stop, i, m, float(system.x[m]), "in" if active else "out"))
         sticky = fresh
-        events.extend(sorted(new, key=lambda e: e.t))
+        events.extend(_ordered(new))
         if len(events) > MAX_EVENTS:
             raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
         t = t_stop
         if new or done.cut is not None:  # (a graze too: its pair gets the fresh offset)
             pat, pairs = _consistent(system, y, pat)
             y, pat, rel, seg = _release_overdue(system, y, pat, t, fresh, pairs)
-            events.extend(rel)
+            events.extend(_ordered(rel))
         g0, low0 = seg.wall_values(y), seg.margins(y)
         if new or cur is not pat or done.theta < 1.0:
             cur = pat
@@ -517,6 +518,13 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
         if callback is not None:
             callback(t)
     return np.array(out_t), np.array(out_y), events, evals, pat
+
+
+def _ordered(events: list[Event]) -> list[Event]:
+    """Events in time order, simultaneous ones by unit: the order in which simultaneous events
+    were handled follows values equal up to rounding (wall values, capture order), and must not
+    show in the result."""
+    return sorted(events, key=lambda e: (e.t, e.unit))
 
 
 @dataclass(frozen=True)
@@ -544,8 +552,9 @@ class _Releases:
         cu, cm = pat.captured_arrays
         # the normalized margins -mu S_- and mu S_+ (as _Segment.margins, read on the walls);
         # their sum is mu r_m (1 + x_m^2) over a positive scale, the sign that makes a release smooth
-        a, b = system.sliding_margins(system.project(y1, cu, cm), pat)
-        low1 = np.minimum(a, b) + RELEASE_TOL
+        on_walls = system.project(y1, cu, cm)
+        a, b = system.sliding_margins(on_walls, pat)
+        low1 = release_margins(system, on_walls, pat, (a, b))
         pos = np.flatnonzero(low1 < 0.0)
         drop = low0[pos] - low1[pos]
         theta = np.where(drop > 0, low0[pos] / np.where(drop > 0, drop, 1.0), 1.0)
@@ -661,15 +670,19 @@ def at_pair(system: System, y: np.ndarray, pat: FlowPattern, t: float, i: int, m
         return FlowPattern(lo, hi, dict(pat.captured)), Event("flip", t, i, k, float(system.x[k]),
                                                               "hold")
     vm, vp = system.one_sided(y, pat, i, m)  # h' on the inactive / active side
+    # A side's velocity decides only when it exceeds its uncertainty (the integrator's error
+    # moves the residual sums by nm, np_); an unresolved one cannot carry the unit on, so the
+    # unit is held (Filippov sliding) until a margin is clearly negative (release_margins).
+    nm, np_ = system.one_sided_noise(y, pat, i, m)
     if sg < 0:  # arriving from the inactive side
-        if vp > 0:
+        if vp > np_:
             return pat.with_point(i, m, True), Event("cross", t, i, m, xm, "in")
-        if vm > 0:
+        if vm > -nm:
             return pat.capture(i, m), Event("capture", t, i, m, xm, "hold")
     else:  # arriving from the active side
-        if vm < 0:
+        if vm < -nm:
             return pat.with_point(i, m, False), Event("cross", t, i, m, xm, "out")
-        if vp < 0:
+        if vp < np_:
             return pat.capture(i, m), Event("capture", t, i, m, xm, "hold")
     return pat, None
 
@@ -699,15 +712,44 @@ def _consistent(system: System, y: np.ndarray, pat: FlowPattern) -> tuple[FlowPa
     return out, system.wall_pairs(out)
 
 
+def release_margins(system: System, y: np.ndarray, pat: FlowPattern,
+                    margins: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Per held unit (key order): the smaller sliding margin plus its release threshold; a unit
+    is released when this turns negative.
+
+    Hysteresis: a margin must be clearly negative, by ``RELEASE_TOL`` and by its own
+    uncertainty (``System.sliding_noise``: what the integrator's error can do to the residual
+    sums), so that the released unit leaves its sample with a resolved normal velocity. A
+    release on a margin within that uncertainty of zero is decided by the last bits of the
+    state: such a unit grazes its sample and is recaptured at once, and near convergence, where
+    all residuals are of that size, the flow chattered between captures and releases
+    (hundreds of events whose number changed with a 1-ulp change of the start).
+    """
+    a, b = system.sliding_margins(y, pat) if margins is None else margins
+    na, nb = system.sliding_noise(y, pat)
+    return np.minimum(a + na, b + nb) + RELEASE_TOL
+
+
 def _at_release(system: System, y: np.ndarray, pat: FlowPattern, t: float
                 ) -> tuple[FlowPattern, list[Event]]:
     a, b = system.sliding_margins(y, pat)  # normalized margins
     units = list(pat.captured)
-    low = np.minimum(a, b)
+    low = release_margins(system, y, pat, (a, b))
     # units past the threshold, and units sharing a sample and an active set (duplicated
     # breakpoints, equal margins up to rounding), are released together; a tolerance of the size
     # of the threshold itself wrongly took along units held with lam = 0, whose margin is 0
-    chosen = np.flatnonzero(low <= max(low.min() + 1e-12, -RELEASE_TOL)).tolist()
+    chosen = np.flatnonzero(low <= max(low.min() + 1e-12, 0.0)).tolist()
+    # Duplicates share S_- and S_+, so their margins fail at the same instant; but the margins
+    # are proportional to mu_i, so the threshold is passed at times that depend on |mu_i| (and on
+    # the last bits when S_+- pass 0 slowly). A held unit on the same sample, with the same
+    # active set and the same failing side, goes with the first one.
+    cu, cm = pat.captured_arrays
+    for j in list(chosen):
+        side = b[j] <= a[j]
+        same = ((cm == cm[j]) & (pat.lo[cu] == pat.lo[cu[j]]) & (pat.hi[cu] == pat.hi[cu[j]])
+                & (np.where(side, b, a) < 0.0))
+        chosen += [k for k in np.flatnonzero(same).tolist() if k not in chosen]
+    chosen.sort()
     new: list[Event] = []
     x = system.x
     for j in chosen:

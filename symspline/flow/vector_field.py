@@ -27,6 +27,8 @@ import numpy as np
 from ..data import Dataset
 from ..errors import ParameterError
 
+_EPS = float(np.finfo(float).eps)
+
 
 @dataclass(frozen=True, eq=False)
 class FlowPattern:
@@ -156,6 +158,11 @@ class System:
 
     data: Dataset
     H: int
+    #: How accurately the state is known: relative (``rtol``) and absolute (``atol``) error of
+    #: the integrator. Residual sums smaller than what this error can move are not trusted to
+    #: decide an event (see :meth:`residual_noise`); 0 means exact decisions.
+    noise_rel: float = 0.0
+    noise_abs: float = 0.0
 
     @property
     def x(self) -> np.ndarray:
@@ -278,6 +285,51 @@ class System:
         scale = np.where(scale > 0, scale, 1.0)
         return -mu * s_minus / scale, mu * (s_minus + jump) / scale
 
+    def residual_noise(self, y: np.ndarray, pat: FlowPattern) -> np.ndarray:
+        """eps_n >= 0: how far r_n may be from the residual of the exact trajectory.
+
+        The integrator keeps each parameter within about ``noise_rel`` (relative) and
+        ``noise_abs`` (absolute) of the exact flow, so each term v_i h_i(x_n) of f(x_n) is
+        uncertain by about ``noise_rel`` times its size: eps_n = noise_rel (sum over the active
+        units of |v_i h_i(x_n)| + |c|) + noise_abs, plus 16 ulp of the same sum for rounding.
+        Continuous in y inside a pattern (|v_i h_i| is linear on the active side), so a margin
+        shifted by it can still be located by a root finder.
+        """
+        a, g, c = self.lines(y)
+        wa, _ = self.wall(y)
+        sgn = np.sign(a * wa)  # unit term = sgn (a x + g) > 0 on the active side, h_i > 0 there
+        n = self.x.shape[0]
+        d = np.bincount(pat.ends(n), np.concatenate([sgn * a, -sgn * a, sgn * g, -sgn * g]),
+                        minlength=2 * n + 2)
+        sl = np.cumsum(d.reshape(2, n + 1)[:, :n], axis=1)
+        size = np.abs(sl[0] * self.x + sl[1]) + abs(c)
+        return (self.noise_rel + 16.0 * _EPS) * size + self.noise_abs
+
+    def sum_noise(self, eps: np.ndarray, lo: np.ndarray, hi: np.ndarray, pts: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Uncertainty of S_- (sum over [lo, hi) of r_n (1 + x_m x_n)) and of the jump
+        r_m (1 + x_m^2), from the residual uncertainties ``eps`` (per unit, arrays)."""
+        x = self.x
+        p0, p1 = _prefix(eps), _prefix(eps * np.abs(x))
+        xm = x[pts]
+        return (p0[hi] - p0[lo]) + np.abs(xm) * (p1[hi] - p1[lo]), eps[pts] * (1.0 + xm * xm)
+
+    def sliding_noise(self, y: np.ndarray, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray]:
+        """Uncertainties of the two normalized margins of :meth:`sliding_margins` (same order
+        and scale): |mu_i| times the uncertainty of S_- and of S_+."""
+        units, pts = pat.captured_arrays
+        if units.size == 0 or (self.noise_rel == 0.0 and self.noise_abs == 0.0):
+            z = np.zeros(units.size)
+            return z, z
+        r = self.residuals(y, pat)
+        eps = self.residual_noise(y, pat)
+        s_minus, jump = self.sum_noise(eps, pat.lo[units], pat.hi[units], pts)
+        mu = np.abs(self.delta_slope(y)[units])
+        ar = np.abs(r)
+        scale = ar.sum() + np.abs(self.x[pts]) * float(ar @ np.abs(self.x))
+        scale = np.where(scale > 0, scale, 1.0)
+        return mu * s_minus / scale, mu * (s_minus + jump) / scale
+
     def one_sided(self, y: np.ndarray, pat: FlowPattern, i: int, m: int) -> tuple[float, float]:
         """(-mu_i S_-, -mu_i S_+): signs of h_i' at x_m on the inactive and the active side."""
         trial = FlowPattern(pat.lo, pat.hi, {**pat.captured, i: m})
@@ -289,6 +341,20 @@ class System:
         k = int(np.flatnonzero(units == i)[0])
         mu = float(self.delta_slope(y)[i])
         return -mu * float(s_minus[k]), -mu * float(s_minus[k] + jump[k])
+
+    def one_sided_noise(self, y: np.ndarray, pat: FlowPattern, i: int, m: int
+                        ) -> tuple[float, float]:
+        """Uncertainties of the two values of :meth:`one_sided` (|mu_i| times those of S_-
+        and S_+); zeros when ``noise_rel`` and ``noise_abs`` are 0."""
+        if self.noise_rel == 0.0 and self.noise_abs == 0.0:
+            return 0.0, 0.0
+        lo, hi = pat.lo.copy(), pat.hi.copy()
+        if lo[i] <= m < hi[i]:
+            move_point(lo, hi, i, m, False)
+        eps = self.residual_noise(y, FlowPattern(lo, hi))
+        s_minus, jump = self.sum_noise(eps, lo[[i]], hi[[i]], np.array([m]))
+        mu = abs(float(self.delta_slope(y)[i]))
+        return mu * float(s_minus[0]), mu * float(s_minus[0] + jump[0])
 
     def wall_pairs(self, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(unit, sample, sign) of every constraint keeping the pattern valid: sign * h_i(x_m) > 0.
