@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .bounds import bound, bound_latex
 from .io import write_bytes
 
 #: Proof levels, strongest first. "refuted" means a counterexample was found.
@@ -227,17 +228,13 @@ def _strip_environments(tex: str) -> str:
 
 
 def _agreement_latex(value: float | None) -> str:
-    """A relative error as ``$2.0 \\times 10^{-8}$`` (``--`` when none was measured)."""
-    if value is None:
-        return "--"
-    mant, exp = f"{value:.1e}".split("e")
-    if float(mant) == 0:
-        return "$0$"
-    return rf"${mant} \times 10^{{{int(exp)}}}$"
+    """A measured error as a bound, ``$< 10^{-12}$`` (``--`` when none was measured): never its
+    rounding-level digits (symspline.bounds)."""
+    return bound_latex(value, "--")
 
 
 def _agr(value: float | None, none: str) -> str:
-    return none if value is None else f"{value:.1e}"
+    return bound(value, none)
 
 
 def equation_latex(eq: Equation, label: str = "") -> list[str]:
@@ -327,7 +324,7 @@ def render_markdown(d: Derivation) -> str:
     if d.claims:
         lines += ["| statement | proof level | numeric agreement |", "| --- | --- | --- |"]
         for c in d.claims:
-            agr = "-" if c.agreement is None else f"{c.agreement:.1e}"
+            agr = _agr(c.agreement, "-")
             tag = f" *{c.tag.strip()}*" if c.tag else ""
             lines.append(f"| {c.statement_markdown}{tag} | {c.level} | {agr} |")
         lines.append("")
@@ -531,7 +528,7 @@ def render_index(results: list[Derivation]) -> str:
              "| derivation | § | statement | proof levels reached | worst numeric error | status |",
              "| --- | --- | --- | --- | --- | --- |"]
     for d in results:
-        agr = "-" if d.agreement is None else f"{d.agreement:.1e}"
+        agr = _agr(d.agreement, "-")
         lines.append(f"| [{d.name}]({d.name}.md) | {d.section} | {d.summary} | {d.level_summary} | {agr} | "
                      f"{'ok' if d.ok else 'FAILED'} |")
     return "\n".join(lines) + "\n"

@@ -170,8 +170,9 @@ def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch,
     # The summary lists every claim with its level; the refuted false statement is ok.
     assert "1 = 2 & refuted & -- & ok (expected false)" in tex
     assert "| alpha | 1 | 1 = 2 | refuted | - | ok (expected false) |" in md
-    # Agreements are typeset as powers of ten, and prose starts with a capital.
-    assert r"$1.0 \times 10^{-15}$" in tex and "\nSum alpha\n" in tex
+    # Agreements are stated as bounds (1e-15 is below the 1e-12 floor of symspline.bounds),
+    # and prose starts with a capital.
+    assert r"$< 10^{-12}$" in tex and r"10^{-15}" not in tex and "\nSum alpha\n" in tex
     assert "$$\nL_{alpha} = 1\n$$" in md and "##" not in md.split("\n")[0]
     assert r"\today" not in tex
     _run_derive(tmp_path / "b", "gamma", "beta_", "alpha")

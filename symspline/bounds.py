@@ -1,0 +1,113 @@
+"""Measured errors stated as bounds, so that generated text does not print rounding noise.
+
+A numeric cross-check measures an error (a relative difference, a residual, a distance). Its
+leading digits below about 1e-12 are rounding noise: they change with the CPU's SIMD width, the
+BLAS, the summation order, and they did change from one machine to another (3.0e-16 against
+7.1e-16 for the same check). Generated text therefore never prints such a number; it states the
+smallest power of ten strictly above the measurement, and never less than :data:`FLOOR`:
+
+====================  ==============
+measured              printed
+====================  ==============
+0, 3.0e-16, 7.1e-16   ``< 1e-12``
+4.7e-11               ``< 1e-10``
+2.0e-08               ``< 1e-7``
+1.0e-04               ``< 1e-3``
+====================  ==============
+
+Above the floor a measurement is dominated by truncation (finite-difference step, tolerance of
+an integrator, width of a discretization), which is the same on every machine to far better
+than a factor of ten; only a value within rounding of a power of ten could print differently,
+and none of the generated checks sits there.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Every measured error below this is stated as "< 1e-12": rounding noise, whatever its digits.
+FLOOR_EXPONENT = -12
+FLOOR = 10.0 ** FLOOR_EXPONENT
+
+
+def ceiling_exponent(value: float) -> int:
+    """The smallest k >= ``FLOOR_EXPONENT`` with ``|value| < 10**k``.
+
+    Parameters
+    ----------
+    value
+        A finite measured error (its sign is ignored).
+
+    Returns
+    -------
+    int
+        The exponent of the stated bound.
+    """
+    v = abs(float(value))
+    if not math.isfinite(v):
+        raise ValueError(f"a bound needs a finite value, got {value!r}")
+    if v < FLOOR:
+        return FLOOR_EXPONENT
+    k = math.floor(math.log10(v)) + 1
+    # log10 rounds: make 10**k strictly above v and 10**(k-1) not above it
+    while 10.0 ** k <= v:
+        k += 1
+    while k - 1 > FLOOR_EXPONENT and 10.0 ** (k - 1) > v:
+        k -= 1
+    return max(k, FLOOR_EXPONENT)
+
+
+def _power(k: int) -> str:
+    return "1" if k == 0 else f"1e{k}"
+
+
+def bound(value: float | None, none: str = "-") -> str:
+    """A measured error as plain text: ``"< 1e-12"``, ``"< 1e-7"``, ... (``none`` for None).
+
+    Non-finite values are printed as they are ("inf", "nan"): they are failures, not noise.
+
+    Parameters
+    ----------
+    value
+        The measured error, or None when nothing was measured.
+    none
+        The text for None.
+
+    Returns
+    -------
+    str
+        The bound as text.
+
+    Examples
+    --------
+    >>> bound(7.1e-16), bound(4.7e-11), bound(2.0e-8), bound(None)
+    ('< 1e-12', '< 1e-10', '< 1e-7', '-')
+    """
+    if value is None:
+        return none
+    if not math.isfinite(float(value)):
+        return str(float(value))
+    return f"< {_power(ceiling_exponent(value))}"
+
+
+def bound_latex(value: float | None, none: str = "--") -> str:
+    """The same bound as LaTeX math: ``$< 10^{-12}$`` (``none`` for None).
+
+    Parameters
+    ----------
+    value
+        The measured error, or None when nothing was measured.
+    none
+        The text for None.
+
+    Returns
+    -------
+    str
+        The bound as inline math.
+    """
+    if value is None:
+        return none
+    if not math.isfinite(float(value)):
+        return rf"${float(value)}$".replace("inf", r"\infty")
+    k = ceiling_exponent(value)
+    return "$< 1$" if k == 0 else rf"$< 10^{{{k}}}$"
