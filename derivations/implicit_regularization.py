@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
+from symspline.bounds import bound
 from symspline.data import Dataset
 from symspline.params import Network
 from symspline.regularization import (
@@ -188,8 +189,8 @@ def run(ctx: Context) -> Derivation:
                         "small initialization (scale 1e-3, H = 20, 5 samples, t = 3000) ends with "
                         "every active breakpoint within 1e-2 of a sample and f within 1e-2 of the "
                         "linear-spline interpolant", "numeric" if max(dist, bd) < 1e-2 else "failed",
-                        max(dist, bd), detail=f"max |f - linear interpolant| = {dist:.2g}, max "
-                        f"breakpoint-to-sample distance {bd:.2g}, {len(res.captures)} captures",
+                        max(dist, bd), detail=f"max |f - linear interpolant| {bound(dist)}, max "
+                        f"breakpoint-to-sample distance {bound(bd)}, {len(res.captures)} captures",
                         latex="small initialization (scale $10^{-3}$, $H = 20$, 5 samples, "
                         "$t = 3000$) ends with every active breakpoint within $10^{-2}$ of a "
                         "sample and $f$ within $10^{-2}$ of the linear-spline interpolant"))

@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import quad
 
+from symspline.bounds import bound
 from symspline.data import Dataset
 from symspline.kernels import loss as sample_loss
 from symspline.params import Spline
@@ -45,7 +46,7 @@ def _quadrature_claim(ctx: Context, pop: object) -> Claim:
     return Claim("exact integral vs quadrature",
                  "the exact Piecewise value equals adaptive quadrature with breakpoints",
                  "numeric" if worst < 1e-10 else "failed", worst,
-                 f"{trials} random exact splines, max relative difference {worst:.1e}")
+                 f"{trials} random exact splines, max relative difference {bound(worst)}")
 
 
 def _limit_figure(ctx: Context, pop: object) -> tuple[object, Claim]:
@@ -81,7 +82,7 @@ def _limit_figure(ctx: Context, pop: object) -> tuple[object, Claim]:
     claim = Claim("sample loss tends to the population loss",
                   "(1/2N) sum (f(x_n) - g(x_n))^2 -> L_pop: error O(N^-2) for stratified samples",
                   "numeric" if ok else "failed", float(strat[-1]),
-                  f"fitted log-log slope {slope:.2f}; error {strat[-1]:.1e} at N = {Ns[-1]}")
+                  f"fitted log-log slope {slope:.2f}; error {bound(strat[-1])} at N = {Ns[-1]}")
     return fig, claim
 
 
@@ -111,7 +112,7 @@ def _fd_claim(pop: object, quick: bool) -> Claim:
     return Claim("gradient and Hessian vs finite differences",
                  "derivatives of the exact pieces agree with central differences of an "
                  "independent Gauss-Legendre evaluation (spline; network too in full mode)",
-                 "numeric" if worst < 1e-6 else "failed", worst, f"max rel {worst:.1e}")
+                 "numeric" if worst < 1e-6 else "failed", worst, f"max rel {bound(worst)}")
 
 
 def _smoothness_claims() -> list[Claim]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from symspline.bounds import bound
 from symspline.data import Dataset
 from symspline.errors import DegenerateUnitError
 from symspline.numeric import compare, fd_gradient
@@ -247,7 +248,7 @@ def run(ctx: Context) -> Derivation:
     for c in claims:
         if c.agreement is not None and c.agreement > 1e-9 and c.level != "failed":
             claims[claims.index(c)] = Claim(c.name, c.statement, "failed", c.agreement,
-                                            f"numeric disagreement {c.agreement:.2e}",
+                                            f"numeric disagreement {bound(c.agreement)}",
                                             latex=c.latex)
     # One unit with generic names (w_i, not the w_1 of a width-1 network), orientation s_i = +1.
     wi = sp.Symbol("w_i", positive=True)

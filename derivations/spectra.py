@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
+from symspline.bounds import bound
 from symspline.calculus import columns, pattern_gradient
 from symspline.data import Dataset
 from symspline.loss import pattern_residuals
@@ -118,7 +119,7 @@ def _fd_claim(ctx: Context) -> Claim:
         worst = max(worst, float(np.max(np.abs(G[:, a] - r * fd))))
     return Claim("G vs finite differences", r"rows $r_n \nabla_\theta f(x_n)$ match central "
                  "differences of $f$", "numeric" if worst < 1e-7 else "failed", worst,
-                 f"max abs difference {worst:.1e}")
+                 f"max abs difference {bound(worst)}")
 
 
 @styled

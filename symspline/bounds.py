@@ -30,13 +30,16 @@ FLOOR_EXPONENT = -12
 FLOOR = 10.0 ** FLOOR_EXPONENT
 
 
-def ceiling_exponent(value: float) -> int:
-    """The smallest k >= ``FLOOR_EXPONENT`` with ``|value| < 10**k``.
+def ceiling_exponent(value: float, floor: int = FLOOR_EXPONENT) -> int:
+    """The smallest k >= ``floor`` with ``|value| < 10**k``.
 
     Parameters
     ----------
     value
         A finite measured error (its sign is ignored).
+    floor
+        The smallest exponent stated. Lower it only for errors computed in software
+        arithmetic that is the same on every machine (mpmath at 60 digits), never for float64.
 
     Returns
     -------
@@ -46,22 +49,22 @@ def ceiling_exponent(value: float) -> int:
     v = abs(float(value))
     if not math.isfinite(v):
         raise ValueError(f"a bound needs a finite value, got {value!r}")
-    if v < FLOOR:
-        return FLOOR_EXPONENT
+    if v < 10.0 ** floor:
+        return floor
     k = math.floor(math.log10(v)) + 1
     # log10 rounds: make 10**k strictly above v and 10**(k-1) not above it
     while 10.0 ** k <= v:
         k += 1
-    while k - 1 > FLOOR_EXPONENT and 10.0 ** (k - 1) > v:
+    while k - 1 > floor and 10.0 ** (k - 1) > v:
         k -= 1
-    return max(k, FLOOR_EXPONENT)
+    return max(k, floor)
 
 
 def _power(k: int) -> str:
     return "1" if k == 0 else f"1e{k}"
 
 
-def bound(value: float | None, none: str = "-") -> str:
+def bound(value: float | None, none: str = "-", *, floor: int = FLOOR_EXPONENT) -> str:
     """A measured error as plain text: ``"< 1e-12"``, ``"< 1e-7"``, ... (``none`` for None).
 
     Non-finite values are printed as they are ("inf", "nan"): they are failures, not noise.
@@ -72,6 +75,8 @@ def bound(value: float | None, none: str = "-") -> str:
         The measured error, or None when nothing was measured.
     none
         The text for None.
+    floor
+        The smallest exponent stated (see :func:`ceiling_exponent`).
 
     Returns
     -------
@@ -87,7 +92,7 @@ def bound(value: float | None, none: str = "-") -> str:
         return none
     if not math.isfinite(float(value)):
         return str(float(value))
-    return f"< {_power(ceiling_exponent(value))}"
+    return f"< {_power(ceiling_exponent(value, floor))}"
 
 
 def bound_latex(value: float | None, none: str = "--") -> str:

@@ -43,3 +43,9 @@ def test_none_and_non_finite_and_latex() -> None:
     assert bound_latex(None) == "--" and bound_latex(0.5) == "$< 1$"
     with pytest.raises(ValueError):
         ceiling_exponent(float("nan"))
+
+
+def test_a_lower_floor_only_where_asked() -> None:
+    # mpmath errors are computed in software arithmetic and may state a lower floor
+    assert bound(3.2e-26, floor=-40) == "< 1e-25" and bound(3.2e-26) == "< 1e-12"
+    assert bound(0.0, floor=-40) == "< 1e-40"
