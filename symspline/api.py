@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import kernels
 from .data import Dataset
 from .errors import InputError
-from .loss import PiecewiseLoss, loss_exact, loss_float, pattern_loss
+from .loss import PiecewiseLoss, loss_exact, pattern_loss
 from .numbers import Kind, combine_kinds
 from .params import Network, Spline
 from .regions import Pattern
@@ -14,7 +14,10 @@ from .regions import Pattern
 def kind(params: Network | Spline, data: Dataset) -> Kind:
     """The kind of answer for this input: "float", "exact" or "symbolic"."""
     _check(params, data)
-    return combine_kinds([params.kind, data.kind])
+    pk, dk = params.kind, data.kind
+    if pk == dk:
+        return pk  # the common case without building a set (this runs on every call)
+    return combine_kinds([pk, dk])
 
 
 def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None) -> object:
@@ -28,7 +31,7 @@ def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = N
     if pattern is not None:
         return pattern_loss(pattern, params, data)
     if k == "float":
-        return loss_float(params, data)
+        return kernels.loss(params, data)
     if k == "exact":
         return loss_exact(params, data)
     return PiecewiseLoss(params, data).piecewise

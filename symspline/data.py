@@ -155,6 +155,13 @@ class Dataset:
         return out
 
     @cached_property
+    def sample_index(self) -> np.ndarray:
+        """0, 1, ..., N-1 as a column, shape (N, 1) (cached: active-set masks of small problems)."""
+        out = np.arange(self.n)[:, None]
+        out.setflags(write=False)
+        return out
+
+    @cached_property
     def shifted_prefix(self) -> np.ndarray:
         """Prefix sums of 1, x', x'^2 in float64, shape (3, N + 1), column 0 zero (cached).
 
