@@ -263,19 +263,23 @@ def test_cli_json_layout(capsys):
                  "--at", "-1,1/4", "--samples", "4000", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert out["width"] == 8 and out["interval"] == [-1.0, 1.5]
+    assert out["ok"] is True and out["command"] == "init"
+    assert out["H"] == 8 and out["interval"] == [-1.0, 1.5]
+    assert out["interval_exact"] == ["-1", "3/2"]
+    qs = out["quantities"]
     for q in R.QUANTITIES:
-        assert isinstance(out[q]["latex"], str) and out[q]["latex"]
+        assert isinstance(qs[q]["latex"], str) and qs[q]["latex"]
     for q in ("breakpoint_density", "delta_slope_density", "var_f", "var_fprime"):
-        assert [row[0] for row in out[q]["at"]] == [-1.0, 0.25]
-        assert all(len(row) == 3 for row in out[q]["monte_carlo"])
-    assert out["breakpoint_density"]["at"][1][1] == 0.25
+        assert [row["x"] for row in qs[q]["points"]] == [-1.0, 0.25]
+        assert [row["x_exact"] for row in qs[q]["points"]] == ["-1", "1/4"]
+        assert all(set(row["monte_carlo"]) == {"estimate", "se"} for row in qs[q]["points"])
+    assert qs["breakpoint_density"]["points"][1]["value"] == 0.25
     # 8 * (P(|beta| <= 1) + int_1^{3/2} d beta / (4 beta^2)) = 8 * (1/2 + 1/12)
-    assert out["expected_breakpoints"]["value"] == pytest.approx(14 / 3, rel=1e-15)
-    assert out["expected_breakpoints"]["exact"] == "14/3"
-    est, se = out["expected_breakpoints"]["monte_carlo"]
-    assert abs(est - 14 / 3) < Z * se
-    assert out["var_fprime"]["at"][0][1] == pytest.approx(1 / 18)
+    assert qs["expected_breakpoints"]["value"] == pytest.approx(14 / 3, rel=1e-15)
+    assert qs["expected_breakpoints"]["value_exact"] == "14/3"
+    mc = qs["expected_breakpoints"]["monte_carlo"]
+    assert abs(mc["estimate"] - 14 / 3) < Z * mc["se"]
+    assert qs["var_fprime"]["points"][0]["value"] == pytest.approx(1 / 18)
 
 
 def test_cli_payload_marks_infinite_density_as_null():

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import re
 import sys
 
 import numpy as np
+import sympy as sp
 
 from ..defaults import DEFAULT_SEED
-from ..errors import ParameterError, ParseError
+from ..errors import ParameterError, ParseError, SizeError
+from ..limits import require_memory
 from ..numbers import parse_number
-from ._common import add_json, emit_json
+from ._common import add_json, emit_json, exact_fields, payload_head, require_finite
+
+#: Monte-Carlo work bound: samples x width values drawn (about a minute of NumPy at 1e10).
+MAX_DRAWS = 10**10
+#: Largest |x| of a point or interval end (Monte-Carlo moments of x^4 stay within float64).
+MAX_POINT = 1e50
 
 _DEFAULT_WIDTH = 16
 _DEFAULT_SAMPLES = 100_000
@@ -45,20 +53,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _int(text: str, what: str, minimum: int) -> int:
+    shown = text if len(text) <= 40 else text[:37] + "..."
     try:
         value = parse_number(text)
     except ParseError as exc:
-        raise ParameterError(f"{what} must be an integer >= {minimum}, got {text!r}") from exc
+        raise ParameterError(f"{what} must be an integer >= {minimum}, got {shown!r}") from exc
     if isinstance(value, float) or not value.is_Integer or int(value) < minimum:
-        raise ParameterError(f"{what} must be an integer >= {minimum}, got {text!r}")
+        raise ParameterError(f"{what} must be an integer >= {minimum}, got {shown!r}")
     return int(value)
 
 
 def _exact(text: str, what: str) -> object:
     try:
-        return parse_number(text, exact_decimals=True)
+        value = parse_number(text, exact_decimals=True)
     except ParseError as exc:
         raise ParameterError(f"bad {what}: {exc}") from exc
+    # Exact, but the Monte-Carlo side works in float64: 1e999 would become inf there.
+    # (Var f grows like x^2 and its standard error like x^4: |x| <= 1e50 keeps both finite.)
+    if not math.isfinite(float(value)) or abs(float(value)) > MAX_POINT:
+        raise ParameterError(f"bad {what}: {text[:40]!r} is beyond the range the Monte-Carlo "
+                             f"estimates can use (|x| <= {MAX_POINT:.0e})")
+    return value
+
+
+def _check_scheme(spec: str, H: int, n: int, npoints: int) -> None:
+    """Scales usable in float64, and a Monte-Carlo run of bounded memory and work."""
+    from ..initialization.schemes import get_scheme
+
+    scheme = get_scheme(spec, H)
+    for name, scale in zip("wbvc", scheme.scales, strict=True):
+        value = float(scale)
+        if not math.isfinite(value) or (value != 0 and not 1e-50 < abs(value) < 1e50):
+            raise ParameterError(f"scale of {name} in {spec.strip()[:60]!r} is "
+                                 f"{sp.N(scale, 3)}, beyond the range the float64 Monte-Carlo "
+                                 "draws can use (1e-50 to 1e50)")
+    # n single units at once (about ten float64 arrays), and the largest chunk of networks:
+    # at least one network of H units, with four arrays per evaluation point.
+    from ..initialization.sampling import _CHUNK_ELEMENTS
+
+    chunk = max(float(H) * max(npoints, 1), float(_CHUNK_ELEMENTS)) * (8 + 4 * npoints) / \
+        max(npoints, 1)
+    require_memory(80.0 * n + 8.0 * chunk, f"the Monte-Carlo run (--samples {n}, --width {H})")
+    if float(n) * H > MAX_DRAWS:
+        raise SizeError(f"--samples {n} at --width {H} draws {float(n) * H:.3g} values, more "
+                        f"than the {MAX_DRAWS:.0e} a run may draw; lower --samples or --width")
 
 
 def _rng(salt: str) -> np.random.Generator:
@@ -67,7 +105,7 @@ def _rng(salt: str) -> np.random.Generator:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..initialization.validation import evaluate, to_payload  # SymPy work only when used
+    from ..initialization.validation import evaluate  # SymPy work only when used
 
     H = _int(args.width, "width", 1)
     n = _int(args.samples, "samples", 2)
@@ -88,10 +126,11 @@ def run(args: argparse.Namespace) -> int:
         def progress(it):  # noqa: ANN001, ANN202 - thin wrapper for a progress bar on stderr
             return tqdm(it, desc="Monte-Carlo", unit="chunk", file=sys.stderr, leave=False)
 
+    _check_scheme(args.scheme, H, n, len(pts))
     rep = evaluate(args.scheme, H, a, b, pts, n, _rng(f"init:{args.scheme}:{H}"),
                    progress=progress)
-    payload = to_payload(rep)
-    payload["seed"] = DEFAULT_SEED
+    payload = _payload(args, rep)
+    require_finite(payload)
     if args.json:
         emit_json(payload)
         return 0
@@ -106,3 +145,45 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {where}exact {r.exact} ~ {float(r.exact):.6g}{ref}; "
                   f"Monte-Carlo {r.estimate.value:.6g} +- {r.estimate.se:.2g} (z = {r.z:+.2f})")
     return 0
+
+
+def _payload(args: argparse.Namespace, rep: object) -> dict:
+    """`init --json` under the JSON contract (docs/json.md, docs/schemas/init.json)."""
+    from ..initialization import roughness as R
+
+    out = payload_head(args)
+    # the scales of w, b, v, c by name: {"w": .., "b": .., ...} and the same for the twin
+    scales = {k: dict(zip("wbvc", v, strict=True)) if isinstance(v, list) else v
+              for k, v in exact_fields("scales", list(rep.scales)).items()}
+    out["scheme"] = {"name": rep.scheme, "family": rep.family, **scales}
+    out.update({"H": rep.width, **exact_fields("interval", list(rep.interval)),
+                **exact_fields("at", list(rep.points)), "samples": rep.samples,
+                "seed": DEFAULT_SEED})
+    quantities: dict = {}
+    for q in R.QUANTITIES:
+        rows = rep.by_quantity(q)
+        item: dict = {"latex": rep.latex[q]}
+        if rows and rows[0].x is None:
+            item.update(_row(rows[0]))
+        else:
+            item["points"] = [{**exact_fields("x", p), **_row(r)}
+                              for p, r in zip(rep.points, rows, strict=True)]
+            if q in rep.bin_halfwidth:
+                item["bin_halfwidth"] = rep.bin_halfwidth[q]
+        quantities[q] = item
+    out["quantities"] = quantities
+    return out
+
+
+def _row(r: object) -> dict:
+    if r.exact in (sp.oo, -sp.oo, sp.zoo):
+        # A density that is unbounded at this point (rule 4: null with the reason beside it).
+        item: dict = {"value": None, "value_reason": "unbounded: the density is infinite here"}
+    else:
+        item = exact_fields("value", r.exact)
+    item["monte_carlo"] = {"estimate": float(r.estimate.value), "se": float(r.estimate.se)}
+    if r.exact_bin is not None:
+        item["bin_average"] = float(r.exact_bin)
+    z = float(r.z)
+    item.update({"z": z} if math.isfinite(z) else {"z": None, "z_reason": "not finite"})
+    return item
