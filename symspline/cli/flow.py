@@ -6,9 +6,31 @@ import argparse
 
 import numpy as np
 
-from ..errors import InputError
-from ..io import params_to_dict
-from ._common import add_data, add_json, add_params, emit_json, load_data, load_params
+from ..errors import CheckFailed, InputError, KinkError, ParameterError, SizeError
+from ..limits import require_memory
+from ._common import (
+    add_data,
+    add_json,
+    add_params,
+    emit_json,
+    exact_fields,
+    float_option,
+    int_option,
+    load_data,
+    load_params,
+    payload_head,
+    require_finite,
+)
+
+#: Field evaluations a run may be estimated to need before it is refused (explicit methods
+#: need about 2 T lambda_max of them: their step is bounded by stability, not accuracy).
+MAX_EVALUATIONS = 10**7
+#: Steps a run may take before it is stopped (RKC's cost is hard to estimate beforehand).
+MAX_STEPS = 100_000
+#: Bytes per animation frame held by the writer (a 900 x 360 RGBA image, twice).
+FRAME_BYTES = 2 * 900 * 360 * 4
+#: Messages of flow() that report a failed integration of valid input (exit 1, not 2).
+_FAILURES = ("integration failed", "integration stalled", "more than")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,13 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "balances v^2 - w^2 - b^2, losses and events.")
     add_data(p)
     add_params(p)
-    p.add_argument("--time", type=float, required=True, metavar="T", help="final time T")
+    p.add_argument("--time", type=float_option("--time", minimum=0.0), required=True,
+                   metavar="T", help="final time T")
     p.add_argument("--param", choices=("network", "spline"), default=None,
                    help="parameterization to integrate in (default: that of --params)")
-    p.add_argument("--balance", type=float, default=-1.0,
+    p.add_argument("--balance", type=float_option("--balance"), default=-1.0,
                    help="balance v^2 - w^2 - b^2 of every unit when a spline is given (default -1)")
-    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
-    p.add_argument("--atol", type=float, default=1e-11, help="absolute tolerance (default 1e-11)")
+    p.add_argument("--rtol", type=float_option("--rtol", minimum=0.0, strict_minimum=True),
+                   default=1e-9, help="relative tolerance in (0, 1) (default 1e-9)")
+    p.add_argument("--atol", type=float_option("--atol", minimum=0.0, strict_minimum=True),
+                   default=1e-11, help="absolute tolerance in (0, 1) (default 1e-11)")
     p.add_argument("--method", default="DOP853", choices=("RK45", "DOP853", "RK23", "RKC"),
                    help="integrator inside each pattern: an explicit Runge-Kutta pair, or RKC, "
                         "the stabilized Runge-Kutta-Chebyshev method for long stiff runs "
@@ -39,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "event (default: carry for RK23/RK45/RKC, cut for DOP853)")
     p.add_argument("--animate", metavar="FILE", default=None,
                    help="write an animation (.gif; .mp4 when ffmpeg is installed)")
-    p.add_argument("--frames", type=int, default=60, help="animation frames (default 60)")
+    p.add_argument("--frames", type=int_option("--frames", 2, 10**12), default=60,
+                   help="animation frames (default 60)")
     p.add_argument("--frames-by", choices=("time", "loss"), default="time",
                    help="sample frames evenly in time or in loss (default time)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -48,22 +74,46 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _both(params: object, balance: np.ndarray) -> dict:
+    """The parameters in both views; a spline view that does not exist is null with a reason."""
     from ..params import Network
+    from .convert import params_fields
 
     if isinstance(params, Network):
         net = params
         try:
-            spl = params.to_spline()
-            spline = params_to_dict(spl)
-        except InputError as exc:
-            spline = {"error": str(exc)}
+            spline: dict | None = params_fields(params.to_spline())
+            reason = None
+        except InputError as exc:  # a unit with w = 0 has no breakpoint
+            spline, reason = None, str(exc)
     else:
-        spl = params
-        spline = params_to_dict(spl)
+        spline, reason = params_fields(params), None
         from ..flow.quotient import to_network
 
-        net = to_network(spl, balance)
-    return {"network": params_to_dict(net), "spline": spline}
+        net = to_network(params, balance)
+    out = {"network": params_fields(net), "spline": spline}
+    if reason is not None:
+        out["spline_reason"] = reason
+    return out
+
+
+def _estimate(params: object, data: object, args: argparse.Namespace) -> None:
+    """Refuse a run whose stability-bound cost (about 2 T lambda_max evaluations) is too large."""
+    if args.method == "RKC" or args.time == 0:
+        return  # RKC's cost grows like sqrt(T lambda): bounded by MAX_STEPS while it runs
+    from .. import kernels
+
+    try:
+        lam = float(kernels.extreme_eigenvalues(params, data, 1, side="right")["largest"][0])
+    except (InputError, KinkError, ValueError, ArithmeticError):
+        return  # no estimate (e.g. a w = 0 unit): the step bound still applies
+    if not np.isfinite(lam) or lam <= 0:
+        return
+    need = 2.0 * args.time * lam
+    if need > MAX_EVALUATIONS:
+        raise SizeError(f"flow to t = {args.time:g} with {args.method} needs about {need:.2g} "
+                        f"field evaluations (2 T lambda_max, lambda_max = {lam:.3g} at the "
+                        f"start), more than the {MAX_EVALUATIONS:.0e} allowed; use --method RKC "
+                        "or a shorter --time")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,35 +121,48 @@ def run(args: argparse.Namespace) -> int:
     from ..flow import flow
     from ..params import Network
 
-    if not np.isfinite(args.time) or args.time < 0:
-        raise InputError(f"--time must be a finite number >= 0, got {args.time}")
     if not (0 < args.rtol < 1) or not (0 < args.atol < 1):
         raise InputError("--rtol and --atol must lie in (0, 1)")
     if args.crossings == "carry" and args.method not in ("RK23", "RK45", "RKC"):
         raise InputError(f"--crossings carry needs --method RK23, RK45 or RKC, not {args.method}")
     if args.crossings == "cut" and args.method == "RKC":
         raise InputError("--method RKC runs with --crossings carry only")
-    if args.frames < 2:
-        raise InputError("--frames must be at least 2")
     if args.animate and not args.animate.lower().endswith((".gif", ".mp4")):
         raise InputError(f"--animate needs a .gif or .mp4 file name, got {args.animate}")
+    if args.animate:
+        require_memory(float(args.frames) * FRAME_BYTES, f"an animation of {args.frames} frames")
     data = load_data(args)
     params = load_params(args)
+    _estimate(params, data, args)
     bar = None
-    callback = None
     if not args.no_progress and not args.json:
         from tqdm import tqdm
 
         bar = tqdm(total=float(args.time), unit="t", leave=False, bar_format="{l_bar}{bar}| "
                    "t={n:.4g}/{total:.4g} [{elapsed}]")
+    steps = 0
 
-        def callback(t: float) -> None:
+    def callback(t: float) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_STEPS:
+            raise SizeError(f"flow stopped at t = {t:.6g} of {args.time:g} after {MAX_STEPS} "
+                            "steps, the most a run may take; use a shorter --time (or "
+                            "--method RKC)")
+        if bar is not None:
             bar.update(t - bar.n)
 
     try:
         res = flow(params, data, args.time, param=args.param, balance=args.balance,
                    method=args.method, rtol=args.rtol, atol=args.atol, callback=callback,
                    crossings=args.crossings)
+    except ParameterError as exc:
+        if not str(exc).startswith(_FAILURES):
+            raise
+        # The input was valid and the integrator failed on it: a failed computation (exit 1).
+        if args.json:
+            emit_json({**payload_head(args, ok=False), "failure": str(exc)})
+        raise CheckFailed(str(exc)) from None
     finally:
         if bar is not None:
             bar.close()
@@ -108,15 +171,20 @@ def run(args: argparse.Namespace) -> int:
         bal0, bal1 = first.balance, last.balance
     else:
         bal0 = bal1 = res.balance
-    payload = {
+    payload = payload_head(args)
+    payload.update({
         "param": res.param, "N": data.n, "H": first.H, "time": float(args.time),
+        "method": args.method,
         "initial": _both(first, res.balance), "final": _both(last, res.balance),
         "balance_initial": [float(v) for v in bal0], "balance_final": [float(v) for v in bal1],
-        "loss_initial": kernels.loss(first, data), "loss_final": kernels.loss(last, data),
-        "crossings": [e.as_dict() for e in res.events],
-        "captured_final": {str(i + 1): m + 1 for i, m in res.captured_final.items()},
-        "rhs_evaluations": res.rhs_evals,
-    }
+        **exact_fields("loss_initial", kernels.loss(first, data)),
+        **exact_fields("loss_final", kernels.loss(last, data)),
+        "events": [e.as_dict() for e in res.events],
+        "captured_final": [{"unit": i + 1, "point": m + 1}
+                           for i, m in sorted(res.captured_final.items())],
+        "rhs_evaluations": int(res.rhs_evals),
+    })
+    require_finite(payload)
     if args.animate:
         from ..flow.animate import animate
 
@@ -137,9 +205,12 @@ def run(args: argparse.Namespace) -> int:
               f"({e.direction})")
     if len(res.events) > 20:
         print(f"  ... {len(res.events) - 20} more (use --json)")
-    fin = _both(last, res.balance)
+    fin = payload["final"]
     for name in ("network", "spline"):
-        print(f"final {name}: {fin[name]}")
+        view = fin[name]
+        shown = fin.get(f"{name}_reason") if view is None else {
+            k: v for k, v in view.items() if not k.endswith("_exact")}
+        print(f"final {name}: {shown}")
     if args.animate:
         print(f"animation written to {args.animate}")
     return 0
