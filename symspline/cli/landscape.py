@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, ParseError
+from ..io import load_json_text, read_input_text
+from ..limits import require_memory
 from ..numbers import parse_number
 from ..params import Network, Spline
 from ._common import (
@@ -17,9 +18,14 @@ from ._common import (
     add_param_choice,
     add_params,
     emit_json,
+    exact_fields,
     exact_text,
+    float_option,
+    int_option,
     load_data,
     load_params_as_requested,
+    payload_head,
+    require_finite,
 )
 
 
@@ -39,11 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(filter-normalized), or a JSON file holding a list of numbers (p/q allowed)")
     p.add_argument("--direction2", default=None, metavar="DIR",
                    help="second direction: draw a 2-D plane with its kink lines (needs --out)")
-    p.add_argument("--index", type=int, default=1, metavar="K",
+    p.add_argument("--index", type=int_option("--index", 1, 10**9), default=1, metavar="K",
                    help="which eigenvector: K-th from the top (or bottom), default 1")
-    p.add_argument("--range", type=float, default=2.0, metavar="T", help="t in [-T, T] (default 2)")
-    p.add_argument("--points", type=int, default=201, help="grid points for figures (default 201)")
-    p.add_argument("--seed", type=int, default=0, help="seed of random directions")
+    p.add_argument("--range", type=float_option("--range", minimum=0.0, strict_minimum=True,
+                                                 maximum=1e100),
+                   default=2.0, metavar="T", help="t in [-T, T] (default 2)")
+    p.add_argument("--points", type=int_option("--points", 3, 10**15), default=201,
+                   help="grid points for figures (default 201)")
+    p.add_argument("--seed", type=int_option("--seed", 0, 2**63 - 1), default=0,
+                   help="seed of random directions (an integer >= 0)")
     p.add_argument("--compare", action="store_true",
                    help="compare spline and network (balances -1, 0, 1) eigen-slices")
     p.add_argument("--side", choices=("left", "right"), default=None,
@@ -66,13 +76,10 @@ def _direction(spec: str, params: Network | Spline, data: object, args: argparse
     if spec == "random":
         return random_direction(params, np.random.default_rng(args.seed + salt)), None
     path = Path(spec)
-    if not path.is_file():
-        raise InputError(f"--direction must be eig, eig-bottom, random or a JSON file; {spec!r} "
-                         "is none of these")
-    try:
-        vals = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+    if not path.exists():
+        raise InputError(f"--direction must be eig, eig-bottom, random or a JSON file; "
+                         f"{spec[:60]!r} is none of these")
+    vals = load_json_text(read_input_text(path, "direction file"), str(path))
     if not isinstance(vals, list):
         raise InputError(f"{path}: a direction is a JSON list of numbers")
     out = []
@@ -82,8 +89,11 @@ def _direction(spec: str, params: Network | Spline, data: object, args: argparse
         try:
             out.append(parse_number(v) if isinstance(v, str) else (
                 parse_number(str(v)) if isinstance(v, int) else float(v)))
-        except ParseError as exc:
+        except (ParseError, ValueError) as exc:  # ValueError: an integer of over 4300 digits
             raise InputError(f"{path}: {exc}") from None
+    if len(out) != params.vector.shape[0]:
+        raise InputError(f"{path}: a direction needs {params.vector.shape[0]} entries (one per "
+                         f"parameter), got {len(out)}")
     return out, None
 
 
@@ -92,16 +102,22 @@ def run(args: argparse.Namespace) -> int:
 
     data = load_data(args)
     params = load_params_as_requested(args)
-    if args.range <= 0 or args.points < 3:
-        raise InputError("--range must be positive and --points at least 3")
     T = args.range
-    ts = np.linspace(-T, T, args.points)
+    if args.out:
+        # the grid, the loss on it and matplotlib's copies (the plane grid is at most 61 x 61)
+        require_memory(80.0 * args.points, f"a figure with --points {args.points}")
+    ts = np.linspace(-T, T, args.points if args.out else 3)
+    head = payload_head(args)
+    head.update({"param": "network" if isinstance(params, Network) else "spline",
+                 "order": list(params.names), "H": params.H, "N": data.n, "range": float(T)})
     if args.compare:
         slices = compare_parameterizations(params, data)
-        payload = {"compare": {k: {"curvature_at_0": float(2 * s.coeffs[s.piece(0.0)][2]),
-                                   "loss_at_0": float(s(0.0)),
-                                   "kinks_in_range": sum(1 for b in s.breaks if -T <= b <= T)}
-                               for k, s in slices.items()}}
+        payload = {**head, "compare": {
+            k: {"curvature_at_0": float(2 * s.coeffs[s.piece(0.0)][2]),
+                "loss_at_0": float(s(0.0)),
+                "kinks_in_range": sum(1 for b in s.breaks if -T <= b <= T)}
+            for k, s in slices.items()}}
+        require_finite(payload)
         if args.out:
             _figure_compare(slices, ts, args.out)
         if args.json:
@@ -114,17 +130,15 @@ def run(args: argparse.Namespace) -> int:
     d, eig = _direction(args.direction, params, data, args, 0)
     S = line_slice(params, data, d)
     kinks = [k for k in S.kinks if -T <= float(k.t) <= T]
-    payload = {
-        "param": S.param, "kind": S.kind, "order": params.names,
-        "direction": [exact_text(v) for v in np.ravel(np.asarray(S.direction, dtype=object))],
-        "eigenvalue": eig, "loss_at_0": S(0) if S.kind == "exact" else float(S(0.0)),
-        "kinks": [{"t": exact_text(k.t), "t_float": float(k.t), "unit": k.unit + 1,
-                   "point": k.point + 1, "slope_jump": exact_text(k.jump)} for k in kinks],
-        "pieces": [{"from": exact_text(S.breaks[j - 1]) if j > 0 else "-inf",
-                    "to": exact_text(S.breaks[j]) if j < len(S.breaks) else "inf",
-                    "coefficients": [exact_text(c) for c in S.coeffs[j]]}
-                   for j in range(len(S.coeffs))],
-    }
+    payload = {**head, "kind": S.kind,
+               **exact_fields("direction", list(np.ravel(np.asarray(S.direction, dtype=object))))}
+    if eig is not None:
+        payload["eigenvalue"] = float(eig)
+    payload.update(exact_fields("loss_at_0", S(0) if S.kind == "exact" else float(S(0.0))))
+    payload["kinks"] = [{**exact_fields("t", k.t), "unit": k.unit + 1, "point": k.point + 1,
+                         **exact_fields("slope_jump", k.jump)} for k in kinks]
+    payload["pieces"] = [_piece(S, j) for j in range(len(S.coeffs))]
+    require_finite(payload)
     if args.out:
         if args.direction2:
             d2, _ = _direction(args.direction2, params, data, args, 1)
@@ -135,15 +149,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(payload)
         return 0
-    print(f"slice in {S.param} coordinates ({S.kind}); L(0) = {exact_text(payload['loss_at_0'])}"
+    print(f"slice in {S.param} coordinates ({S.kind}); L(0) = "
+          f"{exact_text(S(0) if S.kind == 'exact' else float(S(0.0)))}"
           + (f"; Hessian eigenvalue {eig:.10g}" if eig is not None else ""))
     print(f"{len(kinks)} kinks with |t| <= {T:g} ({len(S.breaks)} on the whole line):")
-    for k in payload["kinks"]:
-        print(f"  t = {k['t']}  unit {k['unit']} crosses x_{k['point']}, "
-              f"slope jump L'(t+) - L'(t-) = {k['slope_jump']}")
+    for k in kinks:
+        print(f"  t = {exact_text(k.t)}  unit {k.unit + 1} crosses x_{k.point + 1}, "
+              f"slope jump L'(t+) - L'(t-) = {exact_text(k.jump)}")
     if args.out:
         print(f"wrote {args.out}")
     return 0
+
+
+def _piece(S: object, j: int) -> dict:
+    """Piece j of the slice: its ends (null with a reason where unbounded) and coefficients."""
+    out: dict = {}
+    if j > 0:
+        out.update(exact_fields("from", S.breaks[j - 1]))
+    else:
+        out.update({"from": None, "from_reason": "unbounded: the first piece extends to -inf"})
+    if j < len(S.breaks):
+        out.update(exact_fields("to", S.breaks[j]))
+    else:
+        out.update({"to": None, "to_reason": "unbounded: the last piece extends to +inf"})
+    out.update(exact_fields("coefficients", list(S.coeffs[j])))
+    return out
 
 
 def _figure_line(S: object, ts: np.ndarray, out: str) -> None:
