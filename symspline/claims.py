@@ -487,6 +487,9 @@ def _decide_scalar(kind: str, e: sp.Expr, region: object, rng: np.random.Generat
     cert = decide.certify_nonneg(e, region, strict=strict)  # type: ignore[arg-type]
     if cert is not None:
         return "proved", cert
+    uni = decide.decide_univariate(e, region, strict)  # type: ignore[arg-type]
+    if uni is not None:
+        return ("proved", uni[1]) if uni[0] == "proved" else ("refuted", (uni[1], 0))
     score = decide.scalar_score(e, region, strict)  # type: ignore[arg-type]
     v, n = decide.search(region, rng, score=score,  # type: ignore[arg-type]
                          confirm=decide.scalar_confirm(e, strict), points=npts)

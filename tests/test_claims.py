@@ -109,6 +109,10 @@ FALSE_CLAIMS = [
      lambda p, d: (d.x[1] - d.x[0]) * (1 + p.mu[0] ** 2) >= R(1, 10**9)),
     ("hess[mu1, beta1] <= 0", 1, 3, "spline", (),
      lambda p, d: symspline.hessian(p, d)[1, 0] <= 0),
+    # one-coordinate claims, decided by exact real-root isolation
+    ("mu1**4 - 3*mu1**2 + 2 >= 0", 1, 2, "spline", (),
+     lambda p, d: p.mu[0] ** 4 - 3 * p.mu[0] ** 2 + 2 >= 0),
+    ("x2 - x1 >= 1/10", 1, 2, "spline", (), lambda p, d: d.x[1] - d.x[0] >= R(1, 10)),
     # a strict inequality that fails on the dead patterns
     ("nA1 > 0", 1, 2, "spline", (), lambda p, d: len(_active(p, d, 0)) > 0),
 ]
@@ -178,6 +182,8 @@ TRUE_CLAIMS = [
     ("dL_dbeta1 = 0", 2, 2, "spline", ("unit 1 dead",)),
     ("sumA(1, (x_n - beta1)*s1) >= 0", 2, 3, "spline", ()),
     ("L >= 0", 1, 3, "spline", ("mu1 > 0", "c = 1/2")),
+    ("mu1**4 - mu1 + 1 >= 0", 1, 2, "spline", ()),
+    ("mu1**6 - 6*mu1**4 + 9*mu1**2 >= 0", 1, 1, "spline", ()),
 ]
 
 
@@ -234,6 +240,31 @@ def test_quadratic_claims_against_principal_minors():
             z = sp.Matrix([spl.mu[0], spl.c, 1])
             assert (z.T * Q * z)[0, 0] < 0
     assert seen == {True, False}
+
+
+def test_univariate_claims_against_numpy_minimum():
+    # Exact real-root isolation against an independent float minimum of random quartics in mu1
+    # (critical points from numpy.roots); cases too close to 0 to call in floats are skipped.
+    rng = np.random.default_rng(314)
+    decided = set()
+    for trial in range(40):
+        a = [int(v) for v in rng.integers(-6, 7, 5)]
+        a[0] = abs(a[0]) + 1  # positive leading coefficient: bounded below
+        crit = [z.real for z in np.roots(np.polyder(np.array(a, dtype=float)))
+                if abs(z.imag) < 1e-9]
+        low = min(np.polyval(a, crit))
+        if abs(low) < 1e-6:
+            continue
+        text = " + ".join(f"({c})*mu1**{4 - k}" for k, c in enumerate(a)) + " >= 0"
+        res = claim(text, 1, 1, points=64)
+        assert res.level == ("exhaustive" if low > 0 else "refuted"), (text, low, res.detail)
+        decided.add(res.level)
+        if res.refuted:
+            _, spl, _ = _objects(res)
+            assert sum(c * spl.mu[0] ** (4 - k) for k, c in enumerate(a)) < 0
+        if len(decided) == 2 and trial > 16:
+            break
+    assert decided == {"exhaustive", "refuted"}
 
 
 def test_region_points_lie_strictly_inside_their_pattern():

@@ -276,6 +276,80 @@ def certify_psd(M: sp.Matrix, region: Region, gram: sp.Matrix | None = None) -> 
     return "LDL^T with pivots " + "; ".join(_fmt(p, 60) for p in pivots) + " all certified >= 0"
 
 
+# ====================================================================== one coordinate: exact
+#: Largest degree of a one-coordinate numerator decided by real-root isolation.
+MAX_UNIVARIATE_DEGREE = 24
+
+
+def decide_univariate(expr: sp.Expr, region: Region, strict: bool = False,
+                      ) -> tuple[str, object] | None:
+    """Exact decision of ``expr >= 0`` (``> 0`` if ``strict``) when, in region coordinates, it
+    depends on a single coordinate z (real, or positive).
+
+    The numerator p(z) (times the sign of the denominator) has finitely many real roots; they are
+    isolated in disjoint rational intervals (SymPy ``Poly.intervals``), p has one sign between
+    consecutive roots, and one rational test point per open piece of the domain decides it.
+    Returns ("proved", certificate) with the minimum of p over the domain's critical points and
+    the roots, ("refuted", Violation) at a rational test point, or None when not applicable.
+    """
+    e = region.to_region(expr)
+    used = [c for c in region.coords if e.has(c)]
+    if len(used) != 1:
+        return None
+    z = used[0]
+    sp_ = _split(e)
+    if sp_ is None:
+        return None
+    num, _ = sp_
+    poly = sp.Poly(num, z)
+    if poly.degree() > MAX_UNIVARIATE_DEGREE:
+        return None
+    positive = z in region.positive
+    ivs = sorted((a, b) for (a, b), _ in poly.intervals(eps=sp.Rational(1, 10**6)))
+    if positive:
+        if any(a <= 0 < b or a < 0 <= b for a, b in ivs):
+            return None  # a root too close to 0 to place: leave it to the search
+        ivs = [(a, b) for a, b in ivs if a > 0]
+    tests: list = []
+    lo = sp.Integer(0) if positive else None
+    for a, b in ivs:
+        if lo is None:
+            tests.append(a - 1)
+        elif a > lo:
+            tests.append((lo + a) / 2)
+        else:
+            return None  # touching isolating intervals: not separated, no decision
+        lo = b
+    tests.append(sp.Integer(1) if lo is None else lo + 1)
+
+    def violation(t: sp.Rational, why: str) -> tuple[str, object]:
+        coords = [sp.Integer(1)] * len(region.coords)
+        coords[region.coords.index(z)] = t
+        return "refuted", Violation(region.point(coords),
+                                    f"value {e.xreplace({z: t})} at {z} = {t} ({why})")
+
+    for t in tests:
+        v = poly.eval(t)
+        if (v <= 0) if strict else (v < 0):
+            return violation(t, "exact real-root isolation of the one-coordinate numerator")
+    if strict and ivs:
+        exact_roots = [a for a, b in ivs if a == b]
+        # A root in the domain makes the value 0: refuted only if it is a rational point.
+        return violation(exact_roots[0], "a rational root") if exact_roots else None
+    crit = [r for r in poly.diff(z).real_roots() if not positive or r > 0] \
+        if poly.degree() <= 8 else []
+    where = ("(0, oo)" if positive else "R")
+    if crit:
+        vals = [(float(poly.eval(r).evalf(30)), r) for r in crit]
+        mval, marg = min(vals, key=lambda t: t[0])
+        extra = f"; minimum of the numerator about {mval:.6g} at {z} = {marg}"
+    else:
+        extra = ""
+    return "proved", (f"one coordinate {z} on {where}: {len(ivs)} real root(s) isolated, the "
+                      f"numerator is {'positive' if strict else 'non-negative'} at a rational "
+                      f"point of every piece between them{extra}")
+
+
 # ====================================================================== exact points and search
 def _rational(v: float, digits: int) -> sp.Rational:
     f = Fraction(f"{v:.{digits}g}")
