@@ -129,7 +129,7 @@ def test_cli_landscape(tmp_path, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     S = line_slice(default_network(), default_dataset(), DIR)
     assert out["kind"] == "exact"
-    assert [k["t"] for k in out["kinks"]] == [str(k.t) for k in S.kinks if abs(k.t) <= 10]
+    assert [k["t_exact"] for k in out["kinks"]] == [str(k.t) for k in S.kinks if abs(k.t) <= 10]
     fig = tmp_path / "s.png"
     assert main(["landscape", "--data", str(d), "--params", str(p), "--out", str(fig)]) == 0
     assert fig.read_bytes()[:4] == b"\x89PNG"

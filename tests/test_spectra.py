@@ -106,5 +106,5 @@ def test_cli_spectra(tmp_path, capsys) -> None:
     assert main(["spectra", "--data", str(d), "--params", str(p), "--edges", "0", "--flow", "1",
                  "--steps", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert len(out["t"]) == 3 and out["loss"][-1] < out["loss"][0]
+    assert len(out["times"]) == 3 and out["losses"][-1] < out["losses"][0]
     assert main(["spectra", "--data", str(d), "--params", str(p), "--edges", "zero"]) == 2

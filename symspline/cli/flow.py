@@ -96,7 +96,8 @@ def _both(params: object, balance: np.ndarray) -> dict:
     return out
 
 
-def _estimate(params: object, data: object, args: argparse.Namespace) -> None:
+def _estimate(params: object, data: object, args: argparse.Namespace,
+              advice: str = "use --method RKC or a shorter --time") -> None:
     """Refuse a run whose stability-bound cost (about 2 T lambda_max evaluations) is too large."""
     if args.method == "RKC" or args.time == 0:
         return  # RKC's cost grows like sqrt(T lambda): bounded by MAX_STEPS while it runs
@@ -112,8 +113,7 @@ def _estimate(params: object, data: object, args: argparse.Namespace) -> None:
     if need > MAX_EVALUATIONS:
         raise SizeError(f"flow to t = {args.time:g} with {args.method} needs about {need:.2g} "
                         f"field evaluations (2 T lambda_max, lambda_max = {lam:.3g} at the "
-                        f"start), more than the {MAX_EVALUATIONS:.0e} allowed; use --method RKC "
-                        "or a shorter --time")
+                        f"start), more than the {MAX_EVALUATIONS:.0e} allowed; {advice}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from ..errors import InputError, ParseError
+from ..limits import require_memory
 from ..numbers import parse_number
 from ..params import Network
 from ._common import (
@@ -15,8 +16,12 @@ from ._common import (
     add_param_choice,
     add_params,
     emit_json,
+    float_option,
+    int_option,
     load_data,
     load_params_as_requested,
+    payload_head,
+    require_finite,
 )
 
 
@@ -34,9 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="split samples at these x values (default: one group of all samples)")
     grp.add_argument("--by-label", action="store_true",
                      help="group by the 'label' column of the CSV (header x,y,label)")
-    p.add_argument("--flow", type=float, default=None, metavar="T",
+    p.add_argument("--flow", type=float_option("--flow", minimum=0.0, strict_minimum=True),
+                   default=None, metavar="T",
                    help="integrate gradient flow to time T and report spectra along it")
-    p.add_argument("--steps", type=int, default=11, help="snapshots along the flow (default 11)")
+    p.add_argument("--steps", type=int_option("--steps", 2, 10**15), default=11,
+                   help="snapshots along the flow (default 11)")
     p.add_argument("--side", choices=("left", "right"), default=None,
                    help="pattern to use when a breakpoint lies on a data point")
     p.add_argument("--out", metavar="FIG.png", default=None, help="write a figure (with --flow)")
@@ -59,6 +66,8 @@ def _groups(args: argparse.Namespace, data: object) -> list:
             edges = [float(parse_number(e, exact_decimals=True)) for e in args.edges.split(",")]
         except ParseError as exc:
             raise InputError(f"--edges: {exc}") from None
+        if not all(np.isfinite(edges)):
+            raise InputError("--edges: every edge must be a finite float64 number")
         return groups_by_edges(data, edges)
     return [Group("all", tuple(range(data.n)))]
 
@@ -70,11 +79,17 @@ def run(args: argparse.Namespace) -> int:
     params = load_params_as_requested(args)
     groups = _groups(args, data)
     sizes = {g.name: len(g.index) for g in groups}
+    P = float(len(params.names))
+    # G is N x P in float64; the SVD of each group holds about two more copies of its block.
+    require_memory(3 * 8.0 * data.n * P, f"the {data.n} x {int(P)} per-sample gradient matrix")
+    head = payload_head(args)
+    head.update({"param": "network" if isinstance(params, Network) else "spline",
+                 "order": list(params.names), "H": params.H, "N": data.n})
     if args.flow is None:
         sv = group_spectra(params, data, groups, side=args.side)
-        payload = {"param": "network" if isinstance(params, Network) else "spline",
-                   "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
-                              for k, v in sv.items()}}
+        payload = {**head, "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
+                                      for k, v in sv.items()}}
+        require_finite(payload)
         if args.json:
             emit_json(payload)
         else:
@@ -83,15 +98,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{k} ({sizes[k]} samples): {shown}" + (" ..." if v.size > 8 else ""))
         return 0
     from ..flow import flow
+    from .flow import _estimate
 
-    if args.flow <= 0 or args.steps < 2:
-        raise InputError("--flow must be positive and --steps at least 2")
+    # one state and one spectrum per snapshot, each as float64 and as Python floats (~40 bytes)
+    require_memory(float(args.steps) * 48.0 * (P + min(data.n, P) + 1) + 48.0 * args.steps,
+                   f"--steps {args.steps} snapshots along the flow")
+    _estimate(params, data, argparse.Namespace(method="DOP853", time=args.flow),
+              advice="use a shorter --flow")
     res = flow(params, data, args.flow, t_eval=np.linspace(0.0, args.flow, args.steps))
     snaps = [res.params_at(k) for k in range(len(res.t))]
     tr = spectra_along(snaps, data, groups, times=res.t)
-    payload = {"param": res.param, "t": tr.times.tolist(), "loss": tr.losses.tolist(),
+    payload = {**head, "param": res.param, "times": tr.times.tolist(),
+               "losses": tr.losses.tolist(),
                "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
                           for k, v in tr.values.items()}}
+    require_finite(payload)
     if args.out:
         _figure(tr, args.out)
     if args.json:
