@@ -95,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
         write_text(out / "report.md", render_report_markdown(ordered))
         pdf = "skipped (--no-pdf)" if args.no_pdf else compile_pdf(out / "report.tex")
     if args.json:
-        emit_json({"ok": ok, "out": str(out), "derivations": rows,
+        for r in rows:  # docs/json.md rule 4: no null without a reason
+            if r["agreement"] is None:
+                r["agreement_reason"] = "no numeric check in this derivation"
+        emit_json({"ok": ok, "command": "derive", "out": str(out), "derivations": rows,
                    "report": {"tex": str(out / "report.tex"), "md": str(out / "report.md"),
                               "pdf": pdf}})
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import UnknownNameError
 from ..report import render_latex, render_latex_body
-from ._common import add_json, emit_json
+from ._common import add_json, emit_json, payload_head
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +28,10 @@ def latex_of(name: str, standalone: bool = False) -> str:
 
     mods = derivations.available()
     if name in mods:
-        ctx_dir = Path(tempfile.mkdtemp(prefix="symspline-latex-"))
-        result = mods[name].run(derivations.Context(out_dir=ctx_dir, quick=True))
-        return render_latex(result) if standalone else render_latex_body(result)
+        # The derivation writes its figures somewhere; nothing of it may outlive the call.
+        with tempfile.TemporaryDirectory(prefix="symspline-latex-") as ctx_dir:
+            result = mods[name].run(derivations.Context(out_dir=Path(ctx_dir), quick=True))
+            return render_latex(result) if standalone else render_latex_body(result)
     from ..theorems import catalogue
 
     theorems = catalogue()
@@ -43,7 +44,8 @@ def latex_of(name: str, standalone: bool = False) -> str:
 def run(args: argparse.Namespace) -> int:
     text = latex_of(args.name, args.standalone)
     if args.json:
-        emit_json({"name": args.name, "latex": text})
+        emit_json({**payload_head(args), "name": args.name, "standalone": bool(args.standalone),
+                   "latex": text})
     else:
         print(text)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_json, emit_json
+from ._common import add_json, emit_json, payload_head
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def entries() -> dict[str, list[dict]]:
 def run(args: argparse.Namespace) -> int:
     data = entries()
     if args.json:
-        emit_json(data)
+        emit_json({**payload_head(args), **data})
         return 0
     print("Derivations (symspline derive NAME):")
     for d in data["derivations"]:
