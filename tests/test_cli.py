@@ -58,8 +58,9 @@ def test_convert_round_trip(files, capsys):
                        "--json")
     assert code == 0
     back = json.loads(out)
+    assert back["ok"] is True and back["command"] == "convert" and back["param"] == "network"
     for i in range(3):
-        w, b, v = back["w"][i], back["b"][i], back["v"][i]
+        w, b, v = (back["params"][k][i] for k in "wbv")
         assert abs(v * v - w * w - b * b + 1) < 1e-12
     code, out1, _ = run(capsys, "loss", "--data", d, "--params", p, "--json")
     code, out2, _ = run(capsys, "loss", "--data", d, "--params", spl, "--json")
