@@ -245,8 +245,10 @@ def _float_fast_path(x: object, y: object) -> Dataset | None:
         raise DataError(f"x has {xa.shape[0]} values but y has {ya.shape[0]}")
     if xa.size == 0:
         raise DataError("the data set is empty")
-    xa = np.asarray(xa, dtype=np.float64)
-    ya = np.asarray(ya, dtype=np.float64)
+    # Contiguous float64 (no copy when it already is): strided columns, e.g. of an (N, 2) array
+    # read from a file, made the sort 1.6x slower in CPU time at N = 10^7.
+    xa = np.ascontiguousarray(xa, dtype=np.float64)
+    ya = np.ascontiguousarray(ya, dtype=np.float64)
     if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
         bad = ~np.isfinite(xa) | ~np.isfinite(ya)
         n = int(np.flatnonzero(bad)[0])

@@ -191,6 +191,14 @@ def read_data(path: str | os.PathLike, *, exact_decimals: bool = False) -> Datas
     p = Path(path)
     if p.suffix.lower() == ".npz":
         return _read_npz(p)
+    if not exact_decimals:
+        # Large decimal files: NumPy's C reader (symspline/csvfloat.py); None leaves the file,
+        # and every error it does not report itself, to the general parser below.
+        from .csvfloat import read_float_csv
+
+        fast = read_float_csv(p, source=str(p), max_bytes=MAX_FILE_BYTES)
+        if fast is not None:
+            return fast
     text = read_input_text(p, "data file", DataError)
     return parse_csv(text, source=str(p), exact_decimals=exact_decimals)
 
