@@ -487,6 +487,9 @@ def _decide_scalar(kind: str, e: sp.Expr, region: object, rng: np.random.Generat
     cert = decide.certify_nonneg(e, region, strict=strict)  # type: ignore[arg-type]
     if cert is not None:
         return "proved", cert
+    quad = decide.decide_quadratic(e, region, strict)  # type: ignore[arg-type]
+    if quad is not None:
+        return ("proved", quad[1]) if quad[0] == "proved" else ("refuted", (quad[1], 0))
     uni = decide.decide_univariate(e, region, strict)  # type: ignore[arg-type]
     if uni is not None:
         return ("proved", uni[1]) if uni[0] == "proved" else ("refuted", (uni[1], 0))

@@ -109,6 +109,10 @@ FALSE_CLAIMS = [
      lambda p, d: (d.x[1] - d.x[0]) * (1 + p.mu[0] ** 2) >= R(1, 10**9)),
     ("hess[mu1, beta1] <= 0", 1, 3, "spline", (),
      lambda p, d: symspline.hessian(p, d)[1, 0] <= 0),
+    # quadratics in free quantities, refuted exactly (a ray; a minimizer)
+    ("mu1*c <= 10", 1, 2, "spline", (), lambda p, d: p.mu[0] * p.c <= 10),
+    ("(mu1 - c)**2 >= mu1 - c", 1, 1, "spline", (),
+     lambda p, d: (p.mu[0] - p.c) ** 2 >= p.mu[0] - p.c),
     # one-coordinate claims, decided by exact real-root isolation
     ("mu1**4 - 3*mu1**2 + 2 >= 0", 1, 2, "spline", (),
      lambda p, d: p.mu[0] ** 4 - 3 * p.mu[0] ** 2 + 2 >= 0),
@@ -205,6 +209,15 @@ def test_proved_claims_hold_at_points_the_prover_never_saw():
         rho1 = -p.s[0] * _S(r[n] for n in _active(p, d, 0))
         assert _grad(p, d, "beta1") == p.mu[0] * rho1 / d.n
         assert Hs[0, 0] == p.mu[0] ** 2 * len(_active(p, d, 0)) / d.n
+
+
+def test_quadratic_certificates_name_minimizer_and_ray():
+    res = claim("mu1**2 + c**2 - 2*mu1 - 2*c + 1 >= 0", 1, 1)
+    assert res.refuted and "exact minimizer mu1 = 1, c = 1, minimum -1" in res.detail
+    res = claim("mu1*c <= 10", 1, 1)
+    assert res.refuted and "unbounded below along a ray" in res.detail
+    res = claim("mu1**2 - 2*mu1*c + c**2 + 3 > 0", 1, 1)
+    assert res.proved and any("exact minimum 3" in c for c in res.certificates)
 
 
 def test_hypotheses_restrict_patterns():

@@ -213,6 +213,14 @@ def _fmt(e: sp.Expr, limit: int = 160) -> str:
 
 def certify_nonneg(expr: sp.Expr, region: Region, strict: bool = False) -> str | None:
     """An exact certificate that ``expr`` >= 0 (> 0 if ``strict``) on the region, or None."""
+    try:
+        return _certify_nonneg(expr, region, strict)
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError):
+        # Not a polynomial or rational function (abs, max, sqrt, ...): no certificate here.
+        return None
+
+
+def _certify_nonneg(expr: sp.Expr, region: Region, strict: bool) -> str | None:
     # Structural test first (cheap): e.g. a sum of squares as written, before any expansion.
     if not strict and to_sympy(expr).is_nonnegative:
         return "non-negative as written (a sum of non-negative terms)"
@@ -276,6 +284,91 @@ def certify_psd(M: sp.Matrix, region: Region, gram: sp.Matrix | None = None) -> 
     return "LDL^T with pivots " + "; ".join(_fmt(p, 60) for p in pivots) + " all certified >= 0"
 
 
+# ====================================================================== numeric quadratics: exact
+def decide_quadratic(expr: sp.Expr, region: Region, strict: bool = False,
+                     ) -> tuple[str, object] | None:
+    """Exact refutation of ``expr >= 0`` when its numerator is a quadratic polynomial with rational
+    coefficients in free coordinates z only: p(z) = z^T A z + 2 b^T z + d.
+
+    If A is not PSD, p is unbounded below along a rational ray z = t v with v^T A v < 0. If A is
+    PSD and A z = -b is solvable, the minimizer z* = a solution (exact) and the minimum is
+    d + b^T z*; if not solvable, p decreases linearly along a kernel vector k of A with b^T k != 0.
+    Returns ("refuted", Violation) with that certificate, ("proved", text) when the minimum is
+    >= 0 (> 0 if ``strict``), or None when not applicable.
+    """
+    try:
+        e = region.to_region(expr)
+        used = [c for c in region.coords if e.has(c)]
+        if not used or any(c in region.positive for c in used):
+            return None
+        sp_ = _split(e)
+        if sp_ is None:
+            return None
+        num, _ = sp_
+        poly = sp.Poly(num, *used)
+        if poly.total_degree() != 2 or not all(c.is_Rational for c in poly.coeffs()):
+            return None
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError):
+        return None
+    m = len(used)
+    A, b, d = sp.zeros(m, m), sp.zeros(m, 1), sp.Integer(0)
+    for mon, coeff in poly.terms():
+        idx = [j for j in range(m) for _ in range(mon[j])]
+        if len(idx) == 2:
+            i, j = idx
+            A[i, j] += coeff if i == j else coeff / 2
+            if i != j:
+                A[j, i] += coeff / 2
+        elif len(idx) == 1:
+            b[idx[0]] += coeff / 2
+        else:
+            d += coeff
+    names = ", ".join(describe(z) for z in used)
+
+    def value_at(z: sp.Matrix) -> sp.Expr:
+        return (z.T * A * z)[0, 0] + 2 * (b.T * z)[0, 0] + d
+
+    def refute(z: sp.Matrix, text: str) -> tuple[str, object]:
+        coords = [sp.Integer(1)] * len(region.coords)
+        for c, v in zip(used, z, strict=True):
+            coords[region.coords.index(c)] = v
+        return "refuted", Violation(region.point(coords), text)
+
+    if _ldl(A) is None:
+        # A has a negative direction: a rational eigenvector approximation, checked exactly.
+        w, V = np.linalg.eigh(np.array(A.tolist(), dtype=float))
+        v = sp.Matrix([_rational(float(t), 6) for t in V[:, 0]])
+        q = (v.T * A * v)[0, 0]
+        if q >= 0:
+            return None
+        t = sp.Integer(1)
+        while value_at(t * v) >= 0 and value_at(-t * v) >= 0:
+            t *= 10
+        z = t * v if value_at(t * v) < 0 else -t * v
+        return refute(z, f"unbounded below along a ray in ({names}): v^T A v = {q} < 0 for "
+                      f"v = ({', '.join(map(str, v))}); value {value_at(z)} at "
+                      f"({', '.join(map(str, z))})")
+    try:
+        sol, params = A.gauss_jordan_solve(-b)
+        zstar = sol.subs({p_: 0 for p_ in params})
+    except ValueError:
+        # b is not in the range of A: p is linear and non-constant along a kernel vector.
+        for k in A.nullspace():
+            slope = 2 * (b.T * k)[0, 0]
+            if slope != 0:
+                t = -(abs(d) + 1) / slope
+                z = t * k
+                return refute(z, f"unbounded below along the kernel direction "
+                              f"({', '.join(map(str, k))}) of the quadratic part in ({names}); "
+                              f"value {value_at(z)} at ({', '.join(map(str, z))})")
+        return None
+    minimum = value_at(zstar)
+    where = ", ".join(f"{describe(c)} = {v}" for c, v in zip(used, zstar, strict=True))
+    if (minimum <= 0) if strict else (minimum < 0):
+        return refute(zstar, f"exact minimizer {where}, minimum {minimum}")
+    return "proved", f"exact minimum {minimum} of the numerator at {where} (quadratic part PSD)"
+
+
 # ====================================================================== one coordinate: exact
 #: Largest degree of a one-coordinate numerator decided by real-root isolation.
 MAX_UNIVARIATE_DEGREE = 24
@@ -283,6 +376,27 @@ MAX_UNIVARIATE_DEGREE = 24
 
 def decide_univariate(expr: sp.Expr, region: Region, strict: bool = False,
                       ) -> tuple[str, object] | None:
+    """See :func:`_decide_univariate`; None for non-polynomial expressions."""
+    try:
+        return _decide_univariate(expr, region, strict)
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError):
+        return None
+
+
+def describe(coord: sp.Symbol) -> str:
+    """A region coordinate in the user's terms."""
+    name = str(coord)
+    kind, idx = name[:2], name[2:]
+    words = {"_d": f"x{int(idx or 0) + 1} - x{idx}", "_t": f"t{idx} (beta{idx} = x_k + d_k t/(1+t))",
+             "_e": f"the distance of beta{idx} to the nearest sample",
+             "_a": f"|w{idx}|", "_x": "x1"}
+    if name.startswith("_p_"):
+        return f"|{name[3:]}|"
+    return words.get(kind, name)
+
+
+def _decide_univariate(expr: sp.Expr, region: Region, strict: bool = False,
+                       ) -> tuple[str, object] | None:
     """Exact decision of ``expr >= 0`` (``> 0`` if ``strict``) when, in region coordinates, it
     depends on a single coordinate z (real, or positive).
 
@@ -326,7 +440,7 @@ def decide_univariate(expr: sp.Expr, region: Region, strict: bool = False,
         coords = [sp.Integer(1)] * len(region.coords)
         coords[region.coords.index(z)] = t
         return "refuted", Violation(region.point(coords),
-                                    f"value {e.xreplace({z: t})} at {z} = {t} ({why})")
+                                    f"value {e.xreplace({z: t})} where {describe(z)} = {t} ({why})")
 
     for t in tests:
         v = poly.eval(t)
@@ -342,10 +456,10 @@ def decide_univariate(expr: sp.Expr, region: Region, strict: bool = False,
     if crit:
         vals = [(float(poly.eval(r).evalf(30)), r) for r in crit]
         mval, marg = min(vals, key=lambda t: t[0])
-        extra = f"; minimum of the numerator about {mval:.6g} at {z} = {marg}"
+        extra = f"; minimum of the numerator about {mval:.6g} where {describe(z)} = {marg}"
     else:
         extra = ""
-    return "proved", (f"one coordinate {z} on {where}: {len(ivs)} real root(s) isolated, the "
+    return "proved", (f"one coordinate {describe(z)} on {where}: {len(ivs)} real root(s) isolated, the "
                       f"numerator is {'positive' if strict else 'non-negative'} at a rational "
                       f"point of every piece between them{extra}")
 
