@@ -242,6 +242,10 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     y0 = dense.y0
     r0, r1 = system.residuals(y0, pat), system.residuals(y1, pat)
     pr0, pr1 = system._prefixes(r0), system._prefixes(r1)
+    if system.noise_rel or system.noise_abs:
+        eps0, eps1 = system.residual_noise(y0, pat), system.residual_noise(y1, pat)
+    else:
+        eps0 = eps1 = np.zeros(n)
     lo, hi = pat.lo.copy(), pat.hi.copy()
     H = system.H
     d_unit = system.unit_index(np.zeros(1, dtype=np.intp)).shape[0]
@@ -292,21 +296,26 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         leaving = ps > 0
         ulo, uhi = lo[pu], hi[pu]
         vm, vp, sm = [], [], []  # one-sided normal velocities (signs) at both ends, and S_-
-        for pr, r in ((pr0, r0), (pr1, r1)):
+        nm, np_ = [], []  # their uncertainties (System.residual_noise; zero without noise)
+        for pr, r, eps in ((pr0, r0, eps0), (pr1, r1, eps1)):
             s_minus = (pr[0, uhi] - pr[0, ulo]) + xm * (pr[1, uhi] - pr[1, ulo])
             jump = r[pm] * (1.0 + xm * xm)
             s_minus = np.where(leaving, s_minus - jump, s_minus)
             sm.append(s_minus)
             vm.append(-mu * s_minus)
             vp.append(-mu * (s_minus + jump))
+            sig, sig_jump = system.sum_noise(eps, ulo, uhi, pm)  # (over-estimated when leaving)
+            nm.append(np.abs(mu) * sig)
+            np_.append(np.abs(mu) * (sig + sig_jump))
         # carried only when the decision is the same at both ends of the step: crossing when
-        # the far side passes the breakpoint on, capture when both sides push it onto x_m (a
-        # unit leaving its only sample has S_- = 0: a capture with lam = 0, see at_pair)
-        cross = np.where(leaving, (vm[0] < 0) & (vm[1] < 0), (vp[0] > 0) & (vp[1] > 0))
+        # the far side clearly (beyond its uncertainty) passes the breakpoint on, capture when
+        # neither side clearly carries it away from x_m (as at_pair; a unit leaving its only
+        # sample has S_- = 0: a capture with lam = 0)
         last = leaving & (uhi - ulo == 1)
-        cross &= ~last
-        capture = np.where(leaving, (vp[0] < 0) & (vp[1] < 0) & (vm[0] >= 0) & (vm[1] >= 0),
-                           (vm[0] > 0) & (vm[1] > 0) & (vp[0] < 0) & (vp[1] < 0))
+        ends = [(np.where(leaving, vm[k] < -nm[k], vp[k] > np_[k]) & ~last,  # crosses
+                 np.where(leaving, vp[k] < np_[k], vm[k] > -nm[k])) for k in (0, 1)]  # held
+        cross = ends[0][0] & ends[1][0]
+        capture = ~ends[0][0] & ends[0][1] & ~ends[1][0] & ends[1][1]
         held = np.array([int(u) in pat.captured for u in pu], dtype=bool)
         simple = ~held & (cross | capture)
         if (~simple).any():
