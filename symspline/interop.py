@@ -5,6 +5,16 @@ The only architecture symspline describes is f(x) = sum_i v_i [w_i x + b_i]_+ + 
 ``detach()``, ``numpy()``, ``__array__``), so importing symspline never imports torch or jax; only
 :func:`to_torch` imports torch, when it is called.
 
+Every import that comes with a model (a torch module, a Flax ``apply`` function, a callable
+given to :func:`from_arrays`) is *verified*: the imported network's forward pass is compared in
+float64 with the model's on probe points on both sides of every breakpoint and beyond the
+extreme ones (:func:`probe_points`), and a mismatch is refused in one line naming the largest
+difference and where it occurs (a model whose ``forward`` applies tanh between its two Linear
+layers is caught this way; its class names alone look fine). Weights without a model (a torch
+state dict, a Flax params tree without ``apply_fn``) cannot be verified and need the explicit
+``verify=False``; :func:`from_arrays` without a model needs nothing, since the four arrays
+*define* the network.
+
 Layouts: a PyTorch ``Linear(in, out)`` stores ``weight`` as (out, in) and ``bias`` as (out,); a Flax
 ``Dense`` stores ``kernel`` as (in, out). So for width H the first layer's weight is (H, 1) in torch
 and (1, H) in Flax, the second layer's (1, H) and (H, 1) respectively.
@@ -12,8 +22,11 @@ and (1, H) in Flax, the second layer's (1, H) and (H, 1) respectively.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+import sys
+import warnings
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -62,7 +75,9 @@ def _unit_vector(arr: np.ndarray, name: str, H: int | None = None) -> np.ndarray
     return out
 
 
-def from_arrays(w: object, b: object, v: object, c: object = 0.0) -> Network:
+def from_arrays(w: object, b: object, v: object, c: object = 0.0, *,
+                model: Callable[[np.ndarray], object] | None = None,
+                verify: bool = True) -> Network:
     """The float64 network f(x) = sum_i v_i [w_i x + b_i]_+ + c from four arrays.
 
     Parameters
@@ -72,12 +87,18 @@ def from_arrays(w: object, b: object, v: object, c: object = 0.0) -> Network:
         NumPy, JAX, PyTorch arrays (any float dtype, on any device) or lists.
     c : array_like
         Output bias: a scalar or an array of shape (1,) or (1, 1).
+    model : callable, optional
+        The model the arrays were taken from: called with a float64 array of shape (n, 1) of
+        probe points, it returns n outputs (any array-like). The import is then verified
+        against it (see :func:`verify_forward`).
+    verify : bool
+        ``False`` skips the comparison with ``model``.
 
     Raises
     ------
     InputError
-        If a shape does not fit a width-H network with one input and one output, or a value is
-        not finite.
+        If a shape does not fit a width-H network with one input and one output, a value is
+        not finite, or the network differs from ``model``.
     """
     wa = _unit_vector(_as_array(w, "w"), "w")
     H = wa.shape[0]
@@ -88,7 +109,119 @@ def from_arrays(w: object, b: object, v: object, c: object = 0.0) -> Network:
         raise InputError(f"c has shape {ca.shape}; the network must have exactly one output")
     if H == 0:
         raise InputError("w is empty: a network needs at least one hidden unit")
-    return Network(wa, ba, va, float(ca.reshape(-1)[0]))
+    net = Network(wa, ba, va, float(ca.reshape(-1)[0]))
+    if model is not None and verify:
+        if not callable(model):
+            raise InputError(f"model must be callable, got {type(model).__name__}")
+        verify_forward(net, model, "the model")
+    return net
+
+
+# ------------------------------------------------------------------ verification
+def probe_points(net: Network) -> np.ndarray:
+    """Sorted float64 points that see every linear piece of ``net``.
+
+    Both sides of every breakpoint beta_i = -b_i/w_i (at a distance of a quarter of the gap to
+    the neighbouring breakpoints, at most 1e-3 of the scale), the midpoints between neighbours,
+    and two points beyond the extreme breakpoints; units with w_i = 0 are constant and add none.
+    """
+    f = net.as_float()
+    w, b = np.asarray(f.w, dtype=np.float64), np.asarray(f.b, dtype=np.float64)
+    beta = np.unique(-b[w != 0] / w[w != 0])
+    beta = beta[np.isfinite(beta)]
+    if beta.size == 0:
+        return np.array([-1.0, 0.0, 1.0])
+    scale = max(1.0, float(np.max(np.abs(beta))))
+    span = float(beta[-1] - beta[0])
+    gaps = np.diff(beta)
+    left = np.concatenate([[np.inf], gaps])
+    right = np.concatenate([gaps, [np.inf]])
+    delta = np.minimum(np.minimum(left, right) / 4.0, 1e-3 * scale)
+    pts = [beta - delta, beta + delta, beta[:-1] + gaps / 2.0,
+           [beta[0] - 1.0 - span, beta[-1] + 1.0 + span, 0.0]]
+    return np.unique(np.concatenate([np.asarray(p, dtype=np.float64) for p in pts]))
+
+
+def verify_forward(net: Network, forward: Callable[[np.ndarray], object], source: str) -> None:
+    """Compare ``net`` with a model's forward pass on :func:`probe_points`; refuse a mismatch.
+
+    ``forward`` receives float64 arrays of shape (n, 1) (in chunks) and returns n outputs.
+    The probes see every linear piece of ``net``, so a wrong activation, a misread weight or
+    bias, or swapped layers are caught; a model that bends only between probe points (kinks
+    the imported network does not have, confined to one piece) is not. The tolerance
+    is rounding-level: 16 (H + 2) eps max_x sum_i |v_i| |w_i x + b_i| + |c|, with eps that of the
+    output's dtype (float64, or float32 for a model that computes in float32), so a float64
+    model agrees far inside it and a different activation is far outside.
+
+    Raises
+    ------
+    InputError
+        ``"<source> differs from the imported network by 0.296 at x = 1.5 ..."``, or when the
+        model cannot be run on the probe points or returns the wrong number of outputs.
+    """
+    x = probe_points(net)
+    f = net.as_float()
+    w, b, v = (np.asarray(a, dtype=np.float64) for a in (f.w, f.b, f.v))
+    # Chunks of points keep every (points x H) array near 2^22 entries, also inside the model.
+    step = max(1, (1 << 22) // max(w.shape[0], 1))
+    outs, dtype = [], None
+    for lo in range(0, x.shape[0], step):
+        xc = x[lo:lo + step]
+        try:
+            raw = forward(xc.reshape(-1, 1))
+        except Exception as exc:  # any framework error: the model cannot be checked this way
+            msg = " ".join(str(exc).split())[:160]
+            raise InputError(f"could not run {source} on probe points to verify the import "
+                             f"({type(exc).__name__}: {msg}); pass verify=False to import the "
+                             "weights unchecked") from None
+        dtype = getattr(raw, "dtype", dtype)
+        out = _as_array(raw, f"the output of {source}").reshape(-1)
+        if out.shape[0] != xc.shape[0]:
+            raise InputError(f"{source} returned {out.shape[0]} outputs for {xc.shape[0]} probe "
+                             "points; symspline reads one output per input")
+        outs.append(out)
+    out = np.concatenate(outs)
+    mine = np.concatenate([f(x[lo:lo + step]) for lo in range(0, x.shape[0], step)])
+    terms = max(float(np.max(np.abs(np.outer(x[lo:lo + step], w) + b) @ np.abs(v)))
+                for lo in range(0, x.shape[0], step)) + abs(float(f.c))
+    tol = 16.0 * (w.shape[0] + 2) * _eps_of(dtype) * terms
+    diff = np.abs(np.asarray(mine, dtype=np.float64) - out)
+    k = int(np.argmax(diff))
+    if not diff[k] <= tol:  # also catches NaN
+        raise InputError(f"{source} differs from the imported network by {diff[k]:.3g} at "
+                         f"x = {x[k]:.6g} (model {out[k]:.6g}, imported {mine[k]:.6g}; "
+                         f"tolerance {tol:.2g}): it is not Linear(1,H) -> ReLU -> Linear(H,1) "
+                         "as read; pass verify=False to import the weights anyway")
+
+
+def _eps_of(dtype: object) -> float:
+    # The output's dtype tells the precision the model computed in (torch, JAX and NumPy
+    # dtypes all print their names).
+    name = str(dtype)
+    for key, eps in (("bfloat16", 2.0**-7), ("float16", 2.0**-10), ("float32", 2.0**-23)):
+        if key in name:
+            return eps
+    return 2.0**-52
+
+
+def _torch_forward(module: Any) -> Callable[[np.ndarray], object]:
+    """The module's forward pass on NumPy probe points, in float64 when the module allows."""
+    torch = sys.modules.get("torch")  # never imported here: a torch module means torch is loaded
+    if torch is None or not isinstance(module, torch.nn.Module):
+        return module  # duck-typed modules take NumPy arrays
+
+    try:  # a float64 copy on the CPU, so the comparison is at float64 rounding
+        with warnings.catch_warnings():  # torch's notes on .grad of copied parameters
+            warnings.simplefilter("ignore", UserWarning)
+            model, dtype = copy.deepcopy(module).double().cpu(), torch.float64
+    except Exception:  # noqa: BLE001 - e.g. a module that cannot be copied: its own dtype
+        model = module
+        dtype = next(iter(module.parameters())).dtype
+
+    def forward(x: np.ndarray) -> object:
+        with torch.no_grad():
+            return model(torch.from_numpy(x.copy()).to(dtype)).cpu()
+    return forward
 
 
 def to_arrays(net: Network) -> dict[str, np.ndarray]:
@@ -160,8 +293,13 @@ def _natural_key(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def from_flax(params: Mapping) -> Network:
+def from_flax(params: Mapping, apply_fn: Callable[..., object] | None = None, *,
+              verify: bool = True) -> Network:
     """The network of a Flax/Haiku params tree ``Dense(H) -> relu -> Dense(1)`` with one input.
+
+    With ``apply_fn`` (e.g. ``model.apply``, called as ``apply_fn(params, x)`` with x of shape
+    (n, 1)) the import is verified against the model's forward pass (:func:`verify_forward`).
+    A params tree alone cannot be verified: pass ``verify=False`` to import it unchecked.
 
     Accepts ``{"params": {"Dense_0": {"kernel": (1, H), "bias": (H,)}, "Dense_1": {"kernel": (H, 1),
     "bias": (1,)}}}``, the inner dict alone, FrozenDicts, Haiku-style ``{"linear": {"w", "b"}, ...}``
@@ -173,8 +311,22 @@ def from_flax(params: Mapping) -> Network:
     ------
     InputError
         For any other structure: not two layers, input or output size other than 1, unknown
-        entries in a layer.
+        entries in a layer; when the network differs from ``apply_fn``; and without
+        ``apply_fn`` unless ``verify=False``.
     """
+    net = _from_flax_tree(params)
+    if verify:
+        if apply_fn is None:
+            raise InputError("a Flax params tree alone cannot be verified against its model: "
+                             "pass apply_fn=model.apply, or verify=False to import the weights "
+                             "unchecked")
+        if not callable(apply_fn):
+            raise InputError(f"apply_fn must be callable, got {type(apply_fn).__name__}")
+        verify_forward(net, lambda x: apply_fn(params, x), "the Flax model")
+    return net
+
+
+def _from_flax_tree(params: Mapping) -> Network:
     if not isinstance(params, Mapping) and not hasattr(params, "items"):
         raise InputError(f"flax params must be a dict, got {type(params).__name__}")
     tree = params
@@ -255,7 +407,7 @@ def _check_torch_modules(module: Any) -> None:
                              "Linear -> ReLU -> Linear")
 
 
-def from_torch(module_or_state_dict: object) -> Network:
+def from_torch(module_or_state_dict: object, *, verify: bool = True) -> Network:
     """The float64 network of a PyTorch ``Linear(1, H) -> ReLU -> Linear(H, 1)`` model.
 
     Parameters
@@ -266,6 +418,12 @@ def from_torch(module_or_state_dict: object) -> Network:
         ``forward``; that cannot be inspected), or such a state dict itself. Read by duck
         typing: torch is not imported.
 
+    verify : bool
+        ``True`` (default): run the module on probe points around every breakpoint (float64)
+        and refuse the import if its output differs from the network's (:func:`verify_forward`);
+        this is what catches a ``forward`` that applies another activation functionally. A
+        state dict has no forward pass, so it needs ``verify=False``.
+
     Returns
     -------
     Network
@@ -275,16 +433,32 @@ def from_torch(module_or_state_dict: object) -> Network:
     ------
     InputError
         For another architecture: input or output size not 1, an activation other than ReLU
-        between the layers, extra layers or parameters.
+        between the layers, extra layers or parameters, a forward pass that differs from the
+        network read; a state dict unless ``verify=False``.
     """
     obj: Any = module_or_state_dict
+    module = None
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
         _check_torch_modules(obj)
         sd = obj.state_dict()
+        module = obj
     elif isinstance(obj, Mapping) or hasattr(obj, "items"):
         sd = obj
     else:
         raise InputError(f"from_torch needs a torch module or a state dict, got {type(obj).__name__}")
+    net = _network_from_state_dict(sd)
+    if verify:
+        if module is None:
+            raise InputError("a state dict alone cannot be verified against its model: pass the "
+                             "module, or verify=False to import the weights unchecked")
+        if not callable(module):
+            raise InputError(f"the torch module {_module_name(module)} cannot be called to "
+                             "verify the import; pass verify=False to import it unchecked")
+        verify_forward(net, _torch_forward(module), "the torch model")
+    return net
+
+
+def _network_from_state_dict(sd: Any) -> Network:
     groups: dict[str, dict[str, object]] = {}
     for key, value in sd.items():
         prefix, _, leaf = str(key).rpartition(".")
@@ -328,4 +502,5 @@ def to_torch(net: Network, *, dtype: object = None) -> Any:
     return model
 
 
-__all__ = ["from_arrays", "from_flax", "from_torch", "to_arrays", "to_flax", "to_torch"]
+__all__ = ["from_arrays", "from_flax", "from_torch", "probe_points", "to_arrays", "to_flax",
+           "to_torch", "verify_forward"]

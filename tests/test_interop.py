@@ -45,14 +45,23 @@ class Linear:  # class names are what the importer inspects
     def children(self) -> list:
         return []
 
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        # like torch: computed in the parameters' dtype (float32 here)
+        out = x.astype(np.float32) @ self.weight._a.T
+        return out if self.bias is None else out + self.bias._a
+
 
 class ReLU:
     def children(self) -> list:
         return []
 
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
 
 class Tanh(ReLU):
-    pass
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
 
 
 class Sequential:
@@ -70,6 +79,30 @@ class Sequential:
                 if m.bias is not None:
                     sd[f"{k}.bias"] = m.bias
         return sd
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        for m in self.mods:
+            x = m(x)
+        return x
+
+
+class TwoLayers:
+    """A custom module: two Linear children, the activation applied in ``forward`` (unseen by
+    any inspection of module classes)."""
+
+    def __init__(self, H: int, act: object, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.fc1, self.fc2, self.act = Linear(1, H, rng), Linear(H, 1, rng), act
+
+    def children(self) -> list:
+        return [self.fc1, self.fc2]
+
+    def state_dict(self) -> dict:
+        return {"fc1.weight": self.fc1.weight, "fc1.bias": self.fc1.bias,
+                "fc2.weight": self.fc2.weight, "fc2.bias": self.fc2.bias}
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.fc2(self.act(self.fc1(x)))
 
 
 def _reference(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
@@ -131,8 +164,8 @@ def test_from_torch_fake_sequential_matches_forward_pass():
     W2, b2 = model.mods[2].weight._a, model.mods[2].bias._a
     ref = _reference(W1.astype(float), b1.astype(float), W2.astype(float), b2.astype(float), X)
     np.testing.assert_allclose(net(X), ref, rtol=1e-13, atol=1e-13)
-    # The same parameters read from the state dict alone give the same network.
-    again = from_torch(model.state_dict())
+    # The same parameters read from the state dict alone (unverifiable: explicit opt-out).
+    again = from_torch(model.state_dict(), verify=False)
     assert np.array_equal(again.vector, net.vector)
 
 
@@ -147,14 +180,14 @@ def test_from_torch_swapped_roles_are_not_confused():
 def test_from_torch_without_bias_reads_zero_bias():
     rng = np.random.default_rng(2)
     model = Sequential(Linear(1, 3, rng, bias=False), ReLU(), Linear(3, 1, rng, bias=False))
-    net = from_torch(model)
+    net = from_torch(model)  # verified: the forward pass has no biases either
     assert np.all(net.b == 0.0) and net.c == 0.0
 
 
 def test_from_torch_custom_module_state_dict_prefixes():
     model = _sequential(2, seed=3)
     sd = {f"body.{k}": v for k, v in model.state_dict().items()}
-    assert np.array_equal(from_torch(sd).vector, from_torch(model).vector)
+    assert np.array_equal(from_torch(sd, verify=False).vector, from_torch(model).vector)
 
 
 @pytest.mark.parametrize("build, msg", [
@@ -178,7 +211,7 @@ def test_from_torch_rejects_foreign_state_entries_and_objects():
     sd = dict(_sequential(2).state_dict())
     sd["1.running_mean"] = FakeTensor(np.zeros(2))
     with pytest.raises(InputError, match="running_mean"):
-        from_torch(sd)
+        from_torch(sd, verify=False)
     with pytest.raises(InputError, match="torch module or a state dict"):
         from_torch(42)
 
@@ -193,36 +226,45 @@ def _flax_tree(H: int, seed: int = 0) -> tuple[dict, tuple]:
     return tree, (k0, b0, k1, b1)
 
 
+def _flax_apply(act=lambda z: np.maximum(z, 0)):
+    """A Flax-style ``model.apply(variables, x)`` in NumPy: x @ kernel + bias per Dense layer."""
+    def apply(variables, x):
+        p = variables["params"] if "params" in variables else variables
+        h = act(x @ p["Dense_0"]["kernel"] + p["Dense_0"]["bias"])
+        return h @ p["Dense_1"]["kernel"] + p["Dense_1"]["bias"]
+    return apply
+
+
 def test_from_flax_matches_dense_forward_pass():
     tree, (k0, b0, k1, b1) = _flax_tree(4)
-    net = from_flax(tree)
+    net = from_flax(tree, _flax_apply())
     ref = (np.maximum(X[:, None] @ k0 + b0, 0) @ k1 + b1)[:, 0]  # flax: x @ kernel + bias
     np.testing.assert_allclose(net(X), ref, rtol=1e-13, atol=1e-13)
-    assert np.array_equal(from_flax(tree["params"]).vector, net.vector)
+    assert np.array_equal(from_flax(tree["params"], verify=False).vector, net.vector)
 
 
 def test_from_flax_read_only_mappings_haiku_and_resorted_keys():
     tree, (k0, b0, k1, b1) = _flax_tree(3, seed=4)
-    ref = from_flax(tree)
+    ref = from_flax(tree, _flax_apply())
     frozen = types.MappingProxyType({k: types.MappingProxyType(v)
                                      for k, v in tree["params"].items()})
-    assert np.array_equal(from_flax(frozen).vector, ref.vector)
+    assert np.array_equal(from_flax(frozen, _flax_apply()).vector, ref.vector)
     haiku = {"linear": {"w": k0, "b": b0}, "linear_1": {"w": k1, "b": b1}}
-    assert np.array_equal(from_flax(haiku).vector, ref.vector)
+    assert np.array_equal(from_flax(haiku, verify=False).vector, ref.vector)
     # Names that sort the output layer first: the (H, 1) kernel is recognised as the second layer.
     odd = {"a_out": {"kernel": k1, "bias": b1}, "b_hidden": {"kernel": k0, "bias": b0}}
-    assert np.array_equal(from_flax(odd).vector, ref.vector)
+    assert np.array_equal(from_flax(odd, verify=False).vector, ref.vector)
 
 
 def test_to_flax_round_trip_and_other_collections_refused():
     tree, _ = _flax_tree(3, seed=7)
-    net = from_flax(tree)
+    net = from_flax(tree, _flax_apply())
     back = to_flax(net)
     assert back["params"]["Dense_0"]["kernel"].shape == (1, 3)
     assert back["params"]["Dense_1"]["kernel"].shape == (3, 1)
-    assert np.array_equal(from_flax(back).vector, net.vector)
+    assert np.array_equal(from_flax(back, _flax_apply()).vector, net.vector)
     with pytest.raises(InputError, match="batch_stats besides params"):
-        from_flax({**tree, "batch_stats": {"BatchNorm_0": {"mean": np.zeros(3)}}})
+        from_flax({**tree, "batch_stats": {"BatchNorm_0": {"mean": np.zeros(3)}}}, verify=False)
 
 
 @pytest.mark.parametrize("mutate, msg", [
@@ -235,7 +277,7 @@ def test_from_flax_rejects_other_architectures(mutate, msg):
     tree, _ = _flax_tree(4)
     mutate(tree["params"])
     with pytest.raises(InputError) as err:
-        from_flax(tree)
+        from_flax(tree, verify=False)
     assert msg in str(err.value)
 
 
@@ -274,3 +316,140 @@ def test_real_jax_arrays():
                       jnp.array([0.25]))
     # f(1) = 1*[1 + 0.5]_+ + 3*[-2 + 1]_+ + 0.25 = 1.75
     assert net(1.0) == pytest.approx(1.75, abs=1e-7)
+
+
+# ------------------------------------------------------------------ verified imports
+def _true_max_difference(net: Network, model_out: object, x: np.ndarray) -> float:
+    return float(np.max(np.abs(net(x) - np.asarray(model_out, dtype=float).reshape(-1))))
+
+
+def test_probe_points_see_every_piece_and_both_sides_of_every_breakpoint():
+    from symspline.interop import probe_points
+
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        H = int(rng.integers(1, 12))
+        w = rng.normal(size=H) * rng.choice([1e-3, 1.0, 1e3], size=H)
+        w[rng.random(H) < 0.1] = 0.0  # constant units add no breakpoint
+        b = rng.normal(size=H) * 10.0
+        b[: H // 3] = b[0]  # some repeated biases, so some repeated breakpoints
+        net = Network(w, b, rng.normal(size=H), 0.0)
+        x = probe_points(net)
+        assert np.all(np.diff(x) > 0) and np.all(np.isfinite(x))
+        beta = np.unique(-b[w != 0] / w[w != 0])
+        if beta.size == 0:
+            continue
+        edges = np.concatenate([[-np.inf], beta, [np.inf]])
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):  # every open piece is probed
+            assert np.any((x > lo) & (x < hi)), (lo, hi)
+        assert x[0] < beta[0] and x[-1] > beta[-1]  # beyond the extreme breakpoints
+
+
+def test_tanh_forward_behind_linear_layers_is_refused_with_the_largest_difference():
+    model = TwoLayers(8, np.tanh, seed=3)  # class names: Linear, Linear -- all look fine
+    with pytest.raises(InputError) as err:
+        from_torch(model)
+    msg = str(err.value)
+    assert "\n" not in msg and "differs from the imported network by" in msg
+    # The difference and the place named are the largest over the probe points.
+    from symspline.interop import probe_points
+
+    net = from_torch(model, verify=False)
+    x = probe_points(net)
+    diffs = np.abs(net(x) - model(x[:, None]).astype(float)[:, 0])
+    k = int(np.argmax(diffs))
+    assert f"by {diffs[k]:.3g} at x = {x[k]:.6g}" in msg
+    assert diffs[k] > 1e-2  # a real difference, far above float32 rounding
+
+
+def test_relu_forward_in_a_custom_module_is_accepted_and_verify_false_skips():
+    net = from_torch(TwoLayers(6, lambda z: np.maximum(z, 0), seed=4))
+    assert net.H == 6
+    calls = []
+
+    class Counting(TwoLayers):
+        def __call__(self, x):
+            calls.append(x.shape)
+            return super().__call__(x)
+
+    from_torch(Counting(6, np.tanh, seed=4), verify=False)
+    assert calls == []  # the model was never run
+    from_torch(Counting(6, lambda z: np.maximum(z, 0), seed=4))
+    assert len(calls) == 1 and calls[0][1] == 1  # probe points as a column (n, 1)
+
+
+def test_state_dict_and_flax_tree_alone_need_the_explicit_opt_out():
+    with pytest.raises(InputError, match="state dict alone cannot be verified.*verify=False"):
+        from_torch(_sequential(3).state_dict())
+    tree, _ = _flax_tree(3)
+    with pytest.raises(InputError, match="params tree alone cannot be verified.*verify=False"):
+        from_flax(tree)
+
+
+def test_flax_apply_with_another_activation_is_refused():
+    tree, _ = _flax_tree(5, seed=2)
+    with pytest.raises(InputError, match="the Flax model differs from the imported network"):
+        from_flax(tree, _flax_apply(np.tanh))
+    with pytest.raises(InputError, match="the Flax model differs"):  # leaky ReLU: small, caught
+        from_flax(tree, _flax_apply(lambda z: np.where(z > 0, z, 0.01 * z)))
+
+
+def test_from_arrays_with_a_model_is_verified():
+    rng = np.random.default_rng(8)
+    w, b, v = rng.normal(size=(3, 7))
+    good = lambda x: np.maximum(x @ w[None, :] + b, 0) @ v + 0.5  # noqa: E731
+    net = from_arrays(w, b, v, 0.5, model=good)
+    assert np.max(np.abs(net(X) - good(X[:, None]))) < 1e-12
+    shifted = lambda x: good(x) + 1e-6  # noqa: E731 - a constant offset a float64 check sees
+    with pytest.raises(InputError, match=r"differs from the imported network by 1e-06"):
+        from_arrays(w, b, v, 0.5, model=shifted)
+    assert from_arrays(w, b, v, 0.5, model=shifted, verify=False).H == 7
+    with pytest.raises(InputError, match="returned 1 outputs"):
+        from_arrays(w, b, v, 0.5, model=lambda x: np.zeros(1))
+    with pytest.raises(InputError, match="could not run the model.*ZeroDivisionError"):
+        from_arrays(w, b, v, 0.5, model=lambda x: 1 / 0)
+    with pytest.raises(InputError, match="has non-finite entries"):
+        from_arrays(w, b, v, 0.5, model=lambda x: np.full(len(x), np.nan))
+
+
+def test_the_checker_can_fail_a_misread_unit_seen_on_one_side_of_its_breakpoint_only():
+    # The model is the network with unit 2's output weight off by 1e-3: the two differ only
+    # right of beta_2 = 0 (w_2 > 0), and by 1e-3 |w_2 x + b_2| there.
+    w, b, v = np.array([1.0, 1.0, 1.0]), np.array([3.0, 0.0, -3.0]), np.array([1.0, -2.0, 1.0])
+    assert from_arrays(w, b, v, 0.0).H == 3  # the arrays alone need no model
+    v2 = v + np.array([0.0, 1e-3, 0.0])
+    model = lambda x: np.maximum(x @ w[None, :] + b, 0) @ v2  # noqa: E731
+    with pytest.raises(InputError, match="differs") as err:
+        from_arrays(w, b, v, 0.0, model=model)
+    where = float(str(err.value).split("at x = ")[1].split(" ")[0])
+    assert where > 0  # named on the side where they differ
+
+
+# ------------------------------------------------------------------ real torch (skips only
+# when torch is not installed: the default test run has no torch)
+def test_real_torch_custom_module_with_tanh_forward_is_refused():
+    torch = pytest.importorskip("torch")
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1, self.fc2 = torch.nn.Linear(1, 8), torch.nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self.fc2(torch.tanh(self.fc1(x)))
+
+    torch.manual_seed(0)
+    bad = Net()
+    with pytest.raises(InputError) as err:
+        from_torch(bad)
+    assert "differs from the imported network by" in str(err.value)
+    assert bad.fc1.weight.dtype == torch.float32  # the check ran on a float64 copy
+    with pytest.raises(InputError, match="state dict alone"):
+        from_torch(bad.state_dict())
+    net = from_torch(bad.state_dict(), verify=False)
+    xt = torch.tensor(X, dtype=torch.float64)[:, None]
+    relu_ref = Net().double()
+    relu_ref.load_state_dict(bad.double().state_dict())
+    relu_ref.forward = lambda x: relu_ref.fc2(torch.relu(relu_ref.fc1(x)))
+    np.testing.assert_allclose(net(X), relu_ref(xt).detach().numpy()[:, 0], rtol=1e-12,
+                               atol=1e-12)
