@@ -58,8 +58,8 @@ from .regions import Pattern
 MAX_N = {1: 40, 2: 8, 3: 5}
 #: Largest width of the complete enumeration.
 MAX_H = 3
-#: Measured cost per cell and sign vector (benchmarks/bench_critical.py, 2 cores), for estimates.
-SECONDS_PER_CELL = {1: 0.002, 2: 0.004, 3: 0.004}
+#: Measured seconds per cell (benchmarks/bench_critical.py, 2 shared cores), for size estimates.
+SECONDS_PER_CELL = {1: 0.005, 2: 0.0015, 3: 0.0025}
 
 KIND_STRICT_MIN = "strict local minimum"
 KIND_MIN = "non-strict local minimum"
@@ -505,12 +505,14 @@ def _check_size(H: int, N: int) -> None:
     if H > MAX_H or N > MAX_N.get(H, 0):
         cells = cell_count(H, N)
         pats = math.comb(2 * (N + 1) + H - 1, H)
-        est = cells * 2**H * SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H])
+        per = SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H] * 2 ** (H - MAX_H))
+        limits = ", ".join(f"N <= {n} at H = {h}" for h, n in MAX_N.items())
         raise SizeError(
-            f"complete critical-point enumeration is limited to H <= {MAX_H} with N <= "
-            f"{MAX_N.get(min(H, MAX_H))} at H = {min(H, MAX_H)}; H = {H}, N = {N} means {pats} "
-            f"patterns (up to permutation) x 2^{H} zero sets, {cells} cells with kinks, up to "
-            f"2^{H} sign vectors each: about {est:.0f} s")
+            f"complete critical-point enumeration is limited to {limits}; H = {H}, N = {N} "
+            f"means {pats} patterns (up to permutation) x up to 2^{H} zero sets x up to 2^{H} "
+            f"sign vectors, with kinks {cells} cells: about {cells * per:.0f} s at the measured "
+            f"{per * 1000:.1f} ms per cell" + (" (more for H > 3, where families multiply)"
+                                               if H > MAX_H else ""))
 
 
 # ------------------------------------------------------------------ the enumeration
