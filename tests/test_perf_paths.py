@@ -254,3 +254,72 @@ def test_read_data_uses_the_float_reader_for_large_files(tmp_path, rng, monkeypa
     assert np.array_equal(d.x, ref.x) and np.array_equal(d.y, ref.y)
     exact = read_data(p, exact_decimals=True)  # exact mode stays exact (and slower)
     assert exact.kind == "exact"
+
+
+# ---------------------------------------------------------------------------- goal 4: SLQ
+def slq_problem(rng, H: int = 20, N: int = 300) -> tuple[Network, Dataset]:
+    x = rng.uniform(-2, 2, N)
+    data = Dataset.from_arrays(x, np.sin(2 * x) + 0.1 * rng.standard_normal(N))
+    w = rng.standard_normal(H)
+    return Network(w, -w * rng.uniform(-2, 2, H), rng.standard_normal(H) / np.sqrt(H), 0.1), data
+
+
+def test_slq_quadrature_reproduces_the_probe_moments(rng):
+    # m Lanczos steps are an m-point Gauss quadrature of the probe's spectral measure:
+    # sum_k tau_k theta_k^j = v^T Hess^j v for every j <= 2m - 1.
+    net, data = slq_problem(rng)
+    hess = K.hessian(net, data)
+    P, steps, seed = hess.shape[0], 8, 7
+    res = K.spectral_density(net, data, steps=steps, probes=3, seed=seed)
+    probe_rng = np.random.default_rng(seed)
+    norm = np.linalg.norm(hess, 2)
+    for theta, tau in zip(res.nodes, res.weights, strict=True):
+        v = probe_rng.choice((-1.0, 1.0), P) / np.sqrt(P)
+        assert theta.shape == (steps,) and abs(tau.sum() - 1) < 1e-13
+        u = v.copy()
+        for j in range(2 * steps):
+            exact = v @ u  # v^T Hess^j v
+            assert abs(np.sum(tau * theta ** j) - exact) <= 1e-10 * norm ** j, j
+            u = hess @ u
+
+
+def test_slq_with_full_steps_finds_the_eigenvalues_and_estimates_the_spectrum(rng):
+    net, data = slq_problem(rng, H=6, N=80)
+    ev = np.linalg.eigvalsh(K.hessian(net, data))
+    res = K.spectral_density(net, data, steps=100, probes=40, seed=1)  # steps > P: P at most
+    for theta, tau in zip(res.nodes, res.weights, strict=True):
+        # every Ritz value with weight is an eigenvalue once the Krylov space is invariant
+        big = theta[tau > 1e-8]
+        assert np.min(np.abs(big[:, None] - ev[None, :]), axis=1).max() < 1e-8 * abs(ev).max()
+    # the probe average is an unbiased estimate of trace(Hess^j) / P: within a few std errors
+    for j in (1, 2):
+        per_probe = [np.sum(t * th ** j) for th, t in zip(res.nodes, res.weights, strict=True)]
+        se = np.std(per_probe) / np.sqrt(len(per_probe))
+        assert abs(np.mean(per_probe) - np.mean(ev ** j)) < 5 * se + 1e-12
+    pts, wts = res.measure()
+    assert abs(wts.sum() - 1) < 1e-12
+    w1 = K.wasserstein1(pts, wts, ev, np.full(ev.size, 1 / ev.size))
+    assert w1 < 0.05 * (ev.max() - ev.min())
+    dens = res.density(np.linspace(ev.min() - 1, ev.max() + 1, 4001))
+    assert abs(np.trapezoid(dens, np.linspace(ev.min() - 1, ev.max() + 1, 4001)) - 1) < 1e-3
+
+
+def test_wasserstein1_and_slq_inputs():
+    assert K.wasserstein1([0.0], [1.0], [1.0], [1.0]) == pytest.approx(1.0)
+    assert K.wasserstein1([0.0, 2.0], [1, 1], [1.0], [1]) == pytest.approx(1.0)
+    net = Network([1.0], [0.25], [1.0], 0.0)
+    data = Dataset.from_arrays([0.0, 1.0], [0.0, 1.0])
+    for bad in ({"steps": 0}, {"probes": -1}, {"steps": 2.5}):
+        with pytest.raises(SymsplineError, match="must be a positive integer"):
+            K.spectral_density(net, data, **bad)
+
+
+def test_plot_spectral_density(rng, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    net, data = slq_problem(rng, H=5, N=60)
+    res = K.spectral_density(net, data, steps=10, probes=2)
+    ax = K.plot_spectral_density(res, np.linalg.eigvalsh(K.hessian(net, data)), title="t")
+    ax.figure.savefig(tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000

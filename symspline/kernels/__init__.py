@@ -33,14 +33,22 @@ from ..errors import InputError, ParameterError
 from ..params import Network, Spline
 from . import small
 from .base import Kernel
+from .density import (
+    SpectralDensity,
+    lanczos_quadrature,
+    plot_spectral_density,
+    spectral_density,
+    wasserstein1,
+)
 from .network import NetworkKernel
 from .spectrum import extremes, operator
 from .spline import SplineKernel
 from .sweep import Layout, network_layout, spline_layout
 
 __all__ = [
-    "Kernel", "Layout", "NetworkKernel", "SplineKernel", "extreme_eigenvalues", "gradient",
-    "hessian", "hessian_operator", "hvp", "kernel", "loss", "residuals",
+    "Kernel", "Layout", "NetworkKernel", "SpectralDensity", "SplineKernel", "extreme_eigenvalues",
+    "gradient", "hessian", "hessian_operator", "hvp", "kernel", "lanczos_quadrature", "loss",
+    "plot_spectral_density", "residuals", "spectral_density", "wasserstein1",
 ]
 
 
