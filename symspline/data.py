@@ -80,6 +80,10 @@ class Dataset:
         """Symbolic data x_1 < ... < x_N (order assumed, not checked), y_1..y_N real."""
         if not isinstance(n, int | np.integer) or n < 1:
             raise DataError(f"the number of samples must be a positive integer, got {n!r}")
+        from .limits import require_memory
+
+        # about 700 bytes per real SymPy symbol (measured), two symbols per sample
+        require_memory(1500.0 * float(n), f"Dataset.symbols({n})")
         xs = sp.symbols(f"{x}1:{n + 1}", real=True)
         ys = sp.symbols(f"{y}1:{n + 1}", real=True)
         xa = np.empty(n, dtype=object)
