@@ -10,12 +10,20 @@ from pathlib import Path
 
 from .io import write_bytes
 
+#: TeX run before the document: pdfTeX writes no creation or modification date, no PTEX.*
+#: entries (its version banner and the paths of included files, which differ between machines),
+#: an empty trailer /ID (derived from the time and the output path otherwise) and a fixed
+#: /Producer instead of its version.
+PRETEX = (r"\pdfsuppressptexinfo=-1\relax\pdfinfoomitdate=1\relax\pdftrailerid{}"
+          r"\pdfinfo{/Producer (symspline derive)}")
+
 
 def compile_pdf(tex: Path) -> str:
     """Compile ``tex`` to a PDF beside it when a TeX engine is installed.
 
     Runs in a scratch directory (the PDF is moved in atomically) with SOURCE_DATE_EPOCH=0 and
-    FORCE_SOURCE_DATE=1 so that no wall-clock date enters the file. Returns a one-line status.
+    FORCE_SOURCE_DATE=1 and the settings of :data:`PRETEX`, so that no date, path or version
+    enters the file. Returns a one-line status.
     """
     out, name, stem = tex.parent, tex.name, tex.stem
     latexmk, pdflatex = shutil.which("latexmk"), shutil.which("pdflatex")
@@ -25,10 +33,11 @@ def compile_pdf(tex: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="symspline-tex-") as tmp:
         if latexmk:
             cmds = [[latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error",
-                     f"-outdir={tmp}", name]]
+                     f"-outdir={tmp}", f"-usepretex={PRETEX}", name]]
         else:  # twice, for the table of references
             cmds = [[pdflatex, "-interaction=nonstopmode", "-halt-on-error",
-                     f"-output-directory={tmp}", name]] * 2
+                     f"-output-directory={tmp}", f"-jobname={stem}",
+                     PRETEX + "\\input{" + name + "}"]] * 2
         for cmd in cmds:
             try:
                 proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True,
