@@ -160,8 +160,6 @@ class CriticalPoint:
         return "[" + ", ".join(parts) + "]"
 
     def as_dict(self) -> dict:
-        from .cli._common import exact_fields
-
         H = len(self.s)
         order = [f"beta{i}" for i in range(1, H + 1)] + [f"mu{i}" for i in range(1, H + 1)] + ["c"]
         out: dict = {
@@ -283,8 +281,6 @@ class CriticalReport:
                 "q(mu, mu*beta, c) that equals L on the pattern)")
 
     def as_dict(self) -> dict:
-        from .cli._common import exact_fields
-
         gm = self.global_minimum
         return {
             "H": self.H, "N": self.N, "patterns_visited": self.patterns_visited,
@@ -298,6 +294,17 @@ class CriticalReport:
             "families": [p.as_dict() for p in self.points],
             "kinks": [p.as_dict() for p in self.kinks],
         }
+
+
+def exact_fields(name: str, value: object) -> dict:
+    """``NAME`` as float(s) and ``NAME_exact`` as string(s) (docs/json.md); values here are exact.
+
+    The same contract as ``symspline.cli._common.exact_fields``, kept local so the library does not
+    import the CLI layer.
+    """
+    if isinstance(value, list | tuple):
+        return {name: [float(v) for v in value], name + "_exact": [str(v) for v in value]}
+    return {name: float(value), name + "_exact": str(value)}
 
 
 def _count(items: tuple[CriticalPoint, ...]) -> dict[str, int]:

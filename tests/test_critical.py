@@ -25,6 +25,8 @@ R = sp.Rational
 #: The example of issue 13.
 EX = Dataset.from_arrays([-2, -1, 0, 1, R(3, 2)], [0, 1, -1, R(1, 2), 2])
 DATA4 = Dataset.from_arrays([-1, 0, R(1, 2), 2], [1, 0, R(1, 2), -1])
+#: A data set with strict minima at H = 1 (inside a pattern and at a kink).
+DATA5 = Dataset.from_arrays([-2, -1, 0, 1, 2], [1, -1, 2, 0, R(3, 2)])
 SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "schemas" / "critical.json"
 
 
@@ -177,7 +179,10 @@ def test_saddle_directions_lower_the_loss_and_minima_are_not_lowered(ex2):
             for _ in range(6):  # random exact perturbations never lower a local minimum
                 delta = [R(int(v), 10**6) for v in rng.integers(-9, 10, len(theta))]
                 q = Spline.from_vector([a + b for a, b in zip(theta, delta, strict=True)], p.s)
-                assert symspline.loss(q, EX) >= p.loss
+                if p.kind == "strict local minimum" and any(delta):
+                    assert symspline.loss(q, EX) > p.loss
+                else:
+                    assert symspline.loss(q, EX) >= p.loss
 
 
 def test_the_perturbation_probe_can_fail(ex2):
@@ -200,6 +205,29 @@ def test_multiplicities_and_showcase():
         assert p.multiplicity == (1 if len(states) == 1 else 2)
     assert rep.answer_3_3().startswith("no") and rep.sylvester_ok and rep.saddles_explained
     assert rep.counts().get("saddle", 0) >= 1
+
+
+@pytest.mark.parametrize("data", [DATA5, EX])
+def test_strict_minima_rise_in_every_probed_direction(data):
+    """Strict minima at kinks (DATA5) and inside a pattern (EX): exact probes strictly rise."""
+    rep = critical_points(data, 1)
+    strict = [p for p in rep.families if p.kind == "strict local minimum"]
+    assert strict and any(p.at_kink for p in strict) == (data is DATA5)
+    rng = np.random.default_rng(3)
+    for p in strict:
+        theta = list(p.spline.vector)
+        for _ in range(10):
+            delta = [R(int(v), 10**6) for v in rng.integers(-9, 10, len(theta))]
+            if any(delta):
+                q = Spline.from_vector([a + b for a, b in zip(theta, delta, strict=True)], p.s)
+                assert symspline.loss(q, data) > p.loss
+
+
+def test_progress_callback_counts_cells():
+    calls = []
+    rep = critical_points(DATA4, 1, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (rep.cells, rep.cells)
+    assert [d for d, _ in calls] == list(range(1, rep.cells + 1))
 
 
 # ------------------------------------------------------------------ refusals
