@@ -187,7 +187,8 @@ def _block(text: str, theta: list[str]) -> tuple[str, ...]:
 
 def _parse_side(text: str, H: int, N: int, param: str) -> sp.Expr:
     names = {n: sp.Symbol(n, real=True) for n in vocabulary(H, N, param)}
-    names["N"], names["H"] = sp.Integer(N), sp.Integer(H)
+    # N and H stay names until a pattern gives them values: a general proof keeps N symbolic.
+    names["N"], names["H"] = sp.Symbol("N", positive=True), sp.Symbol("H", positive=True)
     theta = _theta_names(param, H)
 
     def entry(mat: str, k: int) -> Callable[[list], sp.Expr]:
@@ -301,6 +302,8 @@ def _quantities(inst: Instance, expr: sp.Expr, param: str) -> sp.Expr:
             if m.group(1) == "GN":
                 return gn()[a, b]
             return inst.hess_diff[a, b] - gn()[a, b]
+        if name in ("N", "H"):
+            return sp.Integer(inst.N if name == "N" else inst.H)
         if name == "L":
             # As a sum of squares (not expanded), so that structure stays visible to certificates.
             return sp.Add(*[r**2 for r in inst.residuals]) / (2 * inst.N)
@@ -364,6 +367,7 @@ def _fixed_map(inst: Instance, hyp: Hypotheses, param: str) -> dict:
 # ====================================================================== the decision
 def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
           assume: Sequence[str] = (), seed: int = 0, points: int | None = None,
+          general: bool = True,
           progress: Callable[[int, int], None] | None = None) -> ProofResult:
     """Decide a user's claim on every activation pattern of width H on N symbolic ordered samples.
 
@@ -387,13 +391,17 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
         Hypotheses: ``"mu2 = 0"``, ``"mu1 > 0"``, ``"s1 = -1"``, ``"unit 2 dead"``.
     seed : int
         Seed of the search.
+    general : bool
+        First try a proof for every width and symbolic N (identities about units 1 and 2 written
+        with parameters, sums, L and its derivatives; see :func:`general_identity`).
     points : int, optional
         Scale-free search points per pattern (default :data:`decide.SEARCH_POINTS`).
 
     Returns
     -------
     ProofResult
-        ``level`` "exhaustive" (proved on every pattern, with certificates), "refuted" (exact
+        ``level`` "general" (an identity proved for every width and N), "exhaustive" (proved on
+        every pattern, with certificates), "refuted" (exact
         counterexample inside its pattern), "tested" (search found nothing on some pattern:
         *not* a proof) or "failed" (an identity could not be decided).
     """
@@ -424,6 +432,10 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
 
     if not insts:
         return result("failed", "no activation pattern satisfies the hypotheses")
+    if general and pc.kind == "zero":
+        done, why = general_identity(pc, hyp, param)
+        if done:
+            return result("general", why)
     for j, inst in enumerate(insts):
         fixed = _fixed_map(inst, hyp, param)
         signs = {s: sg for s in inst.theta + list(inst.data.y) for n, sg in hyp.signs
@@ -464,6 +476,124 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
     return result("tested", f"{tested} of {len(insts)} patterns without an exact certificate; "
                   f"{evaluated} adversarial points there found no counterexample "
                   "(tested, not proved)")
+
+
+def general_identity(pc: ParsedClaim, hyp: Hypotheses, param: str) -> tuple[bool, str]:
+    """Try to prove an identity claim for symbolic N and every width (THEORY's unit-locality).
+
+    The claim is rewritten on the two-unit template of :mod:`symspline.theorems.general`
+    (f_n = c + u_1(n) chi_1[n] + u_2(n) chi_2[n] + g[n], arbitrary 0/1 indicators chi and an
+    arbitrary rest g[n] standing for every other unit), for each orientation pair allowed by the
+    hypotheses, and reduced to one summand that must vanish. Samples named individually (x1, f2),
+    H, units beyond 2 or products of sums leave it to the per-pattern decision: (False, reason).
+    """
+    from .theorems import general as g
+
+    text_names = {str(s) for s in pc.expr.free_symbols}  # type: ignore[union-attr]
+    if any(re.fullmatch(r"[xyfr]\d+|H|\w*[3-9]\d*", n) for n in text_names - set(_PER_SAMPLE)):
+        return False, "names a sample, H, or a unit beyond 2"
+    orients = [s for s in g.orientations()
+               if all(s[i - 1] == sg for i, sg in hyp.orient if i <= 2)]
+    if any(i > 2 for i, _ in hyp.orient) or any(i > 2 for i in hyp.dead):
+        return False, "a hypothesis on a unit beyond 2"
+    for s in orients:
+        t = g.Template(param, s)
+        try:
+            e = _on_template(pc.expr, t, hyp, param)  # type: ignore[arg-type]
+            ok = g.identity(e, 0)
+        except (ValueError, KeyError, TypeError, AttributeError, sp.PolynomialError):
+            return False, "not a linear combination of single sums over n"
+        if not ok:
+            return False, f"the template identity fails for orientations {s}"
+    return True, ("identity proved for symbolic N and every width H >= the units it names: on "
+                  "the two-unit template "
+                  "(arbitrary active sets, every other unit in an arbitrary rest term) it reduces "
+                  f"to a zero summand for the orientations {', '.join(map(str, orients))}")
+
+
+def _on_template(expr: sp.Expr, t: object, hyp: Hypotheses, param: str) -> sp.Expr:
+    from .theorems import general as g
+
+    tags = {"1": "i", "2": "j"}
+    theta = {str(p).replace("_i", "1").replace("_j", "2"): p for p in t.theta}  # type: ignore
+    n, X, Y = g.n, g.X, g.Y
+
+    def unit_sym(base: str, k: str) -> sp.Expr:
+        tag = tags[k]
+        if f"{base}_{tag}" in t.sym:  # type: ignore[attr-defined]
+            return t[f"{base}_{tag}"]  # type: ignore[index]
+        u = int(k) - 1
+        if base == "beta":  # network view
+            return -t[f"b_{tag}"] / t[f"w_{tag}"]  # type: ignore[index]
+        if base == "mu":
+            return t.s[u] * t[f"v_{tag}"] * t[f"w_{tag}"]  # type: ignore
+        raise KeyError(base)
+
+    cols = {}
+
+    def col(name: str) -> sp.Expr:
+        if name not in cols:
+            cols[name] = t.column(theta[name])  # type: ignore[attr-defined]
+        return cols[name]
+
+    def value(name: str) -> sp.Expr:
+        m = re.fullmatch(r"(grad|hess|GN|R)\[(.*)\]", name)
+        if m:
+            idx = m.group(2).split(",")
+            if m.group(1) == "grad":
+                return t.d(theta[idx[0]])  # type: ignore[attr-defined]
+            a, b = idx
+            gn = g.S(col(a) * col(b)) / g.N
+            if m.group(1) == "GN":
+                return gn
+            hs = t.d(theta[a], theta[b])  # type: ignore[attr-defined]
+            return hs if m.group(1) == "hess" else hs - gn
+        if name == "L":
+            return t.loss  # type: ignore[attr-defined]
+        if name == "c":
+            return t["c"]  # type: ignore[index]
+        if name == "N":
+            return g.N
+        if name.startswith("dL_d"):
+            return t.d(theta[name[4:]])  # type: ignore[attr-defined]
+        m = re.fullmatch(r"([a-zA-Z]+)([12])", name)
+        base, k = m.group(1), m.group(2)  # type: ignore[union-attr]
+        u = int(k) - 1
+        if base == "s":
+            return sp.Integer(t.s[u])  # type: ignore[attr-defined]
+        if base == "rho":
+            return g.rho(t, u)
+        if base == "nA":
+            return g.S(g.CHI[u][n])
+        return unit_sym(base, k)
+
+    per = {_PER_SAMPLE["x_n"]: X[n], _PER_SAMPLE["y_n"]: Y[n],
+           _PER_SAMPLE["f_n"]: t.f, _PER_SAMPLE["r_n"]: t.r}  # type: ignore[attr-defined]
+
+    def do_sums(e: sp.Expr) -> sp.Expr:
+        if isinstance(e, _SumA):
+            u = int(e.args[0]) - 1
+            if u > 1:
+                raise KeyError("unit beyond 2")
+            return g.S(e.args[1].xreplace(per) * g.CHI[u][n])
+        if isinstance(e, _SumN):
+            return g.S(e.args[0].xreplace(per))
+        return e
+
+    sub = {s_: value(str(s_)) for s_ in expr.free_symbols if s_ not in _PER_SAMPLE.values()}
+    out = expr.replace(lambda e: isinstance(e, _SumA | _SumN), do_sums).xreplace(sub)
+    # Hypotheses: fixed values on the template symbols, dead units as chi = 0.
+    fixed = {}
+    for nm, val in hyp.fixed:
+        if nm == "c" or re.fullmatch(r"(mu|v)[12]", nm):
+            fixed[value(nm)] = val.xreplace({sp.Symbol(str(v), real=True): value(str(v))
+                                             for v in val.free_symbols})
+        else:
+            raise KeyError(nm)
+    out = out.xreplace(fixed) if fixed else out
+    for i in hyp.dead:
+        out = out.xreplace({g.CHI[i - 1][n]: 0})
+    return out
 
 
 def _all_instances(param: str, H: int, N: int) -> list[Instance]:

@@ -193,7 +193,7 @@ TRUE_CLAIMS = [
 
 @pytest.mark.parametrize("text,H,N,param,assume", TRUE_CLAIMS, ids=[c[0] for c in TRUE_CLAIMS])
 def test_true_claims_proved_exhaustively(text, H, N, param, assume):
-    res = claim(text, H, N, param=param, assume=assume)
+    res = claim(text, H, N, param=param, assume=assume, general=False)
     assert res.level == "exhaustive" and res.proved and res.counterexample is None, res.detail
     assert res.label == f"proved (exhaustive, H={H}, N={N})" and res.certificates
 
@@ -220,12 +220,44 @@ def test_quadratic_certificates_name_minimizer_and_ray():
     assert res.proved and any("exact minimum 3" in c for c in res.certificates)
 
 
+GENERAL = [("dL_dbeta1 = mu1*rho1/N", "spline", ()),
+           ("dL_db1 = v1*sumA(1, r_n)/N", "network", ()),
+           ("mu2 = s2*v2*w2", "network", ()),
+           ("hess[mu2,beta1] = GN[mu2,beta1]", "spline", ()),
+           ("R[mu1,beta1] = rho1/N", "spline", ()),
+           ("L = sumN(r_n**2)/(2*N)", "network", ()),
+           ("dL_dbeta1 = 0", "spline", ("unit 1 dead",)),
+           ("dL_dbeta1 = 0", "spline", ("mu1 = 0",))]
+
+
+@pytest.mark.parametrize("text,param,assume", GENERAL, ids=[g[0] for g in GENERAL])
+def test_identities_proved_for_every_width_agree_with_patterns(text, param, assume):
+    res = claim(text, 2, 3, param=param, assume=assume)
+    assert res.level == "general" and res.proved and res.label == "proved (general)"
+    # Cross-check on every pattern at two sizes, by the independent per-pattern route.
+    for H, N in ((1, 3), (2, 2)):
+        if "2" in text and H == 1:
+            continue
+        assert claim(text, H, N, param=param, assume=assume, general=False).level == "exhaustive"
+
+
+def test_false_identities_are_never_proved_in_general():
+    for text, H, N, param, assume, _ in FALSE_CLAIMS:
+        if "=" in text and not any(op in text for op in ("<=", ">=")):
+            from symspline.claims import general_identity, parse_claim, parse_hypotheses
+
+            ok, _why = general_identity(parse_claim(text, H, N, param),
+                                        parse_hypotheses(assume, H, N, param), param)
+            assert not ok, text
+
+
 def test_hypotheses_restrict_patterns():
     assert claim("c >= 0", 2, 2).level == "refuted"
     assert claim("c >= 0", 2, 2, assume=["c > 0"]).level == "exhaustive"
     assert claim("s1 = 1", 2, 2).level == "refuted"
-    res = claim("s1 = 1", 2, 2, assume=["s1 = +1", "unit 2 alive"])
+    res = claim("s1 = 1", 2, 2, assume=["s1 = +1", "unit 2 alive"], general=False)
     assert res.level == "exhaustive" and res.patterns == 2 * 3 * 2  # s2 free, k1 free, k2 < 2
+    assert claim("s1 = 1", 2, 2, assume=["s1 = +1"]).level == "general"
     assert claim("nA1 = 0", 1, 2, assume=["unit 1 dead"]).patterns == 2
 
 

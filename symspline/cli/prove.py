@@ -50,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="catalogue only: try only these strategies (repeatable; default: all)")
     p.add_argument("--trials", type=int, default=40,
                    help="random points of the tested level of a theorem (default 40)")
+    p.add_argument("--no-general", action="store_true",
+                   help="--claim: skip the every-width attempt for identities; decide per pattern")
     p.add_argument("--points", type=int, default=None,
                    help="--claim: scale-free search points per pattern (default 256)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
@@ -103,7 +105,7 @@ def _run_claim(args: argparse.Namespace) -> int:
     try:
         res = claim(args.claim, 1 if args.H is None else args.H, args.N, param=args.param,
                     assume=args.assume, seed=args.seed, points=args.points,
-                    progress=progress)  # type: ignore[arg-type]
+                    general=not args.no_general, progress=progress)  # type: ignore[arg-type]
     finally:
         if bar is not None:
             bar.close()  # type: ignore[attr-defined]
