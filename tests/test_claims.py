@@ -278,6 +278,25 @@ def test_tested_claim_is_not_a_proof(cli):
     assert code == 0 and "level: tested (" in out and "certificate:" not in out
 
 
+def test_derive_summary_counts_levels_separately():
+    from symspline.cli.derive import _level_totals
+
+    ds = [Derivation("a", "t", "2", "s", claims=(Claim("x", "s", "general"),
+                                                 Claim("y", "s", "tested"),
+                                                 Claim("z", "s", "numeric"))),
+          Derivation("b", "t", "3", "s", claims=(Claim("u", "s", "exhaustive"),
+                                                 Claim("w", "s", "refuted", expected_false=True)))]
+    assert _level_totals(ds) == ("1 proved (general), 1 proved (exhaustive), 1 tested, "
+                                 "1 tested (numeric), 1 refuted")
+
+
+def test_require_any_and_refutation(cli):
+    assert cli("prove", "--claim", "mu1**2 <= 100", "--require", "any")[0] == 0
+    assert cli("prove", "--claim", "mu1**2 <= 100", "--require", "not-refuted")[0] == 1
+    assert cli("prove", "--claim", "c**2 >= 0", "--require", "refutation")[0] == 1
+    assert cli("prove", "2.2", "--level", "tested", "--trials", "2")[0] == 1  # tested, not proof
+
+
 def test_quadratic_claims_against_principal_minors():
     # The checker's LDL^T certificate and its search, against an independent exact criterion:
     # q(mu1, c) >= 0 everywhere iff the homogenized matrix Q is PSD (cases the code never saw).
