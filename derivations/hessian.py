@@ -3,6 +3,8 @@ points, chain rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy as sp
 
@@ -25,6 +27,15 @@ SUMMARY = ("$\\nabla^2 L = (J^\\top J + R)/N$ with $R$ a sum of $2\\times 2$ blo
            "semidefinite critical points are local minima")
 
 R_ = sp.Rational
+#: Typeset statements of the critical-point claims below, by claim name.
+LATEX = {
+    "3.2 on every strict saddle found": "every strict saddle of the 2-unit, 4-point showcase has a "
+                                        "unit with $\\mu_i = 0$ and $\\rho_i \\neq 0$",
+    "3.4 inertia on every critical point found": "network and spline Hessians have equal numbers "
+                                                 "of negative and of positive eigenvalues, and "
+                                                 "$H$ more zeros in the network one",
+    "3.3 settled on the showcase": "positive semidefinite critical points are local minima",
+}
 #: The 4-point exact data set of the critical-point showcase.
 SHOWCASE = ([-1, 0, R_(1, 2), 2], [1, 0, R_(1, 2), -1])
 
@@ -183,5 +194,6 @@ def run(ctx: Context) -> Derivation:
             "classified by one-sided tests on the adjacent pieces instead. The global minimum "
             f"of the showcase is $L = {sp.latex(rep.global_minimum)}$.",
         ),
-        equations=EQUATIONS, claims=tuple(claims), figures=(figure,), extra_latex=table,
+        equations=EQUATIONS, figures=(figure,), extra_latex=table,
+        claims=tuple(replace(c, latex=c.latex or LATEX.get(c.name, "")) for c in claims),
     )

@@ -16,7 +16,7 @@ from symspline.initialization.sampling import (
 )
 from symspline.initialization.schemes import PRESETS, Gaussian, Uniform, get_scheme
 from symspline.initialization.validation import evaluate
-from symspline.report import Claim, Derivation, Equation, latex_text, styled
+from symspline.report import Claim, Derivation, Equation, latex_text, styled, table_latex
 
 NAME = "initialization"
 TITLE = "Initialization in function space: breakpoints, delta-slopes and flatness"
@@ -380,15 +380,15 @@ def run(ctx) -> Derivation:  # noqa: ANN001
                               (Uniform(L.AW, L.AB, L.AV, L.AC), "unif")):
         f = R.formulas(fam_scheme)
         for q in ("expected_breakpoints", "expected_roughness", "var_f", "var_fprime"):
-            eqs.append(Equation(f[q].latex, f"{label}-{q.replace('_', '-')}",
+            eqs.append(Equation(f[q].latex.replace(r"\operatorname{atan}", r"\arctan"),
+                                f"{label}-{q.replace('_', '-')}",
                                 f"Theory §4.5, {'Gaussian' if label == 'gauss' else 'uniform'} "
                                 "family:" if q == "expected_breakpoints"
                                 else ""))
     eqs += flat_eqs
-    mc_table = "\n".join([
-        "{\\small", "\\begin{longtable}{@{}llp{4.2cm}rrrr@{}}", "\\toprule",
-        "scheme & $H$ & quantity & exact & Monte-Carlo & s.e. & $z$ \\\\", "\\midrule",
-        "\\endhead", *mc_lines[:60], "\\bottomrule", "\\end{longtable}}"])
+    mc_table = table_latex("@{}lrp{4.2cm}rrrr@{}",
+                           "scheme & $H$ & quantity & exact & Monte-Carlo & s.e. & $z$",
+                           [ln.removesuffix(" \\\\") for ln in mc_lines[:60]], chunk=20)
     paragraphs = (
         "Presets (exact conventions in `symspline.initialization.schemes`): PyTorch `nn.Linear` "
         "default $w, b \\sim U(-1, 1)$, $v, c \\sim U(-1/\\sqrt{H}, 1/\\sqrt{H})$; Glorot/Xavier "

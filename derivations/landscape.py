@@ -4,6 +4,7 @@ parameterizations."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -131,6 +132,11 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     return fig, claims
 
 
+
+def _typeset(claims: list[Claim]) -> list[Claim]:
+    """Each claim's statement is already prose with $math$: it is its own typeset form."""
+    return [replace(c, latex=c.latex or c.statement) for c in claims]
+
 @styled
 def run(ctx: Context) -> Derivation:
     claims = _exact_claims(ctx)
@@ -162,5 +168,5 @@ def run(ctx: Context) -> Derivation:
             Equation(r"L'(t^{*+}) - L'(t^{*-}) = \frac1N\, r_n(t^*)\, a_i(t^*)\, |z'_{in}|",
                      "eq:slice-jump"),
         ),
-        claims=tuple(claims), figures=(figure,),
+        claims=tuple(_typeset(claims)), figures=(figure,),
     )

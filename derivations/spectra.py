@@ -4,6 +4,7 @@ along gradient flow."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -122,6 +123,11 @@ def _fd_claim(ctx: Context) -> Claim:
                  f"max abs difference {bound(worst)}")
 
 
+
+def _typeset(claims: list[Claim]) -> list[Claim]:
+    """Each claim's statement is already prose with $math$: it is its own typeset form."""
+    return [replace(c, latex=c.latex or c.statement) for c in claims]
+
 @styled
 def run(ctx: Context) -> Derivation:
     claims = [_identity_claim(ctx), _fd_claim(ctx)]
@@ -149,5 +155,5 @@ def run(ctx: Context) -> Derivation:
                      r"N\, \nabla_\theta L^T", "eq:G"),
             Equation(r"G^T G = \sum_{g} G_g^T G_g", "eq:G-groups"),
         ),
-        claims=tuple(claims), figures=(figure,),
+        claims=tuple(_typeset(claims)), figures=(figure,),
     )

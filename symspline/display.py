@@ -8,6 +8,7 @@ live in one place. Nothing here prints or imports a notebook package.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,10 +49,93 @@ def number_latex(value: object) -> str:
 
 
 def number_text(value: object) -> str:
-    """Plain text for one number (floats ``%.6g``, exact rationals ``p/q``, symbols by name)."""
+    """Plain text for one number (floats ``%.6g``, exact rationals ``p/q``, symbols by name).
+
+    A float zero prints as ``0``, never ``-0``.
+    """
     if isinstance(value, float | np.floating):
-        return f"{float(value):.{DIGITS}g}"
+        v = float(value)
+        return "0" if v == 0 else f"{v:.{DIGITS}g}"
     return str(value)
+
+
+# ------------------------------------------------------------------ terminal and REPL
+#: Entries shown at each end of a long parameter vector in a repr (NumPy's ``edgeitems``).
+EDGE_ITEMS = 3
+
+
+def _seq_text(values: Sequence[object], kind: str) -> str:
+    vals = list(values)
+    if kind == "float":
+        arr = np.asarray(vals, dtype=np.float64) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return np.array2string(arr, separator=", ", threshold=2 * EDGE_ITEMS,
+                               edgeitems=EDGE_ITEMS, max_line_width=10**6)
+    items = [str(v) for v in vals]
+    if len(items) > 2 * EDGE_ITEMS:
+        items = [*items[:EDGE_ITEMS], "...", *items[-EDGE_ITEMS:]]
+    return "[" + ", ".join(items) + "]"
+
+
+def _scalar_text(value: object, kind: str) -> str:
+    if kind == "float":
+        v = float(value) + 0.0  # type: ignore[arg-type]
+        # NumPy's array precision (8 digits), positional unless the value is tiny or huge
+        if v == 0 or 1e-4 <= abs(v) < 1e16:
+            return np.format_float_positional(v, precision=8, trim="-")
+        return np.format_float_scientific(v, precision=8, trim="-")
+    return str(value)
+
+
+def params_repr(params: Network | Spline) -> str:
+    """``Network(w=[...], b=[...], v=[...], c=...)`` or ``Spline(beta=[...], mu=[...], s=[...],
+    c=...)`` with the values shown the way NumPy shows arrays: floats as NumPy prints them, exact
+    numbers as ``p/q``, symbols by name; long vectors elided in the middle like NumPy's."""
+    kind = params.kind
+    if type(params).__name__ == "Network":
+        fields = [("w", params.w), ("b", params.b), ("v", params.v)]  # type: ignore[union-attr]
+    else:
+        fields = [("beta", params.beta), ("mu", params.mu)]  # type: ignore[union-attr]
+    parts = [f"{name}={_seq_text(vals, kind)}" for name, vals in fields]
+    if type(params).__name__ == "Spline":
+        parts.append(f"s={_seq_text([int(si) for si in params.s], 'exact')}")  # type: ignore[union-attr]
+    parts.append(f"c={_scalar_text(params.c, kind)}")
+    return f"{type(params).__name__}({', '.join(parts)})"
+
+
+def _beside(block: str, note: str) -> str:
+    """``note`` to the right of a multi-line pretty-printed block, on its fraction-bar line."""
+    lines = block.split("\n")
+    width = max(len(ln) for ln in lines)
+    bars = [k for k, ln in enumerate(lines) if "─" in ln]
+    mid = bars[0] if bars else len(lines) // 2
+    return "\n".join((ln.ljust(width) + "  " + note if k == mid else ln).rstrip()
+                     for k, ln in enumerate(lines))
+
+
+def pretty(value: object) -> str:
+    """Readable math for a terminal: SymPy's unicode pretty printing of the simplified value,
+    with the float value beside an exact number that is not an integer (``√2/2 ≈ 0.707107``).
+
+    Floats print with DIGITS significant digits; anything else SymPy does not know is ``str``.
+    """
+    if isinstance(value, float | np.floating):
+        return number_text(value)
+    try:
+        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
+    except (sp.SympifyError, TypeError):
+        return str(value)
+    if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Integer:
+        if not expr.is_Rational:  # nested radicals: sqrt(3 + 2 sqrt 2) is 1 + sqrt 2
+            expr = sp.radsimp(sp.sqrtdenest(expr))
+        text = sp.pretty(expr, use_unicode=True)
+        try:
+            approx = float(expr)
+        except TypeError:  # complex or undefined
+            return text
+        return _beside(text, f"≈ {approx:.{DIGITS}g}")
+    if isinstance(expr, sp.Basic) and not isinstance(expr, sp.Expr):  # relations, booleans, sets
+        return sp.pretty(sp.simplify(expr), use_unicode=True)
+    return sp.pretty(sp.simplify(expr), use_unicode=True)
 
 
 def _is_negative(value: object) -> bool:
@@ -186,7 +270,7 @@ class Table:
 
     def _repr_latex_(self) -> str:
         def cell(c: str) -> str:
-            return r"\text{" + _mathjax_text(c) + "}"
+            return _cell_latex(c)
 
         spec = "l" * len(self.header)
         body = [" & ".join(cell(h) for h in self.header) + r" \\ \hline"]
@@ -241,6 +325,36 @@ def piecewise_loss_latex(loss: PiecewiseLoss) -> str:
     return "$$" + head + r"\\ L = \begin{cases}" + r"\\ ".join(pieces) + r"\end{cases}$$"
 
 
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?$")
+_RATIONAL = re.compile(r"^([+-]?)(\d+)/(\d+)$")
+_PARAM = re.compile(r"^(w|b|v|c|s|beta|mu|rho|delta|sigma|lambda)_?(\d*)$")
+
+
+def _cell_latex(text: str) -> str:
+    """A table cell for MathJax: numbers in math (a real minus sign, ``1.5 \\times 10^{-7}``,
+    never ``-0``), parameter names as symbols (``beta3`` is ``\\beta_{3}``), other text in
+    ``\\text{}``."""
+    t = text.strip()
+    m = _NUMBER.match(t)
+    if m:
+        sign, mant, exp = m.groups()
+        if float(mant) == 0:
+            return "0"
+        body = mant if exp is None else (rf"{mant} \times 10^{{{int(exp)}}}" if mant != "1"
+                                         else rf"10^{{{int(exp)}}}")
+        return ("-" if sign == "-" else "") + body
+    m = _RATIONAL.match(t)
+    if m:
+        sign, num, den = m.groups()
+        return ("-" if sign == "-" else "") + rf"\tfrac{{{num}}}{{{den}}}"
+    m = _PARAM.match(t)
+    if m:
+        name, idx = m.groups()
+        sym = "\\" + name if len(name) > 1 else name
+        return sym + (f"_{{{idx}}}" if idx else "")
+    return r"\text{" + _mathjax_text(t) + "}" if t else ""
+
+
 # ------------------------------------------------------------------ report
 def _mathjax_text(text: str) -> str:
     # Inside \text{...} MathJax takes characters literally: only braces and backslashes would
@@ -256,17 +370,19 @@ def prose_latex(text: str) -> str:
 
 
 def claim_latex(claim: Claim) -> str:
-    """$\\text{statement}\\quad[\\text{level}, \\text{agreement}]$ for a notebook cell."""
+    """$\\text{statement}\\quad[\\text{level}, \\text{agreement}]$ for a notebook cell (the
+    claim's typeset statement when it has one)."""
     agr = "" if claim.agreement is None else rf",\ \text{{numeric error }} {claim.agreement:.1e}"
     tag = rf"\ \text{{{claim.tag.strip()}}}" if claim.tag else ""
     status = r"\checkmark" if claim.ok else r"\times"
-    return ("$" + prose_latex(claim.statement) + tag + r"\quad[\text{" + claim.level + "}" + agr
+    statement = (claim.latex or claim.statement).replace("`", "")
+    return ("$" + prose_latex(statement) + tag + r"\quad[\text{" + claim.level + "}" + agr
             + r"]\ " + status + "$")
 
 
 def derivation_latex(d: Derivation) -> str:
     """The derivation's equations and claims as one MathJax display (text as \\text{})."""
-    rows = [r"\textbf{" + _mathjax_text(d.title) + "}" + r"\ (\text{THEORY } " + d.section + ")"]
+    rows = [r"\textbf{" + _mathjax_text(d.title) + "}" + r"\ (\text{theory } \S" + d.section + ")"]
     for eq in d.equations:
         if eq.note:
             rows.append(prose_latex(eq.note))
@@ -299,11 +415,22 @@ def proof_latex(result: object) -> str:
             r"\textbf{" + level + r"}\ (H = " + str(getattr(result, "H", "?")) + r",\ N = "
             + str(getattr(result, "N", "?")) + r")\ " + (r"\checkmark" if getattr(result, "ok", False)
                                                         else r"\times"))
-    rows = [head, r"\text{" + _mathjax_text(str(getattr(result, "detail", ""))) + "}"]
+    rows = [head, *_wrapped_text(str(getattr(result, "detail", "")))]
     cex = getattr(result, "counterexample", None)
     if cex is not None:
-        rows.append(r"\text{counterexample: " + _mathjax_text(str(cex)) + "}")
+        rows += _wrapped_text("counterexample: " + str(cex))
     return "$$\\begin{gathered}" + r"\\ ".join(rows) + r"\end{gathered}$$"
+
+
+#: Characters per \text{} line in notebook math (MathJax does not wrap inside \text{}).
+WRAP = 90
+
+
+def _wrapped_text(text: str) -> list[str]:
+    """Long prose as several ``\\text{}`` rows of at most WRAP characters (word boundaries)."""
+    import textwrap
+
+    return [r"\text{" + _mathjax_text(line) + "}" for line in textwrap.wrap(text, WRAP)] or []
 
 
 def claims_table(claims: Sequence[Claim]) -> Table:
@@ -316,6 +443,6 @@ def claims_table(claims: Sequence[Claim]) -> Table:
 
 __all__ = [
     "Table", "claim_latex", "claims_table", "derivation_latex", "matrix_table", "network_latex",
-    "number_latex", "number_text", "params_table", "piecewise_loss_latex", "prose_latex",
-    "proof_latex", "spline_latex", "theorem_latex", "vector_table",
+    "number_latex", "number_text", "params_repr", "params_table", "piecewise_loss_latex", "pretty",
+    "prose_latex", "proof_latex", "spline_latex", "theorem_latex", "vector_table",
 ]

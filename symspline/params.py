@@ -134,7 +134,9 @@ class Network:
         return cls(theta[:H], theta[H : 2 * H], theta[2 * H : 3 * H], theta[3 * H])
 
     def __repr__(self) -> str:
-        return f"Network(H={self.H}, kind={self.kind!r})"
+        from .display import params_repr  # lazy, like the other renderings
+
+        return params_repr(self)
 
     def _repr_latex_(self) -> str:
         from .display import network_latex  # lazy: display imports params for type hints only
@@ -303,7 +305,9 @@ class Spline:
         return np.array([sp.Integer(si) for si in self.s], dtype=object)
 
     def __repr__(self) -> str:
-        return f"Spline(H={self.H}, kind={self.kind!r}, s={self.s})"
+        from .display import params_repr
+
+        return params_repr(self)
 
     def _repr_latex_(self) -> str:
         from .display import spline_latex

@@ -253,13 +253,32 @@ def equation_markdown(eq: Equation) -> list[str]:
 _RAGGED = r">{\raggedright\arraybackslash}"
 
 
+def table_latex(spec: str, header: str, rows: list[str], *, chunk: int = 12,
+                small: bool = True) -> str:
+    """A booktabs table that may run over pages: consecutive ``tabular`` blocks of ``chunk`` rows.
+
+    ``longtable`` would break too, but with figures pending LaTeX's output routine overfills the
+    page ("Overfull \\vbox ... while \\output is active"); stacked tabulars break between blocks
+    without that. Give ``spec`` fixed-width columns so that the blocks line up. ``header`` and
+    each row end without ``\\\\``.
+    """
+    out = [r"\begingroup\small" if small else r"\begingroup", r"\par\medskip"]
+    blocks = [rows[k:k + chunk] for k in range(0, len(rows), chunk)] or [[]]
+    for k, block in enumerate(blocks):
+        top = [r"\toprule", header + r" \\", r"\midrule"] if k == 0 else []
+        end = [r"\bottomrule"] if k == len(blocks) - 1 else []
+        out += [rf"\noindent\begin{{tabular}}{{{spec}}}", *top, *(r + r" \\" for r in block),
+                *end, r"\end{tabular}\par"]
+    out += [r"\medskip", r"\endgroup"]
+    return "\n".join(out)
+
+
 def _claims_table(d: Derivation) -> list[str]:
-    lines = [r"\begin{center}\small",
-             rf"\begin{{longtable}}{{@{{}}{_RAGGED}p{{0.62\linewidth}}ll@{{}}}}",
-             r"\toprule", r"Statement & Proof level & Agreement \\", r"\midrule", r"\endhead"]
-    for c in d.claims:
-        lines.append(f"{c.statement_latex}{c.tag} & {c.level} & {_agreement_latex(c.agreement)} \\\\")
-    lines += [r"\bottomrule", r"\end{longtable}", r"\end{center}"]
+    rows = [f"{c.statement_latex}{c.tag} & {c.level} & {_agreement_latex(c.agreement)}"
+            for c in d.claims]
+    spec = (rf"@{{}}{_RAGGED}p{{0.62\linewidth}}{_RAGGED}p{{0.14\linewidth}}"
+            rf"{_RAGGED}p{{0.17\linewidth}}@{{}}")
+    lines = ["", table_latex(spec, "Statement & Proof level & Agreement", rows), ""]
     errata = [c for c in d.claims if c.erratum and c.detail]
     for c in errata:
         lines += ["", rf"\noindent\textbf{{Erratum ({latex_text(c.name)}).}} "
@@ -287,7 +306,7 @@ def render_latex_body(d: Derivation) -> str:
         lines += [*_claims_table(d), ""]
     for f in d.figures:
         stem = Path(f.path).stem
-        lines += [r"\begin{figure}[htbp]", r"\centering",
+        lines += [r"\begin{figure}[tbp]", r"\centering",
                   r"\includegraphics[width=0.9\linewidth,height=0.42\textheight,keepaspectratio]"
                   f"{{{f.stem}}}",
                   f"\\caption{{{sentence(latex_text(f.caption))}}}",
@@ -351,7 +370,6 @@ FIGURE_STYLE: dict[str, Any] = {
     "font.size": 10,
     "legend.fontsize": 8,
     "axes.titlesize": 10,
-    "pdf.fonttype": 42,  # embedded TrueType: the PDF reads back as text
     "svg.hashsalt": "symspline",
 }
 
@@ -428,7 +446,7 @@ REPORT_PREAMBLE = "\n".join([
     "\\usepackage[margin=2.5cm]{geometry}",
     f"\\usepackage{{{','.join(PACKAGES)}}}",
     "\\usepackage[expansion=false]{microtype}",  # protrusion: fewer overfull lines in narrow columns
-    "\\usepackage[hidelinks]{hyperref}",
+    "\\usepackage[hidelinks,pdfencoding=auto]{hyperref}",  # ASCII info when possible
     "\\hypersetup{pdftitle={" + REPORT_TITLE + "},",
     "  pdfauthor={symspline derive},",
     "  pdfsubject={Shallow univariate ReLU networks as linear splines: loss surface, Hessian, "
@@ -447,7 +465,7 @@ REPORT_PREAMBLE = "\n".join([
 
 def _summary_table(results: list[Derivation]) -> list[str]:
     lines = [r"{\small\setlength{\tabcolsep}{4pt}",
-             rf"\begin{{longtable}}{{@{{}}{_RAGGED}p{{0.56\linewidth}}llp{{0.14\linewidth}}@{{}}}}",
+             rf"\begin{{longtable}}{{@{{}}{_RAGGED}p{{0.56\linewidth}}ll{_RAGGED}p{{0.14\linewidth}}@{{}}}}",
              r"\toprule", r"Claim & Proof level & Agreement & Status \\", r"\midrule", r"\endhead",
              r"\bottomrule", r"\endfoot"]
     for k, d in enumerate(results):
@@ -474,12 +492,14 @@ def render_report_latex(results: list[Derivation]) -> str:
              "\\noindent This report is written by \\texttt{symspline derive}; regenerate rather "
              "than edit. Section numbers (\\S) refer to the account of the mathematics in "
              "\\texttt{docs/theory.md} of the symspline repository. Proof levels, strongest "
-             "first: \\emph{general} (symbolic, all sizes), \\emph{exhaustive} (every activation "
-             "pattern for the sizes given), \\emph{numeric} (randomized checks); \\emph{refuted} "
-             "means a counterexample was found. A deliberately false statement (a check of the "
-             "checker) is ok when refuted; so is an \\emph{erratum}, a statement of the source "
-             "material that the engine refuted, corrected in \\texttt{docs/theory.md}. Agreement "
-             "is the worst relative error of a numeric cross-check.", "",
+             "first: \\emph{general} (proved symbolically for all sizes) and \\emph{exhaustive} "
+             "(proved on every activation pattern for the sizes given) are proofs; "
+             "\\emph{tested} and \\emph{numeric} are sampled checks, never proofs; "
+             "\\emph{refuted} means a counterexample was found. A deliberately false statement "
+             "(a check of the checker) is ok when refuted; so is an \\emph{erratum}, a "
+             "statement of the source material that the engine refuted, corrected in "
+             "\\texttt{docs/theory.md}. Agreement is the worst relative error of a numeric "
+             "cross-check.", "",
              "\\tableofcontents", "",
              "\\section*{Summary of claims}",
              "\\addcontentsline{toc}{section}{Summary of claims}",
@@ -497,9 +517,10 @@ def render_report_markdown(results: list[Derivation]) -> str:
     """The Markdown twin of :func:`render_report_latex`, with ``$$`` display math."""
     lines = [f"# {REPORT_TITLE}", "",
              "Written by `symspline derive`; regenerate rather than edit. Section numbers (§) refer "
-             f"to [docs/theory.md]({THEORY_LINK}). Proof levels, strongest first: general "
-             "(symbolic, all sizes), exhaustive (every pattern for the sizes given), numeric "
-             "(randomized checks); refuted means a counterexample was found. A deliberately false "
+             f"to [docs/theory.md]({THEORY_LINK}). Proof levels, strongest first: general (proved "
+             "symbolically for all sizes) and exhaustive (proved on every pattern for the sizes "
+             "given) are proofs; tested and numeric are sampled checks, never proofs; refuted "
+             "means a counterexample was found. A deliberately false "
              "statement is ok when refuted; so is an erratum, a statement of the source material "
              "that the engine refuted (corrected in docs/theory.md).", "",
              "## Summary of claims", "",

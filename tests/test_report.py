@@ -1,10 +1,9 @@
-"""Notebook renderings (symspline.display, _repr_*_), the combined derive report, the example twin."""
+"""Notebook renderings (symspline.display, _repr_*_), reprs, and the combined derive report."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -163,7 +162,7 @@ def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch,
     assert pos == sorted(pos)
     mpos = [md.index(f"## Title {n}") for n in ("alpha", "beta_", "gamma")]
     assert mpos == sorted(mpos)
-    for must in (r"\documentclass", r"\usepackage{amsmath", "graphicx", r"\usepackage[hidelinks]{hyperref}",
+    for must in (r"\documentclass", r"\usepackage{amsmath", "graphicx", "{hyperref}",
                  "pdftitle={", r"\tableofcontents", r"\begin{longtable}", r"\end{document}",
                  r"\label{eq:alpha:main}", r"\label{sec:alpha}", r"\hyperref[sec:gamma]"):
         assert must in tex
@@ -209,35 +208,6 @@ def test_report_compiles_to_a_reproducible_pdf(tmp_path, monkeypatch, capsys):
     (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}\\undefinedmacro"
                                          "\\end{document}\n")
     assert texbuild.compile_pdf(tmp_path / "report.tex").startswith("LaTeX failed")
-
-
-# ------------------------------------------------------------------ example notebook twin
-def _py_cells(text: str) -> list[tuple[str, str]]:
-    cells: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        if line.startswith("# %%"):
-            cells.append(("markdown" if "[markdown]" in line else "code", []))
-        elif cells:
-            cells[-1][1].append(line[2:] if cells[-1][0] == "markdown" and line.startswith("# ")
-                                else line.lstrip("#") if cells[-1][0] == "markdown" else line)
-    return [(kind, "\n".join(lines).strip("\n")) for kind, lines in cells]
-
-
-def test_notebook_and_script_have_the_same_cells():
-    nb = json.loads((DOCS / "example.ipynb").read_text())
-    nb_cells = [(c["cell_type"], "".join(c["source"]).strip("\n")) for c in nb["cells"]]
-    assert nb_cells == _py_cells((DOCS / "example.py").read_text())
-    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
-
-
-def test_example_script_runs(tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, str(DOCS / "example.py")], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    # By hand: residuals f(x) - y at x = -1, 0, 1 are 2/3, -1/6, 5/2; (4/9 + 1/36 + 25/4) / 6.
-    assert "exact loss: 121/108" in proc.stdout
-    assert (tmp_path / "example_fit.png").stat().st_size > 1000
 
 
 def test_theorem_and_proof_latex_duck_typed():
@@ -380,3 +350,44 @@ def test_figures_are_saved_as_png_and_reproducible_pdf(tmp_path):
     assert blobs[0][1].startswith(b"%PDF") and b"CreationDate" not in blobs[0][1]
     save_figure(fig, tmp_path / "cli.png")  # the CLI default: the PNG alone
     assert not (tmp_path / "cli.pdf").exists()
+
+
+# ------------------------------------------------------------------ terminal and REPL
+def test_reprs_show_values_like_numpy():
+    exact = Network([2, -1], [R(5, 2), R(1, 3)], [R(1, 2), -1], R(1, 10))
+    assert repr(exact) == "Network(w=[2, -1], b=[5/2, 1/3], v=[1/2, -1], c=1/10)"
+    assert repr(exact.to_spline()) == "Spline(beta=[-5/4, 1/3], mu=[1, -1], s=[1, -1], c=1/10)"
+    assert repr(Network.symbols(1)) == "Network(w=[w1], b=[b1], v=[v1], c=c)"
+    wide = Network(np.arange(10.0), -np.zeros(10), np.full(10, 0.5), -0.0)
+    text = repr(wide)
+    assert text.startswith("Network(w=[0., 1., 2., ..., 7., 8., 9.], b=[0., 0., 0., ...")
+    assert "-0." not in text and text.endswith("c=0)")
+    assert repr(Network([1.0], [0.0], [1.0], 1 / 3)).endswith("c=0.33333333)")
+
+
+def test_pretty_is_unicode_simplified_with_a_float_beside_exact_values():
+    from symspline.display import pretty
+
+    assert pretty(sp.sqrt(3 + 2 * sp.sqrt(2))) == "1 + √2  ≈ 2.41421"
+    x = sp.Symbol("x", real=True)
+    assert pretty(sp.Or(x <= 0, x <= 1)) == "x ≤ 1"
+    frac = pretty(R(31, 288)).split("\n")
+    assert frac == ["31", "───  ≈ 0.107639", "288"]
+    assert pretty(R(5)) == "5" and pretty(0.25) == "0.25"
+
+
+def test_table_latex_typesets_numbers_and_names_as_math():
+    tab = vector_table([-0.0085, -0.0, 1.5e-7], ["beta1", "mu2", "c"])
+    tex = tab._repr_latex_()
+    assert r"\beta_{1} & -0.0085" in tex and r"\mu_{2} & 0 \\" in tex
+    assert r"c & 1.5 \times 10^{-7}" in tex and r"\text{-" not in tex
+    assert _balanced(tex)
+
+
+def test_proof_detail_is_wrapped_in_notebooks():
+    from symspline.display import WRAP, proof_latex
+
+    res = types.SimpleNamespace(theorem="1.1", level="general", H=2, N=2, ok=True,
+                                detail="word " * 60, counterexample=None)
+    rows = proof_latex(res).split(r"\\ ")
+    assert len(rows) >= 4 and all(len(r) <= WRAP + 40 for r in rows)
