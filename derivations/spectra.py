@@ -56,7 +56,7 @@ def _flow_figure(ctx: Context) -> tuple[object, list[Claim]]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from symspline.flow import flow
+    from symspline.flow import flow, snap_breakpoints
 
     data = ctx.data.as_float()
     rng = ctx.rng("spectra-init")
@@ -66,7 +66,9 @@ def _flow_figure(ctx: Context) -> tuple[object, list[Claim]]:
     T = 4.0 if ctx.quick else 30.0
     steps = 12 if ctx.quick else 60
     res = flow(net, data, T, t_eval=np.linspace(0.0, T, steps))
-    snaps = [res.params_at(k) for k in range(len(res.t))]
+    # held units sit on their samples only up to rounding: put them exactly there, so that
+    # the one-sided G (left pattern) does not follow the last bits (it jumps there)
+    snaps = [snap_breakpoints(res.params_at(k), data.x) for k in range(len(res.t))]
     groups = groups_by_edges(data, [0.0])
     tr = spectra_along(snaps, data, groups, times=res.t)
     worst = 0.0

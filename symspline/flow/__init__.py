@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from .integrate import Event, FlowResult, flow, flow_network, flow_spline, integrate
+from .integrate import (
+    Event,
+    FlowResult,
+    flow,
+    flow_network,
+    flow_spline,
+    integrate,
+    snap_breakpoints,
+)
 from .vector_field import FlowPattern, NetworkSystem, QuotientSystem, System
 
 __all__ = [
     "Event", "FlowPattern", "FlowResult", "NetworkSystem", "QuotientSystem", "System", "flow",
-    "flow_network", "flow_spline", "integrate",
+    "flow_network", "flow_spline", "integrate", "snap_breakpoints",
 ]

@@ -761,6 +761,71 @@ def _at_release(system: System, y: np.ndarray, pat: FlowPattern, t: float
     return pat, new
 
 
+def snap_breakpoints(params: Network | Spline, x: np.ndarray, tol: float = 1e-9,
+                     side: str = "left") -> Network | Spline:
+    """``params`` (float) with every breakpoint within ``tol (1 + |x_m|)`` of a sample x_m put
+    exactly on it.
+
+    A unit held by a sample (Filippov sliding) sits on it only up to rounding and the
+    integrator's drift, so whether the sample counts as active for it -- and with it every
+    quantity that is one-sided at a kink, such as the per-sample gradient matrix -- would
+    be decided by the last bits of the state. On the sample, ``locate(..., side=...)`` decides
+    by the side asked for instead. Network units keep w_i and get the b_i with -b_i / w_i = x_m
+    in float64, or, where the quotients of neighbouring floats step over x_m, the b_i whose
+    breakpoint is the nearest float on ``side`` of x_m (the same pattern for ``locate``).
+
+    Parameters
+    ----------
+    params
+        A float Network or Spline.
+    x
+        The sorted samples.
+    tol
+        Relative distance below which a breakpoint is taken to be on a sample.
+    side
+        "left" or "right": the side ``locate`` will be asked for (network units only).
+
+    Returns
+    -------
+    Network or Spline
+        The same kind of object, snapped.
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    if isinstance(params, Spline):
+        beta = np.asarray(params.beta, dtype=np.float64).copy()
+        for i, bi in enumerate(beta):
+            m = int(np.argmin(np.abs(xs - bi)))
+            if abs(bi - xs[m]) <= tol * (1.0 + abs(xs[m])):
+                beta[i] = xs[m]
+        return Spline(beta, params.mu, params.s, params.c)
+    w = np.asarray(params.w, dtype=np.float64)
+    b = np.asarray(params.b, dtype=np.float64).copy()
+    for i in np.flatnonzero(w != 0.0):
+        beta = -b[i] / w[i]
+        m = int(np.argmin(np.abs(xs - beta)))
+        if abs(beta - xs[m]) > tol * (1.0 + abs(xs[m])):
+            continue
+        b[i] = _on_sample(float(w[i]), float(b[i]), float(xs[m]), side)
+    return Network(w, b, params.v, params.c)
+
+
+def _on_sample(w: float, b: float, xm: float, side: str) -> float:
+    """A b with -b / w == xm in float64 when one exists, else with -b / w the float just on
+    ``side`` of xm: either way no sample lies between the breakpoint and xm, and
+    ``locate(..., side=side)`` gives the pattern of the exact kink."""
+    c = -w * xm
+    for d in (c, np.nextafter(c, np.inf), np.nextafter(c, -np.inf)):
+        if -d / w == xm:
+            return float(d)
+    # -d / w decreases as d grows when w > 0: step towards the requested side
+    up = (w > 0) == (side == "left")
+    for _ in range(8):
+        if (-c / w < xm) if side == "left" else (-c / w > xm):
+            return float(c)
+        c = np.nextafter(c, np.inf if up else -np.inf)
+    return float(b)  # (not seen: the unit keeps its position)
+
+
 def _float_data(data: Dataset) -> Dataset:
     if not isinstance(data, Dataset):
         raise InputError(f"data must be a Dataset, got {type(data).__name__}")
