@@ -159,9 +159,10 @@ class Dataset:
         return out
 
     @cached_property
-    def sample_index(self) -> np.ndarray:
-        """0, 1, ..., N-1 as a column, shape (N, 1) (cached: active-set masks of small problems)."""
-        out = np.arange(self.n)[:, None]
+    def x_one(self) -> np.ndarray:
+        """Rows [x, 1] in float64, shape (2, N) (cached: sums of r x and r in one product)."""
+        out = np.ones((2, self.n))
+        out[0] = self.as_float().x
         out.setflags(write=False)
         return out
 

@@ -64,44 +64,37 @@ def _float_inputs(params: object, data: object, side: object
 
 
 def _setup(params: Network | Spline, data: Dataset) -> tuple | None:
-    """Activations and residuals on the current pattern in a dozen vectorized calls.
+    """Activations and residuals on the current pattern in nine vectorized calls.
 
-    Returns ``(beta, s, scale, z, r)``: breakpoints, orientations s_i = +-1 (float), the factor
-    ``scale`` with f = c + z @ scale (|w_i| for a network, whose unit i contributes
-    v_i [w_i x + b_i]_+ = v_i |w_i| [s_i (x - beta_i)]_+; ones for a spline), the activations
-    z[n, i] = [s_i (x_n - beta_i)]_+ (N x H) and the residuals r. None on a kink or a network
+    Returns ``(z, r)``: the activations z[n, i] = [w_i x_n + b_i]_+ (network) or
+    [s_i (x_n - beta_i)]_+ (spline), N x H, and the residuals r. None on a kink or a network
     unit with w_i = 0.
 
     Activity is decided by the sign of x_n - beta_i, which floating-point subtraction gets
     exactly right (it is zero only when x_n = beta_i), so the active sets are those of
-    :func:`symspline.locate` and of the general kernels, not the rounded sign of w_i x_n + b_i.
+    :func:`symspline.locate` and of the general kernels, not the rounded sign of w_i x_n + b_i;
+    multiplying by w_i (network) or s_i keeps that sign.
     """
     if type(params) is Network:
         w = params.w
-        if not w.all():
+        if np.count_nonzero(w) != w.shape[0]:  # count_nonzero: 0.2 us, ndarray.all: 0.9 us
             return None
-        nbeta = params.b / w  # -beta
-        s = np.sign(w)
-        scale = np.abs(w)
-        mu = params.v * scale
-        z = np.add.outer(data.x, nbeta)  # x - beta, sign exact
-        beta = None
+        z = np.add.outer(data.x, params.b / w)  # x - beta with beta = -b / w: sign exact
+        if np.count_nonzero(z) != z.size:
+            return None  # x_n = beta_i: a kink, answered (raised or one-sided) by the general path
+        z *= w  # w (x - beta) = w x + b up to rounding, same sign as s (x - beta)
+        out = params.v
     else:
-        beta = params.beta
-        s = np.asarray(params.s, dtype=np.float64)
-        scale = None
-        mu = params.mu
-        z = np.subtract.outer(data.x, beta)
-    if not z.all():
-        return None  # x_n = beta_i: a kink, answered (raised or one-sided) by the general path
-    z *= s
+        z = np.subtract.outer(data.x, params.beta)
+        if np.count_nonzero(z) != z.size:
+            return None
+        z *= np.asarray(params.s, dtype=np.float64)
+        out = params.mu
     np.maximum(z, 0.0, out=z)
-    r = z @ mu
+    r = z @ out
     r += params.c
     r -= data.y
-    if beta is None:
-        beta = -nbeta
-    return beta, s, scale, z, r
+    return z, r
 
 
 def loss(params: object, data: object) -> float | None:
@@ -136,18 +129,22 @@ def gradient(params: object, data: object, side: object = None) -> np.ndarray | 
     st = _setup(p, d)
     if st is None:
         return None
-    beta, s, scale, z, r = st
-    act = np.sign(z)
-    rx = np.stack((r * d.x, r)) @ act  # sum_{A_i} r x and sum_{A_i} r
-    n = r.shape[0]
-    if scale is not None:
-        # dL/dw = v sum r x, dL/db = v sum r, dL/dv = sum r (w x + b) = |w| sum r z
-        out = np.concatenate(((p.v * rx).ravel(), (r @ z) * scale, [r.sum()]))
+    z, r = st
+    n, H = z.shape
+    # (sum_{A_i} r x, sum_{A_i} r) in one product with the cached columns [x, 1]
+    sums = (d.x_one * r) @ np.sign(z)
+    if type(p) is Network:
+        # dL/dw = v sum r x, dL/db = v sum r, dL/dv = sum r [w x + b]_+ = r @ z
+        out = np.empty(3 * H + 1)
+        np.multiply(sums, p.v, out=out[:2 * H].reshape(2, H))
     else:
-        # dL/dbeta = -s mu sum r, dL/dmu = sum r s (x - beta) = sum r z
-        out = np.concatenate((-s * p.mu * rx[1], r @ z, [r.sum()]))
-    out /= n
+        # dL/dbeta = -s mu sum r, dL/dmu = sum r [s (x - beta)]_+ = r @ z
+        out = np.empty(2 * H + 1)
+        np.multiply(sums[1], np.asarray(p.s) * -p.mu, out=out[:H])
+    np.matmul(r, z, out=out[-H - 1:-1])
+    out[-1] = r.sum()
     out += 0.0  # -0.0 of dead units -> +0.0, as the general path
+    out /= n
     return out
 
 
@@ -188,9 +185,9 @@ def hessian(params: object, data: object, parts: bool = False, side: object = No
     st = _setup(p, d)
     if st is None:
         return None
-    beta, s, scale, z, r = st
+    z, r = st
     n, H = z.shape
-    network = scale is not None
+    network = type(p) is Network
     P = 3 * H + 1 if network else 2 * H + 1
     act = np.sign(z)
     x = d.x
@@ -201,22 +198,21 @@ def hessian(params: object, data: object, parts: bool = False, side: object = No
         if network:
             np.multiply(act, p.v, out=J[:, H:2 * H])
             np.multiply(J[:, H:2 * H], x[:, None], out=J[:, :H])
-            np.multiply(z, scale, out=J[:, 2 * H:3 * H])
         else:
-            np.multiply(act, -s * p.mu, out=J[:, :H])
-            J[:, H:2 * H] = z
+            np.multiply(act, np.asarray(p.s) * -p.mu, out=J[:, :H])
+        J[:, -H - 1:-1] = z
         J[:, -1] = 1.0
         gn = J.T @ J
     else:
-        gn = _gauss_newton(p, d, beta, s, network)
+        gn = _gauss_newton(p, d, network)
     # Residual curvature: R[w_i, v_i] = sum_{A_i} r x, R[b_i, v_i] = sum_{A_i} r (network);
     # R[beta_i, mu_i] = -s_i sum_{A_i} r (spline).
     _, ridx = _indices(H, network)
+    sums = (d.x_one * r) @ act  # (sum_{A_i} r x, sum_{A_i} r)
     if network:
-        vals = np.stack((r * x, r)) @ act
-        vals = np.concatenate((vals.ravel(), vals.ravel()))
+        vals = np.concatenate((sums.ravel(), sums.ravel()))
     else:
-        vals = (r @ act) * -s
+        vals = sums[1] * -np.asarray(p.s, dtype=np.float64)
         vals = np.concatenate((vals, vals))
     if not parts:
         gn.ravel()[ridx] += vals
@@ -228,12 +224,17 @@ def hessian(params: object, data: object, parts: bool = False, side: object = No
     return gn + res, gn, res
 
 
-def _gauss_newton(p: Network | Spline, d: Dataset, beta: np.ndarray, s: np.ndarray,
-                  network: bool) -> np.ndarray:
+def _gauss_newton(p: Network | Spline, d: Dataset, network: bool) -> np.ndarray:
     """J^T J = C^T M C from interval-intersection moments, O(H^2) after the cached prefix sums."""
     x = d.x
     n = x.shape[0]
     t = x[0]
+    if network:
+        beta = -p.b / p.w
+        s = np.sign(p.w)
+    else:
+        beta = p.beta
+        s = np.asarray(p.s, dtype=np.float64)
     H = beta.shape[0]
     H1 = H + 1
     k = np.searchsorted(x, beta)
