@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..errors import CheckFailed
-from ._common import add_data, add_json, add_population, data_or_population, emit_json
+from ._common import (
+    add_data,
+    add_json,
+    add_population,
+    data_or_population,
+    emit_json,
+    exact_fields,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -94,19 +101,64 @@ def _print_text(rep: object, show_all: bool) -> None:
 
 
 def _run_population(args: argparse.Namespace, pop: object) -> int:
-    """Critical points of the population loss (THEORY 7.3), exact, width <= 2."""
-    from ..population import population_critical_points
+    """Critical points and families of the population risk (THEORY 7.3), exact, classified.
+
+    One line per point or family: exact loss (float), type, dimension, the representative point,
+    and the reason; families list their pieces where the type changes. ``--json`` follows
+    docs/json.md (schema: docs/schemas/critical_population.json).
+    """
+    from ..population_critical import population_critical_set
 
     H = args.width
+    bar = None
+    progress = None
+    if not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, desc="configurations", leave=False, disable=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+    try:
+        rep = population_critical_set(pop, H, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     names = [f"beta{i}" for i in range(1, H + 1)] + [f"mu{i}" for i in range(1, H + 1)] + ["c"]
-    pts = population_critical_points(pop, H)
     if args.json:
-        emit_json({"population": True, "H": H, "points": [p.as_dict(names) for p in pts]})
+        items = []
+        for p in rep.items:
+            d = {"config": p.config, "s": list(p.s), "dimension": p.dimension,
+                 "family": p.family, "order": names}
+            d.update(exact_fields("point", list(p.point)))
+            d.update(exact_fields("loss", p.loss))
+            d.update({"equalities": list(p.equalities), "inequalities": list(p.inequalities),
+                      "kind": p.kind, "reason": p.reason, "dead_units": p.dead_units,
+                      "pieces": [{"conditions": list(q.conditions), "kind": q.kind,
+                                  "reason": q.reason} for q in p.pieces]})
+            items.append(d)
+        emit_json({"ok": True, "command": "critical", "population": True, "H": H,
+                   "complete": rep.complete, "undecided": list(rep.undecided),
+                   "configurations": rep.configurations, "counts": rep.counts(),
+                   "items": items})
         return 0
-    print(f"width {H} on the population: {len(pts)} critical points or families")
-    for p in pts:
-        vals = ", ".join(f"{n} = {v}" for n, v in zip(names, p.values, strict=True))
-        kind = ("family where " + str(p.condition)) if p.family else (
-            "eigenvalues " + ", ".join(f"{e:.4g}" for e in p.eigenvalues))
-        print(f"  {p.pattern}  L = {p.loss}  {vals}  [{kind}]")
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(rep.counts().items()))
+    print(f"width {H} on the population: {len(rep.items)} critical points or families in "
+          f"{rep.configurations} configurations (up to unit permutation): {counts}")
+    for p in rep.items:
+        pt = ", ".join(f"{n}={float(v):.4g}" for n, v in zip(names, p.point_float, strict=True))
+        fam = f"family dim {p.dimension}" if p.family else "point"
+        print(f"  L = {p.loss} ({p.loss_float:.6g})  {p.kind}  [{fam}]  {p.config}  ({pt})")
+        if p.family:
+            print(f"      where {'; '.join(p.equalities + p.inequalities)}")
+        for q in p.pieces:
+            cond = " and ".join(q.conditions) if q.conditions else "everywhere"
+            print(f"      {q.kind} {'on the family' if not q.conditions else 'where ' + cond}: "
+                  f"{q.reason}")
+    for u in rep.undecided:
+        print(f"undecided: {u}")
+    print("complete: every component solved and classified" if rep.complete else
+          "NOT complete: see the undecided components and pieces above")
     return 0
