@@ -623,6 +623,9 @@ def _decide_scalar(kind: str, e: sp.Expr, region: object, rng: np.random.Generat
     uni = decide.decide_univariate(e, region, strict)  # type: ignore[arg-type]
     if uni is not None:
         return ("proved", uni[1]) if uni[0] == "proved" else ("refuted", (uni[1], 0))
+    viol = decide.refute_quadratic_slice(e, region, rng, strict)  # type: ignore[arg-type]
+    if viol is not None:
+        return "refuted", (viol, 0)
     score = decide.scalar_score(e, region, strict)  # type: ignore[arg-type]
     v, n = decide.search(region, rng, score=score,  # type: ignore[arg-type]
                          confirm=decide.scalar_confirm(e, strict), points=npts)

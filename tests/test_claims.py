@@ -213,7 +213,10 @@ def test_proved_claims_hold_at_points_the_prover_never_saw():
 
 def test_quadratic_certificates_name_minimizer_and_ray():
     res = claim("mu1**2 + c**2 - 2*mu1 - 2*c + 1 >= 0", 1, 1)
-    assert res.refuted and "exact minimizer mu1 = 1, c = 1, minimum -1" in res.detail
+    assert res.refuted and "exact minimizer (mu1, c) = (1, 1), minimum of the numerator -1" in \
+        res.detail
+    res = claim("L >= 10**-3", 1, 2)  # quadratic in (mu, c, y) with data-dependent coefficients
+    assert res.refuted and "exact minimizer" in res.detail
     res = claim("mu1*c <= 10", 1, 1)
     assert res.refuted and "unbounded below along a ray" in res.detail
     res = claim("mu1**2 - 2*mu1*c + c**2 + 3 > 0", 1, 1)

@@ -310,7 +310,25 @@ def decide_quadratic(expr: sp.Expr, region: Region, strict: bool = False,
             return None
     except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError):
         return None
-    m = len(used)
+    names = ", ".join(describe(z) for z in used)
+    out = _quadratic_minimum(poly, len(used), strict)
+    if out is None:
+        return None
+    kind, z, text = out
+    if kind == "proved":
+        where = ", ".join(f"{describe(c)} = {v}" for c, v in zip(used, z, strict=True))
+        return "proved", f"exact minimum {text} of the numerator at {where} (quadratic part PSD)"
+    coords = [sp.Integer(1)] * len(region.coords)
+    for c, v in zip(used, z, strict=True):
+        coords[region.coords.index(c)] = v
+    return "refuted", Violation(region.point(coords), text.replace("(VARS)", f"({names})"))
+
+
+def _quadratic_minimum(poly: sp.Poly, m: int, strict: bool,
+                       ) -> tuple[str, sp.Matrix, str] | None:
+    """The exact infimum of a quadratic with rational coefficients in m variables (see
+    :func:`decide_quadratic`): ("refuted", point, certificate), ("proved", minimizer, minimum
+    as text) or None."""
     A, b, d = sp.zeros(m, m), sp.zeros(m, 1), sp.Integer(0)
     for mon, coeff in poly.terms():
         idx = [j for j in range(m) for _ in range(mon[j])]
@@ -323,31 +341,30 @@ def decide_quadratic(expr: sp.Expr, region: Region, strict: bool = False,
             b[idx[0]] += coeff / 2
         else:
             d += coeff
-    names = ", ".join(describe(z) for z in used)
 
     def value_at(z: sp.Matrix) -> sp.Expr:
         return (z.T * A * z)[0, 0] + 2 * (b.T * z)[0, 0] + d
 
-    def refute(z: sp.Matrix, text: str) -> tuple[str, object]:
-        coords = [sp.Integer(1)] * len(region.coords)
-        for c, v in zip(used, z, strict=True):
-            coords[region.coords.index(c)] = v
-        return "refuted", Violation(region.point(coords), text)
+    def fmt(z: sp.Matrix) -> str:
+        return "(" + ", ".join(map(str, z)) + ")"
 
     if _ldl(A) is None:
         # A has a negative direction: a rational eigenvector approximation, checked exactly.
         w, V = np.linalg.eigh(np.array(A.tolist(), dtype=float))
-        v = sp.Matrix([_rational(float(t), 6) for t in V[:, 0]])
-        q = (v.T * A * v)[0, 0]
-        if q >= 0:
+        top = V[:, 0] / np.max(np.abs(V[:, 0]))
+        for digits in (1, 2, 3, 6):  # the shortest rational direction that is still negative
+            v = sp.Matrix([_rational(float(t), digits) for t in top])
+            q = (v.T * A * v)[0, 0]
+            if q < 0:
+                break
+        else:
             return None
         t = sp.Integer(1)
         while value_at(t * v) >= 0 and value_at(-t * v) >= 0:
             t *= 10
         z = t * v if value_at(t * v) < 0 else -t * v
-        return refute(z, f"unbounded below along a ray in ({names}): v^T A v = {q} < 0 for "
-                      f"v = ({', '.join(map(str, v))}); value {value_at(z)} at "
-                      f"({', '.join(map(str, z))})")
+        return ("refuted", z, f"unbounded below along a ray in (VARS): v^T A v = {q} < 0 for "
+                f"v = {fmt(v)}; numerator {value_at(z)} at {fmt(z)}")
     try:
         sol, params = A.gauss_jordan_solve(-b)
         zstar = sol.subs({p_: 0 for p_ in params})
@@ -356,17 +373,62 @@ def decide_quadratic(expr: sp.Expr, region: Region, strict: bool = False,
         for k in A.nullspace():
             slope = 2 * (b.T * k)[0, 0]
             if slope != 0:
-                t = -(abs(d) + 1) / slope
-                z = t * k
-                return refute(z, f"unbounded below along the kernel direction "
-                              f"({', '.join(map(str, k))}) of the quadratic part in ({names}); "
-                              f"value {value_at(z)} at ({', '.join(map(str, z))})")
+                z = -(abs(d) + 1) / slope * k
+                return ("refuted", z, f"unbounded below along the kernel direction {fmt(k)} of "
+                        f"the quadratic part in (VARS); numerator {value_at(z)} at {fmt(z)}")
         return None
     minimum = value_at(zstar)
-    where = ", ".join(f"{describe(c)} = {v}" for c, v in zip(used, zstar, strict=True))
     if (minimum <= 0) if strict else (minimum < 0):
-        return refute(zstar, f"exact minimizer {where}, minimum {minimum}")
-    return "proved", f"exact minimum {minimum} of the numerator at {where} (quadratic part PSD)"
+        return ("refuted", zstar,
+                f"exact minimizer (VARS) = {fmt(zstar)}, minimum of the numerator {minimum}")
+    return "proved", zstar, str(minimum)
+
+
+def refute_quadratic_slice(expr: sp.Expr, region: Region, rng: np.random.Generator,
+                           strict: bool = False, slices: int = 6) -> Violation | None:
+    """Exact refutation of a claim quadratic in some free coordinates z whose coefficients depend
+    on the others (data, breakpoints): fix the others at rational values (1, then random powers
+    of ten), minimize the resulting rational quadratic in z exactly (:func:`_quadratic_minimum`),
+    and confirm the value of the claim at that point exactly."""
+    try:
+        e = region.to_region(expr)
+        sp_ = _split(e)
+        if sp_ is None:
+            return None
+        num, _ = sp_
+        zs = _quadratic_variables(num, region.free)
+        others = [c for c in region.coords if num.has(c) and c not in zs]
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError):
+        return None
+    if not zs:
+        return None
+    confirm = scalar_confirm(expr, strict)
+    for k in range(slices):
+        vals = {o: (sp.Integer(1) if k == 0 else
+                    sp.Integer(10) ** int(rng.integers(-3, 4)) * (1 if o in region.positive
+                                                                  else int(rng.choice([-1, 1]))))
+                for o in others}
+        try:
+            poly = sp.Poly(sp.expand(num.xreplace(vals)), *zs)
+        except sp.PolynomialError:
+            return None
+        if poly.total_degree() != 2 or not all(c.is_Rational for c in poly.coeffs()):
+            continue
+        out = _quadratic_minimum(poly, len(zs), strict)
+        if out is None or out[0] != "refuted":
+            continue
+        _, z, text = out
+        coords = [vals.get(c, sp.Integer(1)) for c in region.coords]
+        for c, v in zip(zs, z, strict=True):
+            coords[region.coords.index(c)] = v
+        values = region.point(coords)
+        detail = confirm(values)
+        if detail is not None:
+            names = ", ".join(describe(c) for c in zs)
+            fixed = ", ".join(f"{describe(o)} = {v}" for o, v in vals.items())
+            return Violation(values, f"{detail}; {text.replace('(VARS)', f'({names})')}"
+                             + (f" with {fixed}" if fixed else ""))
+    return None
 
 
 # ====================================================================== one coordinate: exact
