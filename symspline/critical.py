@@ -769,9 +769,26 @@ def _interior(ctx: _Ctx, ineqs: list[tuple[list[Fraction], Fraction]],
               ntau: int) -> list[Fraction] | None:
     """An exact point with a . tau + a0 > 0 for all rows, or None: exact simplex on the slack.
 
+    (One parameter: exact intersection of half-lines. Several: a solution of a . tau + a0 = 1
+    on every row, if there is one, is checked first; it only ever proves nonemptiness.)
+
     maximise t subject to -a . tau + t <= a0, t <= 1 (tau free): the open set is nonempty iff
     max t > 0, and the optimal tau then satisfies every strict inequality with slack >= t > 0.
     """
+    if ntau == 1:  # one parameter: the LP is an intersection of half-lines, done directly
+        lo = max((-a0 / a[0] for a, a0 in ineqs if a[0] > 0), default=None)
+        hi = min((-a0 / a[0] for a, a0 in ineqs if a[0] < 0), default=None)
+        if lo is not None and hi is not None:
+            return [(lo + hi) / 2] if lo < hi else None
+        return [lo + 1] if lo is not None else [hi - 1]
+    # A solution of a . tau + a0 = 1 on every row (when that system is consistent) is a point;
+    # it is verified exactly, and only otherwise is the simplex run.
+    R, piv = _rref([list(a) + [1 - a0] for a, a0 in ineqs], ntau)
+    cand = [F(0)] * ntau
+    for row, col in zip(R, piv, strict=True):
+        cand[col] = row[ntau]
+    if all(sum((v * x for v, x in zip(a, cand, strict=True)), a0) > 0 for a, a0 in ineqs):
+        return cand
     A = [[-v for v in a] + [F(1)] for a, _ in ineqs] + [[F(0)] * ntau + [F(1)]]
     b = [a0 for _, a0 in ineqs] + [F(1)]
     c = [F(0)] * ntau + [F(-1)]
