@@ -269,3 +269,17 @@ def test_the_independent_check_can_fail():
     theta[len(p.s)] += F(1, 7)  # move mu_1 off the family
     d = _one_sided(theta, p.s, len(p.s), 1, x, y, F(1, 10**9))
     assert d != 0
+
+
+def test_width_three_families_are_exactly_stationary():
+    """H = 3 (N = 2, every orbit size 1, 3 and 6 occurs): exact one-sided derivatives at every
+    listed family, and the multiplicities sum to the number of ordered families."""
+    x, y = [F(-1), F(1)], [F(1), F(-1, 2)]
+    rep = critical_points(Dataset.from_arrays([-1, 1], [1, sp.Rational(-1, 2)]), 3)
+    assert {p.multiplicity for p in rep.families} == {1, 3, 6}
+    for p in rep.families:
+        states = [(s, pl, g) for s, pl, g in zip(p.s, p.place, p.signs, strict=True)]
+        distinct = {tuple(states[i] for i in perm) for perm in
+                    ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))}
+        assert p.multiplicity == len(distinct)
+    _check_exact_derivatives(rep, x, y)
