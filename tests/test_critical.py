@@ -271,3 +271,17 @@ def test_cli_critical_json_follows_its_schema(tmp_path, capsys):
     assert main(["critical", "--data", str(f), "--width", "1"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_exits_one_with_ok_false_when_a_check_fails(tmp_path, capsys, monkeypatch):
+    import symspline.critical as crit
+    from symspline.cli import main
+
+    d = tmp_path / "d.csv"
+    d.write_text("x,y\n-1,1\n0,0\n1/2,1/2\n2,-1\n")
+    monkeypatch.setattr(crit.CriticalReport, "sylvester_ok", property(lambda self: False))
+    assert main(["critical", "--data", str(d), "--width", "1", "--json"]) == 1
+    js = json.loads(capsys.readouterr().out)
+    assert js["ok"] is False and js["sylvester_ok"] is False
+    assert main(["critical", "--data", str(d), "--width", "1"]) == 1
+    assert "VIOLATED" in capsys.readouterr().out
