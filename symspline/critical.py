@@ -528,8 +528,23 @@ def critical_points(data: Dataset, H: int, *,
     """Every Clarke-stationary point of the loss of a width-H network on exact data, classified.
 
     See the module docstring for the cells, the stationarity conditions, the exact LP and the
-    classification. Families are listed up to permutation of units, each with its multiplicity;
-    ``progress(done, total)`` is called once per cell (multiset of unit states).
+    classification. Families are listed up to permutation of units, each with its multiplicity.
+
+    Parameters
+    ----------
+    data
+        Exact (rational) samples.
+    H
+        Width of the network.
+    progress
+        Called as ``progress(done, total)`` after each cell (multiset of unit states).
+
+    Returns
+    -------
+    CriticalReport
+        Families inside patterns (``points``) and at kinks (``kinks``), each with dimension,
+        equalities, strict inequalities, an exact interior point, loss, type, reason and
+        multiplicity; the global minimum; the THEORY 3.2/3.3/3.4 verdicts; what was undecided.
 
     Raises
     ------
