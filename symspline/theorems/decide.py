@@ -689,8 +689,9 @@ def psd_confirm(M: sp.Matrix) -> Callable[[dict], str | None]:
         w, V = np.linalg.eigh((A + A.T) / 2)
         if w[0] >= 0:
             return None
-        for digits in (6, 12):
-            z = sp.Matrix([_rational(float(t), digits) for t in V[:, 0]])
+        top = V[:, 0] / np.max(np.abs(V[:, 0]))
+        for digits in (1, 2, 3, 6, 12):  # the shortest rational direction that works
+            z = sp.Matrix([_rational(float(t), digits) for t in top])
             q = (z.T * Mx * z)[0, 0]
             if q < 0:
                 return (f"z^T M z = {q} < 0 at z = ({', '.join(str(t) for t in z)}) "
