@@ -187,35 +187,47 @@ def wasserstein1(points_a: np.ndarray, weights_a: np.ndarray, points_b: np.ndarr
 
 
 def plot_spectral_density(result: SpectralDensity, eigenvalues: np.ndarray | None = None, *,
-                          ax: object = None, sigma: float | None = None, points: int = 800,
-                          title: str | None = None) -> object:
-    """Draw the SLQ density, and beside it (when given) the exact eigenvalues.
+                          axes: object = None, title: str | None = None) -> object:
+    """Draw the SLQ estimate, and beside it (when given) the exact eigenvalues.
 
-    The smoothed SLQ density is drawn as a curve; exact eigenvalues (e.g. from
-    ``numpy.linalg.eigvalsh`` of :func:`symspline.kernels.hessian`) as a histogram of the same
-    normalization and a rug, so the two spectral measures can be compared by eye. Returns the
-    matplotlib Axes (matplotlib is imported here, only when drawing).
+    Two panels on a symmetric-log eigenvalue axis (Hessian spectra are a bulk near zero and a
+    few outliers): the spectral mass per bin of both measures (bins even on that axis) with a
+    rug of the exact eigenvalues, and the two
+    cumulative spectral distributions (the SLQ quadrature's and (1/P) sum_i 1[lambda_i <= t]),
+    whose area between is the Wasserstein-1 distance. ``axes`` is a pair of matplotlib Axes
+    (default: a new figure). Returns the Axes; matplotlib is imported here, only when drawing.
     """
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6))
-    pts, _ = result.measure()
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    top, bottom = axes
+    pts, wts = result.measure()
     lo, hi = float(pts[0]), float(pts[-1])
+    ev = None
     if eigenvalues is not None:
-        ev = np.asarray(eigenvalues, dtype=float)
-        lo, hi = min(lo, float(ev.min())), max(hi, float(ev.max()))
-    pad = 0.05 * max(hi - lo, 1e-12)
-    grid = np.linspace(lo - pad, hi + pad, points)
-    if eigenvalues is not None:
-        ax.hist(ev, bins=80, density=True, color="0.8", label=f"exact eigenvalues (P = {ev.size})")
-        ax.plot(ev, np.zeros_like(ev), "|", color="0.3", markersize=6)
-    ax.plot(grid, result.density(grid, sigma), color="C0",
-            label=f"SLQ, {result.steps} steps x {result.probes} probe(s)")
-    ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set_xlabel("eigenvalue")
-    ax.set_ylabel("density")
+        ev = np.sort(np.asarray(eigenvalues, dtype=float))
+        lo, hi = min(lo, float(ev[0])), max(hi, float(ev[-1]))
+    linthresh = max(1e-3 * max(abs(lo), abs(hi)), 1e-12)
+    # bins uniform in asinh(t / linthresh): even on the symmetric-log axis
+    u = np.linspace(np.arcsinh(lo / linthresh), np.arcsinh(hi / linthresh), 61)
+    bins = linthresh * np.sinh(u)
+    bins[0], bins[-1] = lo - 1e-12 * (1 + abs(lo)), hi + 1e-12 * (1 + abs(hi))
+    label = f"SLQ, {result.steps} steps x {result.probes} probe(s)"
+    if ev is not None:
+        top.hist(ev, bins, weights=np.full(ev.size, 1.0 / ev.size), color="0.8",
+                 label=f"exact eigenvalues (P = {ev.size})")
+        top.plot(ev, np.zeros_like(ev), "|", color="0.2", markersize=7)
+        bottom.step(ev, np.arange(1, ev.size + 1) / ev.size, where="post", color="0.2",
+                    linestyle="--", label="exact")
+    top.hist(pts, bins, weights=wts, histtype="step", color="C0", linewidth=1.4, label=label)
+    bottom.step(pts, np.cumsum(wts), where="post", color="C0", label=label)
+    for ax in axes:
+        ax.set_xscale("symlog", linthresh=linthresh)
+        ax.legend(loc="lower right" if ax is bottom else "upper right", fontsize=8)
+    top.set_ylabel("spectral mass per bin")
+    bottom.set_ylabel("spectral distribution")
+    bottom.set_xlabel("eigenvalue (symmetric log scale)")
     if title:
-        ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
-    return ax
+        top.set_title(title)
+    return axes
