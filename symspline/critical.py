@@ -515,7 +515,7 @@ def _check_size(H: int, N: int) -> None:
         per = SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H] * 2 ** (H - MAX_H))
         limits = ", ".join(f"N <= {n} at H = {h}" for h, n in MAX_N.items())
         raise SizeError(
-            f"complete critical-point enumeration is limited to {limits}; H = {H}, N = {N} "
+            f"critical points are enumerated for H <= {MAX_H} ({limits}); H = {H}, N = {N} "
             f"means {pats} patterns (up to permutation) x up to 2^{H} zero sets x up to 2^{H} "
             f"sign vectors, with kinks {cells} cells: about {cells * per:.0f} s at the measured "
             f"{per * 1000:.1f} ms per cell" + (" (more for H > 3, where families multiply)"
