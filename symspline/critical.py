@@ -173,7 +173,7 @@ class CriticalPoint:
             "equalities": list(self.equalities), "inequalities": list(self.inequalities),
             "order": order,
         }
-        out.update(exact_fields("point", list(self.spline.vector)))
+        out.update(exact_fields("interior_point", list(self.spline.vector)))
         out.update(exact_fields("loss", self.loss))
         out["type"] = self.kind
         out["reason"] = self.explanation
@@ -183,10 +183,14 @@ class CriticalPoint:
             out["descent_order"] = self.descent_order
         else:
             out["descent_direction"] = None
+            out["descent_direction_reason"] = ("a local minimum: no descent direction"
+                                               if self.kind != KIND_UNDECIDED else "undecided")
         for name, inert in (("inertia_spline", self.inertia_spline),
                             ("inertia_network", self.inertia_network)):
             out[name] = None if inert is None else dict(
                 zip(("pos", "neg", "zero"), inert.as_tuple(), strict=True))
+            if inert is None:
+                out[name + "_reason"] = "a breakpoint on a data point: no Hessian there"
         out["one_sided"] = [
             {"unit": u + 1, **exact_fields("left", dl), **exact_fields("right", dr)}
             for u, dl, dr in self.one_sided]

@@ -260,6 +260,19 @@ def test_cli_critical_json_follows_its_schema(tmp_path, capsys):
     assert js["ok"] and js["command"] == "critical" and js["global_minimum_exact"] == "1/20"
     assert {"1/20", "13/60"} <= {f["loss_exact"] for f in js["families"]}
     assert js["kinks"] and js["complete"]
+
+    def walk(v: object) -> None:  # docs/json.md: twins, nulls with reasons, counting from 1
+        if isinstance(v, dict):
+            for k, u in v.items():
+                assert u is not None or f"{k}_reason" in v, k
+                assert not k.endswith("_exact") or k[:-6] in v, k
+                assert k not in ("unit", "point") or (isinstance(u, int) and u >= 1), (k, u)
+                walk(u)
+        elif isinstance(v, list):
+            for u in v:
+                walk(u)
+
+    walk(js)
     bad = dict(js, families=[dict(js["families"][0], loss="1/20")])
     with pytest.raises(jsonschema.ValidationError):  # the schema can fail
         jsonschema.Draft202012Validator(schema).validate(bad)
