@@ -79,13 +79,14 @@ def _setup(params: Network | Spline, data: Dataset) -> tuple | None:
         w = params.w
         if np.count_nonzero(w) != w.shape[0]:  # count_nonzero: 0.2 us, ndarray.all: 0.9 us
             return None
-        z = np.add.outer(data.x, params.b / w)  # x - beta with beta = -b / w: sign exact
+        # x - beta with beta = -b / w: sign exact (broadcasting: 0.1 us less than ufunc.outer)
+        z = data.x[:, None] + params.b / w
         if np.count_nonzero(z) != z.size:
             return None  # x_n = beta_i: a kink, answered (raised or one-sided) by the general path
         z *= w  # w (x - beta) = w x + b up to rounding, same sign as s (x - beta)
         out = params.v
     else:
-        z = np.subtract.outer(data.x, params.beta)
+        z = data.x[:, None] - params.beta
         if np.count_nonzero(z) != z.size:
             return None
         z *= np.asarray(params.s, dtype=np.float64)
@@ -106,12 +107,12 @@ def loss(params: object, data: object) -> float | None:
     x = d.x
     if type(p) is Network:
         # The loss is continuous across patterns, so the plain ReLU form is exact here.
-        z = np.multiply.outer(x, p.w)
+        z = x[:, None] * p.w
         z += p.b
         np.maximum(z, 0.0, out=z)
         r = z @ p.v
     else:
-        z = np.subtract.outer(x, p.beta)
+        z = x[:, None] - p.beta
         z *= np.asarray(p.s, dtype=np.float64)
         np.maximum(z, 0.0, out=z)
         r = z @ p.mu
