@@ -114,6 +114,9 @@ class CriticalPoint:
     rho: tuple = ()
     one_sided: tuple = ()  # (unit, dl, dr) for kink units with mu_i != 0
     n: int = 0  # number of samples N (for :attr:`pattern`)
+    #: For a non-strict kink minimum of dimension 0: a different point with the same loss; the
+    #: whole segment between them in (mu, mu*beta, c) has that loss too.
+    witness: Spline | None = None
 
     @property
     def at_kink(self) -> bool:
@@ -191,6 +194,8 @@ class CriticalPoint:
                 zip(("pos", "neg", "zero"), inert.as_tuple(), strict=True))
             if inert is None:
                 out[name + "_reason"] = "a breakpoint on a data point: no Hessian there"
+        if self.witness is not None:
+            out.update(exact_fields("same_loss_witness", list(self.witness.vector)))
         out["one_sided"] = [
             {"unit": u + 1, **exact_fields("left", dl), **exact_fields("right", dr)}
             for u, dl, dr in self.one_sided]
@@ -768,7 +773,8 @@ def _family(ctx: _Ctx, units: list, signs: list, live_idx: list[int], ls: _LSQ,
     eqs, ins = _describe(ctx, units, signs, live_idx, ls, beta_fixed, free_beta)
     mult = _multiplicity(units, signs)
     sgn = tuple(None if u_[2] == "dead" else signs[i] for i, u_ in enumerate(units))
-    kind, expl, direction, order, one_sided = _classify(ctx, units, sgn, ls.r, beta, mu, dim)
+    kind, expl, direction, order, one_sided, witness = _classify(ctx, units, sgn, ls.r, beta, mu,
+                                                                 c, dim)
     rho = tuple(_q(-s * sum((ls.r[n] for n in _active(s, p, N)), F(0))) if p[0] == "gap"
                 else None for s, p in zip(s_vec, place, strict=True))
     inert_s = inert_n = None
@@ -781,7 +787,7 @@ def _family(ctx: _Ctx, units: list, signs: list, live_idx: list[int], ls: _LSQ,
                        F(0))
             expl += f"; exact d^T Hess d = {curv}"
     return CriticalPoint(s_vec, place, sgn, spline, loss, dim, eqs, ins, mult, kind, expl,
-                         direction, order, inert_s, inert_n, rho, one_sided, N)
+                         direction, order, inert_s, inert_n, rho, one_sided, N, witness)
 
 
 def _interior(ctx: _Ctx, ineqs: list[tuple[list[Fraction], Fraction]],
@@ -1011,8 +1017,8 @@ def _linear_text(coeffs: tuple[Fraction, ...], names: list[str]) -> str:
 
 # ------------------------------------------------------------------ classification
 def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
-              beta: list[Fraction], mu: list[Fraction], dim: int
-              ) -> tuple[str, str, tuple | None, int | None, tuple]:
+              beta: list[Fraction], mu: list[Fraction], c: Fraction, dim: int
+              ) -> tuple[str, str, tuple | None, int | None, tuple, Spline | None]:
     """Type of the family with its argument and, for saddles, a descent direction.
 
     Local minimum iff the first-order condition holds on every adjacent piece's tangent cone
@@ -1045,7 +1051,7 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                         f"!= 0; the (beta{i + 1}, mu{i + 1}) Hessian block [[0, g], [g, a]] with "
                         f"g = {_q(g)}, a = {_q(a)} has determinant -g^2 < 0: L(theta + t d) = "
                         "L - t^2/2 + O(t^3) along d")
-                return KIND_SADDLE, expl, tuple(_q(v) for v in d), 2, tuple(one_sided)
+                return KIND_SADDLE, expl, tuple(_q(v) for v in d), 2, tuple(one_sided), None
     # 2. mu_i = 0 on a data point with a non-zero residual sum on one side: second order.
     for i, (s, place, role) in enumerate(units):
         if role == "zero" and place[0] == "point":
@@ -1065,7 +1071,7 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                             f"{side} with mu{i + 1} of the right sign lowers L at second order "
                             f"(block [[0, {_q(g)}], [{_q(g)}, {_q(a)}]] on that piece): "
                             "L(theta + t d) = L - t^2/2 + O(t^3) for t > 0")
-                    return KIND_SADDLE, expl, tuple(_q(v) for v in d), 2, tuple(one_sided)
+                    return KIND_SADDLE, expl, tuple(_q(v) for v in d), 2, tuple(one_sided), None
     # 3. A kink of maximum type: the loss decreases at first order into one side.
     for i, dl, dr in one_sided:
         if dl > 0 or dr < 0:
@@ -1076,7 +1082,7 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                     f"dL/dbeta{i + 1} = {dl} (left), {dr} (right) contain 0 between them (Clarke "
                     f"stationary) but moving beta{i + 1} {side} lowers L at first order, rate "
                     f"{abs(dl) if dl > 0 else abs(dr)}")
-            return KIND_SADDLE, expl, tuple(d), 1, tuple(one_sided)
+            return KIND_SADDLE, expl, tuple(d), 1, tuple(one_sided), None
     # Local minimum: the first-order condition holds on every piece's cone.
     kinks_ = [i for i, u in enumerate(units) if u[1][0] == "point"]
     if kinks_:
@@ -1092,25 +1098,28 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
     if nonstrict:
         why = ("positive-dimensional family" if dim > 0 else
                "a unit with mu = 0 or a dead unit leaves L unchanged along its breakpoint")
-        return KIND_MIN, "; ".join(reasons_min) + f"; not strict: {why}", None, None, \
-            tuple(one_sided)
+        return (KIND_MIN, "; ".join(reasons_min) + f"; not strict: {why}", None, None,
+                tuple(one_sided), None)
     if not kinks_:
         return (KIND_STRICT_MIN, reasons_min[0] + "; strict: every mu_i != 0 and the family is a "
-                "single point, so q is minimised only there", None, None, tuple(one_sided))
-    strict, why = _strict_at_kink(ctx, units, signs, r, mu)
+                "single point, so q is minimised only there", None, None, tuple(one_sided), None)
+    strict, why, witness = _strict_at_kink(ctx, units, signs, r, beta, mu, c)
     if strict is None:
-        return KIND_UNDECIDED, why, None, None, tuple(one_sided)
-    return (KIND_STRICT_MIN if strict else KIND_MIN), reasons_min[0] + "; " + why, None, None, \
-        tuple(one_sided)
+        return KIND_UNDECIDED, why, None, None, tuple(one_sided), None
+    return ((KIND_STRICT_MIN if strict else KIND_MIN), reasons_min[0] + "; " + why, None, None,
+            tuple(one_sided), witness)
 
 
 def _strict_at_kink(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
-                    mu: list[Fraction]) -> tuple[bool | None, str]:
+                    beta: list[Fraction], mu: list[Fraction], c: Fraction
+                    ) -> tuple[bool | None, str, Spline | None]:
     """A 0-dimensional kink minimum with every mu_i != 0: strict iff on no adjacent piece a
     nonzero direction d of the tangent cone has A_P d = 0 and g_P . d = 0 (exact LP per piece).
 
     Coordinates per kink unit: (mu_i, e_i = nu_i - x_m mu_i); the piece's cone is
     sigma_i e_i <= 0 (left) or >= 0 (right); on it q_P(u* + d) = q* + g.d + |A_P d|^2 / (2N).
+    When not strict, the witness is the exact point phi^-1(u* + t d) of that piece (t halved
+    until it lies in the piece): a different point with exactly the same loss.
     """
     N, x = ctx.N, ctx.x
     kinks_ = [i for i, u in enumerate(units) if u[1][0] == "point"]
@@ -1155,9 +1164,44 @@ def _strict_at_kink(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...
         A_ub.append([-v for v in obj])
         b_ub.append(1)
         ctx.lps += 1
-        val, _ = _lp_free(obj, A_ub, b_ub, A_eq, b_eq)
+        val, d = _lp_free(obj, A_ub, b_ub, A_eq, b_eq)
         if -val > 0:
             return False, (f"not strict: on the piece with sides {list(sides)} a cone direction "
-                           "keeps q_P at its minimum (exact LP)")
+                           "keeps q_P at its minimum (exact LP); witness: a nearby point with "
+                           "the same loss"), _witness(ctx, units, side_of, beta, mu, c, d)
     return True, ("strict: on every adjacent piece the only tangent-cone direction with "
-                  "A_P d = 0 and g_P . d = 0 is d = 0 (exact LP)")
+                  "A_P d = 0 and g_P . d = 0 is d = 0 (exact LP)"), None
+
+
+def _witness(ctx: _Ctx, units: list, side_of: dict, beta: list[Fraction], mu: list[Fraction],
+             c: Fraction, d: list[Fraction]) -> Spline:
+    """phi^-1(u* + t d) for the largest t = 2^-k keeping every unit in its place or side."""
+    t = F(1)
+    for _ in range(200):
+        nb, nm, ok, a = [], [], True, 0
+        for i, (_s, place, _) in enumerate(units):
+            m = mu[i] + t * d[a]
+            if m == 0 or (m > 0) != (mu[i] > 0):
+                ok = False
+            elif place[0] == "gap":
+                b = (mu[i] * beta[i] + t * d[a + 1]) / m
+                lo, hi = ctx.gap(place[1])
+                ok = ok and (lo is None or lo < b) and (hi is None or b < hi)
+            else:
+                b = beta[i] + t * d[a + 1] / m
+                # on the chosen side of x_m, and not past the neighbouring data point
+                lo, hi = ctx.gap(place[1] if side_of[i] == "left" else place[1] + 1)
+                if side_of[i] == "left":
+                    ok = ok and b <= beta[i] and (lo is None or lo < b)
+                else:
+                    ok = ok and b >= beta[i] and (hi is None or b < hi)
+            if not ok:
+                break
+            nb.append(b)
+            nm.append(m)
+            a += 2
+        if ok:
+            return Spline([_q(v) for v in nb], [_q(v) for v in nm], tuple(u[0] for u in units),
+                          _q(c + t * d[a]))
+        t /= 2
+    raise AssertionError("no witness step found")  # pragma: no cover - t -> 0 always works

@@ -185,6 +185,25 @@ def test_saddle_directions_lower_the_loss_and_minima_are_not_lowered(ex2):
                     assert symspline.loss(q, EX) >= p.loss
 
 
+def test_non_strict_kink_minima_come_with_an_equal_loss_witness(ex2):
+    wit = [p for p in ex2.kinks if p.witness is not None]
+    assert wit and all(p.kind == "non-strict local minimum" and p.dimension == 0 for p in wit)
+    for p in wit:
+        assert list(p.witness.vector) != list(p.spline.vector)
+        assert symspline.loss(p.witness, EX) == p.loss
+        # the midpoint in (mu, nu = mu beta, c) keeps the loss too (the segment is flat)
+        H = len(p.s)
+        mu = [(a + b) / 2 for a, b in zip(p.spline.mu, p.witness.mu, strict=True)]
+        nu = [(a * b + c * d) / 2 for a, b, c, d in zip(p.spline.mu, p.spline.beta, p.witness.mu,
+                                                          p.witness.beta, strict=True)]
+        mid = Spline([nu[i] / mu[i] for i in range(H)], mu, p.s, (p.spline.c + p.witness.c) / 2)
+        assert symspline.loss(mid, EX) == p.loss
+    # strict ones have none, and moving the witness off the segment changes the loss
+    assert all(p.witness is None for p in ex2.families if p.kind != "non-strict local minimum")
+    q = wit[0].witness
+    assert symspline.loss(Spline(q.beta, q.mu, q.s, q.c + R(1, 10)), EX) != wit[0].loss
+
+
 def test_the_perturbation_probe_can_fail(ex2):
     """The probe above does see descent: it lowers the loss at every interior saddle."""
     saddle = next(p for p in ex2.points if p.kind == "saddle")
