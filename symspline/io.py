@@ -129,6 +129,8 @@ def read_input_bytes(path: str | os.PathLike, what: str,
     for a missing file, a directory, an unreadable file, or one larger than
     :data:`MAX_FILE_BYTES`.
     """
+    if not str(path).strip():  # Path("") would quietly mean the current directory
+        raise error(f"no {what} given (an empty file name)")
     p = Path(path)
     try:
         st = p.stat()
@@ -188,6 +190,8 @@ def read_data(path: str | os.PathLike, *, exact_decimals: bool = False) -> Datas
     DataError
         For a missing, empty or malformed file, and for data that :class:`Dataset` refuses.
     """
+    if not str(path).strip():  # Path("") would quietly mean the current directory
+        raise DataError("no data file given (an empty file name)")
     p = Path(path)
     if p.suffix.lower() == ".npz":
         return _read_npz(p)
@@ -283,6 +287,8 @@ def read_params(path: str | os.PathLike) -> Network | Spline:
     Numbers may be JSON numbers (integers are exact, others float) or strings holding exact
     rationals (``"2/7"``) or decimals (read exactly: ``"0.1"`` is 1/10).
     """
+    if not str(path).strip():
+        raise ParameterError("no parameter file given (an empty file name)")
     p = Path(path)
     return parse_params(read_input_text(p, "parameter file", ParameterError), source=str(p))
 
