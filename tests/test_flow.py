@@ -312,3 +312,32 @@ def test_group_spectra_along_a_flow_do_not_follow_the_last_bits() -> None:
     for other in out[1:]:
         for name, v in out[0].items():
             assert np.max(np.abs(other[name] - v)) < 1e-6 * np.max(v)
+
+
+def test_velocities_within_the_integrators_accuracy_hold_the_unit() -> None:
+    """A breakpoint reaches x = 0 from the inactive side; the residuals are 1e-12 against an
+    uncertainty of about 1e-9 (rtol 1e-9 of terms of size 1). Exactly, S_+ = r_1 + r_2 < 0
+    makes the far side carry it on (a crossing); within the integrator's accuracy neither side
+    decides, so it is held, and a held unit is not released while its margins are unresolved."""
+    from symspline.flow.integrate import at_pair, release_margins
+
+    x = np.array([-1.0, 0.0, 1.0])
+    r = np.array([0.0, -3e-12, 1e-12])
+    net = Network([1.0], [0.0], [1.0], 0.5)
+    data = Dataset.from_arrays(x, net(x) - r)
+    y = net.vector
+    exact = NetworkSystem(data, 1)
+    noisy = NetworkSystem(data, 1, noise_rel=1e-9, noise_abs=1e-12)
+    pat = exact.initial_pattern(y)
+    assert (pat.lo[0], pat.hi[0]) == (2, 3)
+    eps = noisy.residual_noise(y, pat)
+    # by hand: |v h(x_n)| on the active set plus |c|, times rtol, plus atol (and 16 ulp)
+    rel = 1e-9 + 16 * np.finfo(float).eps
+    np.testing.assert_allclose(eps, [0.5 * rel + 1e-12, 0.5 * rel + 1e-12, 1.5 * rel + 1e-12],
+                               rtol=1e-12)
+    _, ev = at_pair(exact, y, pat, 0.0, 0, 1, -1.0)
+    assert ev.kind == "cross" and ev.direction == "in"
+    held, ev = at_pair(noisy, y, pat, 0.0, 0, 1, -1.0)
+    assert ev.kind == "capture" and held.captured == {0: 1}
+    assert np.all(release_margins(noisy, y, held) > 0)  # not released at once
+    assert release_margins(exact, y, held).min() < 0    # exactly, the sliding condition fails

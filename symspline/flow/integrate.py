@@ -724,6 +724,22 @@ def release_margins(system: System, y: np.ndarray, pat: FlowPattern,
     state: such a unit grazes its sample and is recaptured at once, and near convergence, where
     all residuals are of that size, the flow chattered between captures and releases
     (hundreds of events whose number changed with a 1-ulp change of the start).
+
+    Parameters
+    ----------
+    system
+        The system, with its ``noise_rel`` and ``noise_abs`` (zero: the plain threshold).
+    y
+        The state.
+    pat
+        The pattern; its held units are the ones measured.
+    margins
+        ``system.sliding_margins(y, pat)`` when the caller already has them.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per held unit, in the key order of ``pat.captured``.
     """
     a, b = system.sliding_margins(y, pat) if margins is None else margins
     na, nb = system.sliding_noise(y, pat)
