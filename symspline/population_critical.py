@@ -173,9 +173,8 @@ class _Root:
         cands = []
         for fac, _ in sp.factor_list(res)[1]:
             fp = sp.Poly(fac, y)
-            for (lo, hi), _ in fp.intervals():
-                cands.append((fp, Fraction(int(sp.Rational(lo).p), int(sp.Rational(lo).q)),
-                              Fraction(int(sp.Rational(hi).p), int(sp.Rational(hi).q))))
+            for k, ((lo, hi), _) in enumerate(fp.intervals()):
+                cands.append((fp, _frac(lo), _frac(hi), k))
         for _ in range(400):
             alo, ahi = self._aval(a)
             hits = [c for c in cands if not (c[2] < alo or c[1] > ahi)]
@@ -183,10 +182,9 @@ class _Root:
                 break
             self._refine()
             cands = [_shrink(c) for c in cands]
-        fp, lo, hi = hits[0]
-        roots = fp.intervals()
-        idx = next(k for k, ((rl, rh), _) in enumerate(roots)
-                   if sp.Rational(rl) <= sp.Rational(hi) and sp.Rational(rh) >= sp.Rational(lo))
+        if len(hits) != 1:  # pragma: no cover - distinct roots separate after refinement
+            raise ArithmeticError("could not identify an algebraic number")
+        fp, lo, hi, idx = hits[0]
         if fp.degree() == 1:
             return sp.solve(fp.as_expr(), y)[0]
         if fp.degree() == 2:
@@ -209,15 +207,15 @@ class _Root:
 
 
 def _shrink(c: tuple) -> tuple:
-    fp, lo, hi = c
+    fp, lo, hi, k = c
     mid = (lo + hi) / 2
     vm = fp.eval(sp.Rational(mid.numerator, mid.denominator))
     vl = fp.eval(sp.Rational(lo.numerator, lo.denominator))
     if vm == 0:
-        return (fp, mid, mid)
+        return (fp, mid, mid, k)
     if (vm > 0) == (vl > 0):
-        return (fp, mid, hi)
-    return (fp, lo, mid)
+        return (fp, mid, hi, k)
+    return (fp, lo, mid, k)
 
 
 def _frac(v: object) -> Fraction:
@@ -553,27 +551,76 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
         return []
     piv = min(with_v, key=lambda e: (sp.Poly(e, v).degree(), len(str(e))))
     reduced = list(without) + [sp.resultant(piv, e, v) for e in with_v if e is not piv]
+    choices = _factor_choices(reduced, cellrange)
+    if choices is None:
+        return []
+    combos = list(itertools.product(*choices))
+    if len(choices) < len(rest) or any(len({str(_normal(c, rest)) for c in combo}) < len(rest)
+                                       or any(u not in set().union(*[c.free_symbols for c in combo])
+                                              for u in rest) for combo in combos):
+        # Resultants project each pair separately, and their common factors may be spurious:
+        # eliminate exactly with a lex Groebner basis (G cap Q[rest] is the elimination ideal).
+        G = sp.groebner(eqs, v, *rest, order="lex")
+        if list(G.exprs) == [1]:
+            return []
+        if not G.is_zero_dimensional:
+            gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
+            undecided.append(f"positive-dimensional component {{{gens}}} in "
+                             f"{', '.join(map(str, vs))}")
+            return []
+        with_v = [e for e in G.exprs if v in e.free_symbols]
+        choices = _factor_choices([e for e in G.exprs if v not in e.free_symbols], cellrange)
+        if choices is None:
+            return []
+        # the elimination ideal is zero-dimensional: solve it as one system (no factor choice)
+        combos = [tuple(sp.Mul(*c) for c in choices)]
+        return _backsub(_tri_gb(list(combos[0]), rest, cellrange, undecided), with_v, v, rest,
+                        cellrange, undecided)
+    out = []
+    for combo in combos:
+        out += _backsub(_tri(list(combo), rest, cellrange, undecided), with_v, v, rest, cellrange,
+                        undecided)
+    return out
+
+
+def _factor_choices(polys: list[sp.Expr], cellrange: dict) -> list[list[sp.Expr]] | None:
     choices = []
-    for r in reduced:
+    for r in polys:
         r = sp.expand(r)
-        if r == 0:  # pragma: no cover - distinct irreducible equations have no common factor
+        if r == 0:
             continue
         facs = [f for f, _ in sp.factor_list(r)[1] if _region_factor_ok(f, None, cellrange)]
         if not facs:
-            return []
+            return None
         choices.append(facs)
-    if len(choices) < len(rest):
-        gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
-        undecided.append(f"positive-dimensional component {{{gens}}} in {', '.join(map(str, vs))}")
+    return choices
+
+
+def _tri_gb(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: list[str]
+            ) -> list[tuple[_Root, dict]]:
+    """Like _tri for a zero-dimensional system given as the generators of an elimination ideal."""
+    if len(vs) == 1:
+        return _tri(eqs, vs, cellrange, undecided)
+    G = sp.groebner(eqs, *vs, order="lex")
+    if list(G.exprs) == [1]:
         return []
+    v, rest = vs[0], vs[1:]
+    with_v = [e for e in G.exprs if v in e.free_symbols]
+    choices = _factor_choices([e for e in G.exprs if v not in e.free_symbols], cellrange)
+    if choices is None:
+        return []
+    return _backsub(_tri_gb([sp.Mul(*c) for c in choices], rest, cellrange, undecided), with_v,
+                    v, rest, cellrange, undecided)
+
+
+def _backsub(partial: list[tuple[_Root, dict]], with_v: list[sp.Expr], v: sp.Symbol,
+             rest: list[sp.Symbol], cellrange: dict, undecided: list[str]
+             ) -> list[tuple[_Root, dict]]:
+    """Extend solutions in ``rest`` by the common roots in v of ``with_v`` (gcd over Q(rho))."""
     out = []
     seen = set()
-    for combo in itertools.product(*choices):
-        sub_vs = [u for u in rest if any(u in c.free_symbols for c in combo)]
-        if len(sub_vs) < len(rest):
-            undecided.append(f"{set(rest) - set(sub_vs)} free in a reduced system")
-            continue
-        for root, vals in _tri(list(combo), rest, cellrange, undecided):
+    if True:
+        for root, vals in partial:
             sub = {u: vals[u].as_expr() for u in rest}
             g = None
             for e in with_v:
