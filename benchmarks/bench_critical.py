@@ -103,12 +103,17 @@ def section(rows: list[dict], total: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+BEGIN, END = "<!-- bench_critical: begin -->", "<!-- bench_critical: end -->"
+
+
 def write(text: str) -> None:
+    """Replace only this script's marked section of docs/benchmarks.md (append it if absent)."""
     doc = DOC.read_text(encoding="utf-8")
-    pat = re.compile(r"^## Critical points\n.*?(?=^## |\Z)", re.S | re.M)
-    doc = pat.sub(text + "\n", doc) if pat.search(doc) else doc.rstrip("\n") + "\n\n" + text
+    block = f"{BEGIN}\n{text.rstrip()}\n{END}"
+    pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    doc = pat.sub(lambda _: block, doc) if pat.search(doc) else doc.rstrip("\n") + "\n\n" + block
     tmp = DOC.with_suffix(".md.tmp")
-    tmp.write_text(doc, encoding="utf-8")
+    tmp.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
     tmp.replace(DOC)
 
 
