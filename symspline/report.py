@@ -216,6 +216,12 @@ def sentence(text: str) -> str:
     return text[: len(text) - len(stripped)] + stripped[0].upper() + stripped[1:]
 
 
+def _full_stop(text: str) -> str:
+    """A one-line summary as a sentence: capitalised, ending in a full stop."""
+    text = sentence(text.rstrip())
+    return text if not text or text[-1] in ".!?:" else text + "."
+
+
 _ENV = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
 
 
@@ -293,7 +299,7 @@ def render_latex_body(d: Derivation) -> str:
     ``\\label{fig:NAME:STEM}``; figures are included by stem, so a PDF twin wins over the PNG.
     """
     lines = [f"\\section{{{latex_text(d.title)}}}", f"\\label{{sec:{d.name}}}", "",
-             sentence(latex_text(d.summary)), ""]
+             _full_stop(latex_text(d.summary)), ""]
     for p in d.paragraphs:
         lines += [sentence(latex_text(p)), ""]
     for eq in d.equations:
@@ -325,6 +331,28 @@ PREAMBLE = "\n".join([
 ])
 
 
+def paste_ready(latex: str, name: str, *, figures: tuple[Figure, ...] = (),
+                standalone: bool = False) -> str:
+    """``latex`` with a leading comment that states what it needs: the packages (and that no
+    other macro is used), where its labels live, and how to get the figures it includes."""
+    lines = [f"% symspline latex {name}: paste-ready LaTeX (generated; regenerate rather than edit).",
+             "% Mathematics: docs/theory.md of the symspline repository."]
+    if not standalone:
+        lines.append(f"% Needs in the preamble: \\usepackage{{{','.join(PACKAGES)}}}; no other "
+                     "packages or macros.")
+    lines.append(f"% Labels: sec:{name}, eq:{name}:<label>, fig:{name}:<stem>."
+                 if figures or "\\section" in latex else f"% Label: thm:{name}.")
+    if figures:
+        lines.append(f"% Figures: run `symspline derive {name} --out DIR` and copy DIR/figures/ "
+                     "next to your .tex (" + ", ".join(Path(f.path).stem for f in figures) + ").")
+    return "\n".join(lines) + "\n" + latex
+
+
+def theorem_display(name: str, latex: str) -> str:
+    """A theorem's formula as a labelled equation, ready to paste."""
+    return "\n".join([r"\begin{equation}", latex, rf"\label{{thm:{name}}}", r"\end{equation}"])
+
+
 def render_latex(d: Derivation) -> str:
     """A standalone LaTeX document (article, amsmath) for one derivation."""
     return "\n".join([PREAMBLE, "", render_latex_body(d), "\\end{document}", ""])
@@ -333,7 +361,7 @@ def render_latex(d: Derivation) -> str:
 def render_markdown(d: Derivation) -> str:
     """The derivation as Markdown with ``$$`` display math (GitHub renders it)."""
     lines = [f"# {d.title}", "", f"Theory §{d.section} ([docs/theory.md]({THEORY_LINK})). "
-             f"{sentence(d.summary)}", ""]
+             f"{_full_stop(d.summary)}", ""]
     for p in d.paragraphs:
         lines += [sentence(p), ""]
     for eq in d.equations:
@@ -424,6 +452,11 @@ def save_figure(fig: object, path: str | Path, *, dpi: int = 150, vector: bool =
     Both are byte-reproducible: no timestamp, software or version metadata.
     """
     path = Path(path)
+    # what is drawn is rounded to 10 significant digits first: the files must not follow the
+    # last bits of the data, which differ between machines (symspline.figures)
+    from .figures import settle
+
+    settle(fig)
     buf = _io.BytesIO()
     # bbox_inches="tight": no axis label is clipped, whatever the figure did about its layout
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None},  # type: ignore[attr-defined]

@@ -146,7 +146,7 @@ def _fake_derivations(monkeypatch: pytest.MonkeyPatch, *, failing: bool = False)
 
 def _run_derive(out: Path, *names: str) -> int:
     args = argparse.Namespace(names=list(names), out=str(out), quick=True, seed=1,
-                              no_progress=True, json=True, no_pdf=True)
+                              no_progress=True, json=True, no_pdf=True, cache=None)
     return derive_cli.run(args)
 
 
@@ -171,7 +171,7 @@ def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch,
     assert "| alpha | 1 | 1 = 2 | refuted | - | ok (expected false) |" in md
     # Agreements are stated as bounds (1e-15 is below the 1e-12 floor of symspline.bounds),
     # and prose starts with a capital.
-    assert r"$< 10^{-12}$" in tex and r"10^{-15}" not in tex and "\nSum alpha\n" in tex
+    assert r"$< 10^{-12}$" in tex and r"10^{-15}" not in tex and "\nSum alpha.\n" in tex
     assert "$$\nL_{alpha} = 1\n$$" in md and "##" not in md.split("\n")[0]
     assert r"\today" not in tex
     _run_derive(tmp_path / "b", "gamma", "beta_", "alpha")

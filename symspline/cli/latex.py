@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from ..report import render_latex, render_latex_body
+from ..report import paste_ready, render_latex, render_latex_body, theorem_display
 from ._common import add_json, emit_json, payload_head
 
 
@@ -42,10 +42,24 @@ def latex_of(name: str, standalone: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    text = latex_of(args.name, args.standalone)
     if args.json:
+        text = latex_of(args.name, args.standalone)
         emit_json({**payload_head(args), "name": args.name, "standalone": bool(args.standalone),
                    "latex": text})
     else:
-        print(text)
+        print(paste_ready_of(args.name, args.standalone))
     return 0
+
+
+def paste_ready_of(name: str, standalone: bool = False) -> str:
+    """The text output: the LaTeX with a leading comment naming the packages, labels and figures
+    it needs; a theorem as a labelled equation."""
+    import derivations
+
+    mods = derivations.available()
+    if name not in mods:
+        return paste_ready(theorem_display(name, latex_of(name)), name)
+    with tempfile.TemporaryDirectory(prefix="symspline-latex-") as ctx_dir:
+        result = mods[name].run(derivations.Context(out_dir=Path(ctx_dir), quick=True))
+    body = render_latex(result) if standalone else render_latex_body(result)
+    return paste_ready(body, name, figures=result.figures, standalone=standalone)
