@@ -147,6 +147,10 @@ def run(ctx: Context) -> Derivation:
         axx.scatter(d0.x, d0.y, color="k", zorder=3, s=10)
         axx.set_title(f"$t = {res.t[k]:.3g}$")
         axx.set_xlabel("$x$")
+        # one window around the data for every panel: the start may leave it (clipped), later
+        # frames must not be squeezed by it
+        span = float(np.ptp(d0.y))
+        axx.set_ylim(float(d0.y.min()) - 0.5 * span, float(d0.y.max()) + 0.5 * span)
     np.atleast_1d(axs)[0].set_ylabel("$f(x)$")
     figs.append(ctx.figure(fig, "gradient_flow_snapshots",
                            "Learning dynamics in the spline view: the function $f$ at increasing "

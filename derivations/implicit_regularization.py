@@ -260,8 +260,9 @@ def run(ctx: Context) -> Derivation:
         axx.set_xlabel("$x$")
     ax.set_ylabel("$f(x)$")
     ax.legend(loc="best", framealpha=0.9)
-    axd.set_ylabel(r"$f_{\mathrm{kernel}}(x) - f_{\mathrm{cubic}}(x)$")
+    axd.set_ylabel(r"$f_{\mathrm{kernel}} - f_{\mathrm{cubic}}$")
     axd.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
     figs.append(ctx.figure(fig, "implicit_regularization_kernel",
                            "Kernel-regime interpolants against the natural cubic spline on the "
                            "default data. Left: the curves coincide at plotting scale. Right: "
