@@ -275,6 +275,7 @@ def _figures(ctx, n: int) -> list:  # noqa: ANN001
         ax.set_title(f"breakpoints $\\beta$, {sch.name}")
         ax.set_xlabel(r"$\beta$")
         ax.set_ylabel(r"density $p(\beta)$")
+        ax.set_ylim(0, 1.35 * ax.get_ylim()[1])  # headroom: the legend sits above the data
         ax.legend(loc="upper right", fontsize=7)
         s = float(np.sqrt(np.mean(mu**2)))
         gm = np.linspace(-4 * s, 4 * s, 801)
@@ -290,6 +291,7 @@ def _figures(ctx, n: int) -> list:  # noqa: ANN001
         ax.set_title(f"delta-slopes $\\mu$, {sch.name}")
         ax.set_xlabel(r"$\mu$")
         ax.set_ylabel(r"density $p(\mu)$")
+        ax.set_ylim(0, 1.35 * ax.get_ylim()[1])  # headroom: the legend sits above the data
         ax.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
     figs.append(ctx.figure(fig, "initialization_densities",
