@@ -139,3 +139,27 @@ def test_cli_prove(cli):
     # A deliberately false statement restricted to a strategy that cannot refute it fails (1).
     code, _, err = cli("prove", "false.R-psd", "--level", "general")
     assert code == 1 and "check failed" in err
+
+
+def test_user_theorem_inequalities_decided_not_sampled():
+    # The examples through the Theorem API: a bound that fails only outside the box of
+    # the small random points (|mu| <= 3) is refuted, a true inequality is certified exactly.
+    from symspline.theorems import Obligation, Theorem
+
+    def bound(inst):
+        return [Obligation("100 - mu1^2", 100 - inst.params.mu[0] ** 2, "nonneg")]
+
+    def loss_nonneg(inst):
+        return [Obligation("L", inst.loss, "nonneg")]
+
+    def check(point):
+        return None if point.params.mu[0] ** 2 <= 100 else f"mu1^2 = {point.params.mu[0] ** 2}"
+
+    bad = prove(Theorem("user.bound", "mu1^2 <= 100", "", obligations=bound, check=check), 1, 3)
+    assert bad.level == "refuted" and bad.counterexample is not None
+    assert sp.Rational(bad.counterexample.params["mu1"]) ** 2 > 100
+    good = prove(Theorem("user.L", "L >= 0", "", obligations=loss_nonneg), 1, 3)
+    assert good.level == "exhaustive" and good.proved
+    # The tested level alone rescales half of its points: it refutes the bound too.
+    only = prove(Theorem("user.bound", "mu1^2 <= 100", "", check=check), 2, 3, trials=20)
+    assert only.level == "refuted"

@@ -44,6 +44,8 @@ from .core import Instance, is_zero
 
 #: Scale-free sample points per pattern (scalar claims; matrices use a quarter of this).
 SEARCH_POINTS = 256
+#: Largest numerator (in terms) given to the LDL^T in region coordinates.
+MAX_LDL_TERMS = 400
 #: Largest numerator (in terms) that is factored in search of squares.
 MAX_FACTOR_TERMS = 200
 #: Local minimizations started from the worst sample points.
@@ -169,32 +171,43 @@ def certify_positive(e: sp.Expr, strict: bool) -> bool:
     return bool(num.is_positive) if strict else bool(num.is_nonnegative)
 
 
-def _ldl(Q: sp.Matrix) -> list[sp.Expr] | None:
+def _ldl(Q: sp.Matrix, region: Region | None = None) -> list[sp.Expr] | None:
     """Pivots of a symbolic LDL^T of the symmetric ``Q`` when each is certified (see module
-    docstring), else None."""
+    docstring), else None. With ``region``, the entries are in the instance's own symbols and
+    each pivot is mapped to region coordinates only to certify its sign (smaller expressions)."""
     Q = Q.copy()
     m = Q.rows
+
+    def positive(p: sp.Expr, strict: bool) -> bool:
+        return certify_positive(region.to_region(p) if region is not None else p, strict)
+
     pivots = []
     for k in range(m):
-        p = sp.cancel(Q[k, k])
+        p = Q[k, k] if Q[k, k].is_number else sp.cancel(Q[k, k])
         row_zero = all(is_zero(Q[k, j]) for j in range(k + 1, m))
         if row_zero:
-            if not certify_positive(p, strict=False):
+            if not positive(p, strict=False):
                 return None
             pivots.append(p)
             continue
-        if is_zero(p) or not certify_positive(p, strict=True):
+        if is_zero(p) or not positive(p, strict=True):
             return None
         pivots.append(p)
+        # A numeric pivot keeps the entries polynomials: expanding is enough (cancel is slow).
+        simplify = sp.expand if p.is_number else sp.cancel
         for i in range(k + 1, m):
             for j in range(i, m):
-                Q[i, j] = Q[j, i] = sp.cancel(Q[i, j] - Q[i, k] * Q[k, j] / p)
+                Q[i, j] = Q[j, i] = simplify(Q[i, j] - Q[i, k] * Q[k, j] / p)
     return pivots
 
 
 def _quadratic_variables(num: sp.Expr, free: Sequence[sp.Symbol]) -> list[sp.Symbol]:
     """Free coordinates in which ``num`` is (at most) quadratic, chosen greedily."""
-    cand = [v for v in free if num.has(v) and sp.degree(num, v) <= 2]
+    present = [v for v in free if num.has(v)]
+    if not present:
+        return []
+    whole = sp.Poly(num, *present)
+    cand = [v for v in present if whole.degree(v) <= 2]
     while cand:
         poly = sp.Poly(num, *cand)
         if poly.total_degree() <= 2:
@@ -224,6 +237,18 @@ def _certify_nonneg(expr: sp.Expr, region: Region, strict: bool) -> str | None:
     # Structural test first (cheap): e.g. a sum of squares as written, before any expansion.
     if not strict and to_sympy(expr).is_nonnegative:
         return "non-negative as written (a sum of non-negative terms)"
+    if not strict:
+        # LDL^T in the instance's own symbols (mu, c, v, y are region coordinates as they are):
+        # only the pivots are mapped to region coordinates, which keeps the work small.
+        own = sp.expand(to_sympy(expr))
+        zs = _pivot_order(own, _quadratic_variables(
+            own, [v for v in region.free if v in set(region.originals)]))
+        if zs and len(own.args) <= MAX_LDL_TERMS:
+            pivots = _ldl(_homogenized(own, zs), region)
+            if pivots is not None:
+                return (f"LDL^T of the quadratic form in ({', '.join(map(str, zs))}, 1): pivots "
+                        + "; ".join(_fmt(p, 60) for p in pivots)
+                        + " all certified >= 0 on the pattern")
     e = region.to_region(expr)
     if not strict and e.is_nonnegative:
         return "non-negative as written in region coordinates"
@@ -244,9 +269,34 @@ def _certify_nonneg(expr: sp.Expr, region: Region, strict: bool) -> str | None:
             return f"factorization of the numerator{den_txt}: {_fmt(f)}"
     if strict:
         return None
-    zs = _quadratic_variables(num, region.free)
-    if not zs:
+    zs = _pivot_order(num, _quadratic_variables(num, region.free))
+    if not zs or len(num.args) > MAX_LDL_TERMS:
         return None
+    pivots = _ldl(_homogenized(num, zs))
+    if pivots is None:
+        return None
+    names = ", ".join(str(z) for z in zs)
+    return (f"LDL^T of the quadratic form in ({names}, 1): pivots "
+            + "; ".join(_fmt(p, 60) for p in pivots) + f" all certified >= 0{den_txt}")
+
+
+def _pivot_order(num: sp.Expr, zs: list[sp.Symbol]) -> list[sp.Symbol]:
+    """Variables with a constant positive square coefficient first (e.g. the targets y_n of L):
+    eliminating them first leaves the smallest Schur complements."""
+    if not zs:
+        return zs
+    poly = sp.Poly(num, *zs)
+
+    def key(z: sp.Symbol) -> tuple[int, int]:
+        mon = tuple(2 if v == z else 0 for v in zs)
+        c = poly.coeff_monomial(mon)
+        return (0 if c.is_number and c > 0 else 1, sp.count_ops(c))
+
+    return sorted(zs, key=key)
+
+
+def _homogenized(num: sp.Expr, zs: Sequence[sp.Symbol]) -> sp.Matrix:
+    """The symmetric matrix Q with num = (z, 1)^T Q (z, 1) for num of degree <= 2 in z."""
     poly = sp.Poly(num, *zs)
     m = len(zs)
     Q = sp.zeros(m + 1, m + 1)
@@ -264,12 +314,7 @@ def _certify_nonneg(expr: sp.Expr, region: Region, strict: bool) -> str | None:
             Q[m, idx[0]] += coeff / 2
         else:
             Q[m, m] += coeff
-    pivots = _ldl(Q)
-    if pivots is None:
-        return None
-    names = ", ".join(str(z) for z in zs)
-    return (f"LDL^T of the quadratic form in ({names}, 1): pivots "
-            + "; ".join(_fmt(p, 60) for p in pivots) + f" all certified >= 0{den_txt}")
+    return Q
 
 
 def certify_psd(M: sp.Matrix, region: Region, gram: sp.Matrix | None = None) -> str | None:
