@@ -78,6 +78,8 @@ def load_population(args: argparse.Namespace) -> object:
 
     spec = args.population
     if spec.startswith("@"):
+        if not spec[1:].strip():
+            raise InputError("no population spec file given after '@' (an empty file name)")
         path = Path(spec[1:])
         spec = read_input_text(path, "population spec file")
         if len(spec) > 100_000:  # a spec is a line or two; the parser bounds each expression
@@ -211,6 +213,16 @@ def _first_non_finite(value: object, path: str) -> tuple[str, str] | None:
     if isinstance(value, sp.Basic) and value.is_number and value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         return path, str(value)
     return None
+
+
+def require_finite_loss(params: Network | Spline, data: Dataset) -> None:
+    """Refuse parameters whose float64 loss overflows, before eigen- or singular-value solvers
+    meet the resulting infinities (they fail with LinAlgError rather than say why)."""
+    from .. import kernels
+
+    if params.kind == "symbolic" or data.kind == "symbolic":
+        return
+    require_finite({"loss": kernels.loss(params.as_float(), data.as_float())})
 
 
 def int_option(name: str, minimum: int, maximum: int) -> Callable[[str], int]:

@@ -28,6 +28,7 @@ from ._common import (
     load_params_as_requested,
     payload_head,
     require_finite,
+    require_finite_loss,
 )
 
 
@@ -282,6 +283,7 @@ def run_check(args: argparse.Namespace) -> int:
                          "are checked by `symspline derive population`)")
     if params.kind == "symbolic" or data.kind == "symbolic":
         raise InputError("check needs numeric parameters and data")
+    require_finite_loss(params, data)
     # the finite-difference Hessian is a second P x P matrix
     _require_hessian_memory(params, data, parts=True, eig=False, printed=False)
     exact = params.kind == "exact" and data.kind == "exact"

@@ -20,6 +20,7 @@ from ._common import (
     load_params,
     payload_head,
     require_finite,
+    require_finite_loss,
 )
 
 #: Field evaluations a run may be estimated to need before it is refused (explicit methods
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         require_memory(float(args.frames) * FRAME_BYTES, f"an animation of {args.frames} frames")
     data = load_data(args)
     params = load_params(args)
+    require_finite_loss(params, data)
     _estimate(params, data, args)
     bar = None
     if not args.no_progress and not args.json:

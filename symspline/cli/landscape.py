@@ -26,6 +26,7 @@ from ._common import (
     load_params_as_requested,
     payload_head,
     require_finite,
+    require_finite_loss,
 )
 
 
@@ -76,7 +77,7 @@ def _direction(spec: str, params: Network | Spline, data: object, args: argparse
     if spec == "random":
         return random_direction(params, np.random.default_rng(args.seed + salt)), None
     path = Path(spec)
-    if not path.exists():
+    if not spec.strip() or not path.exists():
         raise InputError(f"--direction must be eig, eig-bottom, random or a JSON file; "
                          f"{spec[:60]!r} is none of these")
     vals = load_json_text(read_input_text(path, "direction file"), str(path))
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     data = load_data(args)
     params = load_params_as_requested(args)
+    require_finite_loss(params, data)
     T = args.range
     if args.out:
         # the grid, the loss on it and matplotlib's copies (the plane grid is at most 61 x 61)

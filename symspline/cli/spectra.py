@@ -22,6 +22,7 @@ from ._common import (
     load_params_as_requested,
     payload_head,
     require_finite,
+    require_finite_loss,
 )
 
 
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     data = load_data(args)
     params = load_params_as_requested(args)
+    require_finite_loss(params, data)
     groups = _groups(args, data)
     sizes = {g.name: len(g.index) for g in groups}
     P = float(len(params.names))
