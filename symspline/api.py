@@ -21,7 +21,7 @@ def kind(params: Network | Spline, data: Dataset) -> Kind:
 
 
 def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None) -> object:
-    """L = (1/(2N)) sum_n (f(x_n) - y_n)^2 (THEORY 0).
+    """L = (1/(2N)) sum_n (f(x_n) - y_n)^2 (docs/theory.md §0).
 
     Returns a float for float input, an exact SymPy number for exact input, and a SymPy expression
     for symbolic input: the polynomial of ``pattern`` if one is given, else the global
@@ -44,7 +44,7 @@ def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None
     float -> (P,) NumPy array (fast kernels); exact -> exact column ``sympy.Matrix``; symbolic ->
     expressions on ``pattern`` (a Matrix of ``Piecewise`` over patterns when none is given).
     In the spline parameterization dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n
-    (x_n - beta_i), dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n (THEORY 2.2).
+    (x_n - beta_i), dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n (theory §2.2).
 
     Raises
     ------
@@ -61,7 +61,7 @@ def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None
 
 def hessian(params: Network | Spline, data: Dataset, *, parts: bool = False,
             pattern: Pattern | None = None, side: str | None = None) -> object:
-    """Hessian of L = (J^T J + R) / N (THEORY 3.1), dispatching like :func:`gradient`.
+    """Hessian of L = (J^T J + R) / N (theory §3.1), dispatching like :func:`gradient`.
 
     With ``parts=True`` returns the tuple ``(hessian, gauss_newton, residual)``, each already
     divided by N. Kinks are handled as in :func:`gradient`.

@@ -1,4 +1,5 @@
-"""Closed-form gradient and Hessian of the loss, with Gauss-Newton and residual parts (THEORY 2.2, 3.1).
+"""Closed-form gradient and Hessian of the loss, with Gauss-Newton and residual parts
+(docs/theory.md §2.2, 3.1).
 
 Inside one activation pattern every column of the Jacobian J_{n,a} = d f(x_n) / d theta_a has the
 form ``1[n in A_u] (p_a + q_a x_n)`` for one active set A_u (a prefix or a suffix of the sorted
@@ -41,7 +42,7 @@ MAX_PIECEWISE_PATTERNS = 512
 
 
 class HessianParts(NamedTuple):
-    """Hessian = Gauss-Newton part + residual part, each already divided by N (THEORY 3.1)."""
+    """Hessian = Gauss-Newton part + residual part, each already divided by N (theory §3.1)."""
 
     hessian: object
     gauss_newton: object
@@ -73,7 +74,7 @@ class SecondTerm:
 
 # ------------------------------------------------------------------ structure of one pattern
 def columns(pattern: Pattern, params: Network | Spline) -> list[Column]:
-    """The Jacobian columns of f on ``pattern`` in the fixed parameter order (THEORY 0).
+    """The Jacobian columns of f on ``pattern`` in the fixed parameter order (theory §0).
 
     Spline: d f/d beta_i = -s_i mu_i, d f/d mu_i = s_i (x - beta_i) on A_i; network:
     d f/d w_i = v_i x, d f/d b_i = v_i, d f/d v_i = w_i x + b_i on A_i; d f/d c = 1 everywhere.
@@ -166,7 +167,7 @@ class _Sums:
 
 # ------------------------------------------------------------------ exact / symbolic closed forms
 def pattern_gradient(pattern: Pattern, params: Network | Spline, data: Dataset) -> sp.Matrix:
-    """Closed-form gradient of the pattern polynomial L_P (THEORY 2.2), as a column ``Matrix``.
+    """Closed-form gradient of the pattern polynomial L_P (theory §2.2), as a column ``Matrix``.
 
     dL/d theta_a = (1/N) (p_a sum_{A_a} r_n + q_a sum_{A_a} r_n x_n). In the spline
     parameterization this is dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n (x_n - beta_i),
@@ -182,14 +183,14 @@ def pattern_gradient(pattern: Pattern, params: Network | Spline, data: Dataset) 
 
 
 def pattern_rho(pattern: Pattern, params: Spline, data: Dataset) -> list[sp.Expr]:
-    """rho_i = -s_i sum_{A_i} r_n (THEORY 3.1): R[mu_i, beta_i] of the spline residual part."""
+    """rho_i = -s_i sum_{A_i} r_n (theory §3.1): R[mu_i, beta_i] of the spline residual part."""
     S = _Sums(data, pattern, params)
     return [_tidy(-params.s[i] * S.r(*pattern.active_bounds(i))) for i in range(params.H)]
 
 
 def pattern_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *,
                     parts: bool = False) -> sp.Matrix | HessianParts:
-    """Closed-form Hessian of the pattern polynomial: (J^T J + R) / N (THEORY 3.1).
+    """Closed-form Hessian of the pattern polynomial: (J^T J + R) / N (theory §3.1).
 
     (J^T J)_{ab} = sum_{A_a cap A_b} (p_a + q_a x)(p_b + q_b x) from the moments of 1, x, x^2;
     R_{ab} = sum_{A_u} r_n (alpha + gamma x_n) for the few non-zero second derivatives of f.
@@ -300,7 +301,7 @@ def float_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *,
 # ------------------------------------------------------------------ dispatch helpers
 def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None,
              side: str | None = None) -> object:
-    """Gradient of L in the parameterization of ``params`` (order as THEORY 0).
+    """Gradient of L in the parameterization of ``params`` (order as theory §0).
 
     float -> (P,) float64 array; exact -> exact column ``sympy.Matrix``; symbolic -> a column
     Matrix of expressions on ``pattern`` (or of ``Piecewise`` over all patterns if none is given).

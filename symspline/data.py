@@ -15,7 +15,7 @@ from .numbers import Kind, as_kind, combine_kinds, kind_of
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Samples (x_n, y_n), n = 1..N, sorted by x (THEORY 0).
+    """Samples (x_n, y_n), n = 1..N, sorted by x (docs/theory.md §0).
 
     ``x`` and ``y`` are read-only arrays: float64 for float data, SymPy objects (exact rationals, or
     symbols taken to be in increasing order) otherwise. Gap k, k = 0..N, is the open interval

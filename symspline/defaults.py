@@ -14,7 +14,8 @@ DEFAULT_SEED = 20220801
 
 
 def default_dataset() -> Dataset:
-    """Eight exact samples on [-2, 2] of a bumpy target (x = -3/2 is one of them, as in THEORY 5.4)."""
+    """Eight exact samples on [-2, 2] of a bumpy target (x = -3/2 is one of them, as in
+    docs/theory.md §5.4)."""
     x = [-2, R(-3, 2), -1, R(-1, 3), R(1, 4), 1, R(3, 2), 2]
     y = [R(1, 2), 1, R(1, 4), R(-1, 2), 0, R(3, 4), R(1, 4), R(-1, 2)]
     return Dataset.from_arrays(x, y)

@@ -20,7 +20,7 @@ class ParameterError(InputError):
 
 
 class DegenerateUnitError(ParameterError):
-    """A unit with w_i = 0 where its breakpoint -b_i/w_i is needed (THEORY 1.4)."""
+    """A unit with w_i = 0 where its breakpoint -b_i/w_i is needed (docs/theory.md §1.4)."""
 
     def __init__(self, unit: int, detail: str = "") -> None:
         self.unit = unit
@@ -29,7 +29,7 @@ class DegenerateUnitError(ParameterError):
 
 
 class KinkError(SymsplineError, ValueError):
-    """A derivative requested where a breakpoint lies exactly on a data point (THEORY 2.3)."""
+    """A derivative requested where a breakpoint lies exactly on a data point (theory §2.3)."""
 
     def __init__(self, unit: int, point: int, x: object) -> None:
         self.unit = unit

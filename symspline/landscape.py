@@ -4,7 +4,7 @@ Along a line every pre-activation is affine in t: z_{in}(t) = w_i(t) x_n + b_i(t
 s_i (x_n - beta_i(t)) (spline), and every unit's amplitude a_i(t) (v_i or mu_i) and c(t) are affine.
 So between the zeros t*_{in} = -z_{in}(0) / z'_{in} the active sets are fixed, every residual
 r_n(t) is a quadratic in t and L(t) = (1/2N) sum_n r_n(t)^2 is a quartic. At t*_{in} the slope of
-L jumps by (1/N) r_n(t*) a_i(t*) |z'_{in}| (right minus left) -- THEORY 2.3 when d moves one
+L jumps by (1/N) r_n(t*) a_i(t*) |z'_{in}| (right minus left) -- theory §2.3 (docs/theory.md) when d moves one
 breakpoint at unit speed. In a plane theta_0 + t_1 d_1 + t_2 d_2 the kinks are the lines
 z_{in}(t_1, t_2) = 0, also given exactly.
 

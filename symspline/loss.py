@@ -25,7 +25,7 @@ from .regions import (
 def pattern_outputs(pattern: Pattern, params: Network | Spline, data: Dataset) -> list[sp.Expr]:
     """f(x_n) on the pattern, as polynomials: c + sum_{i : n in A_i} (unit i's linear piece).
 
-    Spline: mu_i s_i (x_n - beta_i); network: v_i (w_i x_n + b_i) (THEORY 2.1).
+    Spline: mu_i s_i (x_n - beta_i); network: v_i (w_i x_n + b_i) (docs/theory.md §2.1).
     """
     _check_shapes(pattern, params, data)
     out = []

@@ -169,7 +169,7 @@ class Network:
         return self.v * self.v - self.w * self.w - self.b * self.b
 
     def rescale(self, a: object) -> Network:
-        """The scale-orbit action (a w_i, a b_i, v_i / a), a > 0 scalar or per-unit (THEORY 1.2)."""
+        """The scale-orbit action (a w_i, a b_i, v_i / a), a > 0 scalar or per-unit (docs/theory.md §1.2)."""
         a_arr = np.broadcast_to(np.asarray(a, dtype=object if self.kind != "float" else float),
                                 (self.H,))
         for i, ai in enumerate(a_arr):
@@ -193,7 +193,7 @@ class Network:
         return tuple(out)
 
     def to_spline(self) -> Spline:
-        """beta_i = -b_i/w_i, mu_i = v_i |w_i|, s_i = sign(w_i) (THEORY 1.1).
+        """beta_i = -b_i/w_i, mu_i = v_i |w_i|, s_i = sign(w_i) (theory §1.1).
 
         Raises
         ------
@@ -231,7 +231,7 @@ class Network:
 
 @dataclass(frozen=True, eq=False)
 class Spline:
-    """f(x) = c + sum_i mu_i [s_i (x - beta_i)]_+ (THEORY 1.1): breakpoints, delta-slopes, orientations.
+    """f(x) = c + sum_i mu_i [s_i (x - beta_i)]_+ (theory §1.1): breakpoints, delta-slopes, orientations.
 
     Continuous parameter order (beta_1..beta_H, mu_1..mu_H, c); ``s`` holds discrete labels +-1.
     """
@@ -336,7 +336,7 @@ class Spline:
         return out[0] if np.ndim(x) == 0 else np.array(out, dtype=object)
 
     def slopes(self) -> tuple[object, object]:
-        """Slopes of f left of every breakpoint and right of every breakpoint (THEORY 1.1)."""
+        """Slopes of f left of every breakpoint and right of every breakpoint (theory §1.1)."""
         left = -sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si < 0)
         right = sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si > 0)
         return left, right

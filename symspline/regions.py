@@ -19,7 +19,7 @@ MAX_PATTERNS = 20_000
 
 @dataclass(frozen=True)
 class Pattern:
-    """Orientation s_i and gap k_i of every unit, for data with ``n`` points (THEORY 0).
+    """Orientation s_i and gap k_i of every unit, for data with ``n`` points (docs/theory.md §0).
 
     Unit i is active on the 0-based sample indices ``range(k_i, n)`` when s_i = +1 and
     ``range(0, k_i)`` when s_i = -1, i.e. A_i = {n > k_i} or {n <= k_i} in 1-based indexing.
@@ -143,7 +143,7 @@ def near_kinks(params: Network | Spline, data: Dataset, *,
 
     Derivatives there are exact for the pattern the point is in, but a perturbation of the size of
     float rounding in the parameters could move the breakpoint across x_m, where the derivative in
-    beta jumps by mu r_m / N (THEORY 2.3): such results deserve a flag. Exact input has no such
+    beta jumps by mu r_m / N (theory §2.3): such results deserve a flag. Exact input has no such
     ambiguity and returns [].
     """
     if params.kind != "float" and data.kind != "float":
@@ -173,7 +173,7 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
     """The pattern of a numeric point (its orientations and the gap of every breakpoint).
 
     A breakpoint exactly on a data point x_m belongs to two patterns; the loss is continuous
-    there but not differentiable (THEORY 2.3). With ``side=None`` that raises :class:`KinkError`;
+    there but not differentiable (theory §2.3). With ``side=None`` that raises :class:`KinkError`;
     ``side="left"`` takes the pattern reached as beta_i -> x_m from below, ``side="right"`` the
     one reached from above. A network unit with w_i = 0 is constant on the data: it is placed in
     the all-active pattern (s = +1, k = 0) when b_i > 0 and the dead one (s = +1, k = N) when

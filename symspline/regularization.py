@@ -1,4 +1,4 @@
-"""Implicit regularization (THEORY 6): kernel-regime interpolant, weight decay, label-noise penalty.
+"""Implicit regularization (docs/theory.md §6): kernel-regime interpolant, weight decay, label-noise penalty.
 
 * :func:`kernel_interpolant` (6.1): the exact finite-H limit of the lazy (linearized) flow.
 * :func:`prove_weight_decay` (6.3) and :func:`prove_label_noise` (6.4): symbolic proofs returning
@@ -23,7 +23,7 @@ __all__ = [
 
 
 def mobilities(net: Network) -> np.ndarray:
-    """Delta-slope mobilities m_i = mu_i^2 / w_i^2 + w_i^2 = v_i^2 + w_i^2 (THEORY 5.2, 6.1)."""
+    """Delta-slope mobilities m_i = mu_i^2 / w_i^2 + w_i^2 = v_i^2 + w_i^2 (theory §5.2, 6.1)."""
     return net.v * net.v + net.w * net.w
 
 
@@ -36,7 +36,7 @@ def _features(beta: np.ndarray, s: tuple[int, ...], x: np.ndarray, exact: bool) 
 
 
 def kernel_interpolant(net: Network, data: Dataset) -> Spline:
-    """The limit of the lazy flow on (mu, c) from ``net`` (THEORY 6.1), exact for exact input.
+    """The limit of the lazy flow on (mu, c) from ``net`` (theory §6.1), exact for exact input.
 
     With breakpoints and mobilities frozen, (mu, c)' = -D grad L with D = diag(m_1..m_H, 1) and
     L linear least squares in (mu, c); from theta_0 = (mu(0), c(0)) the flow converges to
@@ -143,7 +143,7 @@ def prove_weight_decay(rng: np.random.Generator | None = None) -> tuple[Claim, C
     biased = sp.simplify(wv_**2 + bv_**2 - wv_**2 * (1 + (-bv_ / wv_) ** 2)) == 0
     level = "general" if ident and at_min else "refuted"
     c1 = Claim("weight_decay_l1",
-               "min over a > 0 of (a^2 w^2 + v^2/a^2)/2 = |v w| = |mu| (THEORY 6.3)", level, err,
+               "min over a > 0 of (a^2 w^2 + v^2/a^2)/2 = |v w| = |mu| (theory §6.3)", level, err,
                detail="(a^2 W^2 + V^2/a^2)/2 - W V = (a W - V/a)^2/2 >= 0 with W = |w|, V = |v|, "
                "equality at a^2 = V/W; checked against numeric minimization over a")
     c2 = Claim("weight_decay_biased",
@@ -192,7 +192,7 @@ def prove_label_noise(rng: np.random.Generator | None = None) -> tuple[Claim, Cl
     err2 = max(abs(balanced - scaled), abs(grid - balanced) / balanced)
     c1 = Claim("label_noise_identity",
                "sum_n ||grad_theta f(x_n)||^2 = N + sum_i sum_{A_i} [w_i^2 (x_n - beta_i)^2 + "
-               "v_i^2 (1 + x_n^2)] (THEORY 6.4)", "general" if ident else "refuted", err1,
+               "v_i^2 (1 + x_n^2)] (theory §6.4)", "general" if ident else "refuted", err1,
                detail="per sample and unit, (df/dw)^2 + (df/db)^2 + (df/dv)^2 = chi [v^2 x^2 + "
                "v^2 + (w x + b)^2] and (w x + b)^2 = w^2 (x - beta)^2; df/dc = 1 gives the N "
                "(the 'N +' term and the sum ranges are right); numeric check against a "

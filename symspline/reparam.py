@@ -1,4 +1,5 @@
-"""The spline map phi(w, b, v, c) = (beta, mu, c), its Jacobian P, kernel and chain rules (THEORY 1.2, 3.4).
+"""The spline map phi(w, b, v, c) = (beta, mu, c), its Jacobian P, kernel and chain rules
+(docs/theory.md §1.2, 3.4).
 
 phi_i: beta_i = -b_i / w_i, mu_i = v_i |w_i| = s_i v_i w_i (s_i = sign w_i), and c -> c. Its Jacobian
 P = d(beta, mu, c) / d(w, b, v, c) is (2H+1) x (3H+1) with, for unit i,
@@ -36,7 +37,7 @@ def _zeros(net: Network, rows: int, cols: int) -> object:
 def jacobian(net: Network) -> object:
     """P = d(beta, mu, c)/d(w, b, v, c): float64 array for float networks, ``sympy.Matrix`` else."""
     _need_network(net)
-    s = net.orientations()  # raises for w_i = 0 (THEORY 1.4)
+    s = net.orientations()  # raises for w_i = 0 (theory §1.4)
     H = net.H
     P = _zeros(net, 2 * H + 1, 3 * H + 1)
     for i in range(H):
@@ -80,7 +81,7 @@ def curvature_term(net: Network, grad_spline: object) -> object:
 
 
 def chain_gradient(net: Network, grad_spline: object) -> object:
-    """grad_network L = P^T grad_spline L (THEORY 2.2)."""
+    """grad_network L = P^T grad_spline L (theory §2.2)."""
     P = jacobian(net)
     if net.kind == "float":
         return P.T @ np.asarray(grad_spline, dtype=np.float64).ravel()
@@ -88,7 +89,7 @@ def chain_gradient(net: Network, grad_spline: object) -> object:
 
 
 def chain_hessian(net: Network, grad_spline: object, hess_spline: object) -> object:
-    """Hess_network L = P^T Hess_spline L P + sum_k (dL/d phi_k) Hess phi_k (THEORY 3.4)."""
+    """Hess_network L = P^T Hess_spline L P + sum_k (dL/d phi_k) Hess phi_k (theory §3.4)."""
     P = jacobian(net)
     T = curvature_term(net, grad_spline)
     if net.kind == "float":

@@ -57,7 +57,7 @@ def jacobian(params: Network | Spline, data: Dataset, *, side: str | None = None
 
 
 def gradient_matrix(params: Network | Spline, data: Dataset, *, side: str | None = None) -> object:
-    """G = diag(r) J, rows r_n grad_theta f(x_n) (THEORY 7.2); its column sums are N grad L."""
+    """G = diag(r) J, rows r_n grad_theta f(x_n) (docs/theory.md §7.2); its column sums are N grad L."""
     J = jacobian(params, data, side=side)
     r = params(data.x)
     if isinstance(J, sp.MatrixBase):

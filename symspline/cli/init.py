@@ -1,4 +1,4 @@
-"""`symspline init`: initial-function statistics of a scheme, exact (THEORY 4) beside Monte-Carlo."""
+"""`symspline init`: initial-function statistics of a scheme, exact (docs/theory.md §4) beside Monte-Carlo."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init", help="breakpoint/delta-slope laws, roughness, Var f, Var f' of an initialization",
         description="Exact laws of the breakpoints beta = -b/w and delta-slopes mu = v|w| of an "
-        "initialization scheme (THEORY 4), the expected number of breakpoints and roughness "
+        "initialization scheme (theory §4), the expected number of breakpoints and roughness "
         "sum mu_i^2 on [a, b], Var f(x) and Var f'(x), with Monte-Carlo estimates and standard "
         "errors beside them. Schemes: pytorch, glorot_normal, glorot_uniform, he_normal, "
         "he_uniform, lecun_normal, gaussian, uniform, or gaussian(sw,sb,sv[,sc]) / "

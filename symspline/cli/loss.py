@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "loss", help="loss L = (1/2N) sum (f(x_n) - y_n)^2 of parameters on data",
         description="Compute the loss L = (1/(2N)) sum_n (f(x_n) - y_n)^2. Exact (p/q) when data "
         "and parameters are exact; float otherwise. With --population SPEC instead of --data, the "
-        "population loss (1/2) E[(f(X) - g(X))^2] (THEORY 7.3).")
+        "population loss (1/2) E[(f(X) - g(X))^2] (docs/theory.md §7.3).")
     add_data(p, required=False)
     add_population(p)
     add_params(p)

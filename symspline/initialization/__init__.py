@@ -1,9 +1,9 @@
-"""Initialization in function space (THEORY 4): schemes, derived laws, flatness, Monte-Carlo.
+"""Initialization in function space (docs/theory.md §4): schemes, derived laws, flatness, Monte-Carlo.
 
 - :mod:`.schemes`: ``Gaussian``, ``Uniform`` and the framework presets (``PRESETS``, ``get_scheme``).
 - :mod:`.laws`: densities of beta = -b/w and mu = v|w|, their joint law and conditional moments,
   derived by SymPy (cached).
-- :mod:`.roughness`: THEORY 4.5 in the width H (breakpoints and roughness on [a, b], Var f,
+- :mod:`.roughness`: theory §4.5 in the width H (breakpoints and roughness on [a, b], Var f,
   Var f') and large-H behaviour.
 - :mod:`.sampling`: the Monte-Carlo twin (numpy Generator), estimates with standard errors.
 - :mod:`.validation`: exact values beside Monte-Carlo estimates (`symspline init`).

@@ -15,7 +15,7 @@ Both families are symmetric under (w, b) -> (-w, -b), which fixes beta and |w| a
 s = sign(w); hence P(s = +1 | beta) = 1/2 and, for every x, E[(wx+b)_+^2] = E[(wx+b)^2]/2 and
 E[w^2 1{wx+b>0}] = E[w^2]/2 (the event and its mirror image partition the space up to a null set).
 The engine checks the first consequence by integration and uses the other two for the moments
-of f and f' (THEORY 4.5), which the Monte-Carlo sampler validates independently.
+of f and f' (docs/theory.md §4.5), which the Monte-Carlo sampler validates independently.
 
 Results are cached (functools.lru_cache): derive once, evaluate many times.
 """
@@ -205,7 +205,7 @@ class FamilyLaws:
     beta_density : p(beta)
     splus_given_beta : P(s = +1 | beta), derived as the w > 0 share of p(beta)
     w2_given_beta, mu2_given_beta : E[w^2 | beta], E[mu^2 | beta] = E[v^2] E[w^2 | beta]
-    roughness_density : p(beta) E[mu^2 | beta] (integrand of THEORY 4.5's roughness)
+    roughness_density : p(beta) E[mu^2 | beta] (integrand of theory §4.5's roughness)
     mu_density : p(mu) as a function of m = |mu| > 0 (even law)
     mu_density_raw : the same before closed-form identification (Meijer G for the Gaussian)
     joint_density : p(beta, mu) in BETA and m = |mu| (or None where not derived)
@@ -240,7 +240,7 @@ def _rv(family: str, name: str, scale: sp.Symbol) -> sp.Expr:
 
 
 def _moments(family: str, sw: sp.Symbol, sb: sp.Symbol, sv: sp.Symbol, sc: sp.Symbol) -> dict:
-    """Moments needed by THEORY 4.2 and 4.5, all from sympy.stats."""
+    """Moments needed by theory §4.2 and 4.5, all from sympy.stats."""
     W, B, V, C = (_rv(family, n, s) for n, s in (("W", sw), ("B", sb), ("V", sv), ("C", sc)))
     ew2 = sp.simplify(stats.E(W**2))
     ev2 = sp.simplify(stats.E(V**2))
@@ -260,7 +260,7 @@ def _moments(family: str, sw: sp.Symbol, sb: sp.Symbol, sv: sp.Symbol, sc: sp.Sy
 
 @lru_cache(maxsize=1)
 def gaussian_laws() -> FamilyLaws:
-    """Derive the laws of beta and mu for independent centred Gaussians (THEORY 4.1-4.3)."""
+    """Derive the laws of beta and mu for independent centred Gaussians (theory §4.1-4.3)."""
     fam = "gaussian"
     pw = stats.density(stats.Normal("W", 0, SW))
     pb = stats.density(stats.Normal("B", 0, SB))

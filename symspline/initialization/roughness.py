@@ -1,4 +1,5 @@
-r"""THEORY 4.5 as exact expressions: breakpoints, roughness, Var f and Var f' of a width-H network.
+r"""Theory §4.5 (docs/theory.md) as exact expressions: breakpoints, roughness, Var f and Var f'
+of a width-H network.
 
 For H independent units drawn from a scheme (laws derived in :mod:`.laws`):
 
@@ -187,7 +188,7 @@ def growth(expr: sp.Expr, H: sp.Symbol = H_SYM) -> Growth:
 
 def flatness_table(preset_names: tuple[str, ...], a: object, b: object, x: object
                    ) -> dict[str, dict[str, Growth]]:
-    """Large-H behaviour of the four THEORY 4.5 quantities for each preset (exact limits)."""
+    """Large-H behaviour of the four theory §4.5 quantities for each preset (exact limits)."""
     from .schemes import PRESETS
 
     a_, b_ = check_interval(a, b)

@@ -1,5 +1,5 @@
-r"""Monte-Carlo twin of the schemes: sample networks, estimate every THEORY 4.5 quantity with its
-standard error.
+r"""Monte-Carlo twin of the schemes: sample networks, estimate every quantity of
+docs/theory.md §4.5 with its standard error.
 
 Every estimator is a sample mean of i.i.d. draws, so its standard error is the sample standard
 deviation over sqrt(n). Var f(x) and Var f'(x) are estimated as the mean of f(x)^2 and f'(x)^2
@@ -97,7 +97,7 @@ def bin_average(density: sp.Expr, var: sp.Symbol, x: float, h: float) -> float:
 
 @dataclass(frozen=True)
 class FunctionStats:
-    """Monte-Carlo estimates of THEORY 4.5 for one scheme, width, interval and points."""
+    """Monte-Carlo estimates of theory §4.5 for one scheme, width, interval and points."""
 
     n: int
     expected_breakpoints: Estimate

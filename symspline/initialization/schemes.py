@@ -1,4 +1,4 @@
-"""Initialization schemes of the 1 -> H -> 1 network as immutable objects (THEORY 4).
+"""Initialization schemes of the 1 -> H -> 1 network as immutable objects (docs/theory.md §4).
 
 Two families cover every preset: :class:`Gaussian` (w, b, v, c independent centred normals) and
 :class:`Uniform` (independent centred uniforms with possibly unequal half-widths). A preset is a
@@ -76,7 +76,7 @@ class Gaussian:
 
     Notes
     -----
-    Breakpoints beta = -b/w are Cauchy(0, sb/sw) (THEORY 4.1); see
+    Breakpoints beta = -b/w are Cauchy(0, sb/sw) (theory §4.1); see
     :mod:`symspline.initialization.laws` for every derived law.
     """
 
@@ -105,7 +105,7 @@ class Uniform:
     r"""w ~ U(-aw, aw), b ~ U(-ab, ab), v ~ U(-av, av), c ~ U(-ac, ac), all independent.
 
     Half-widths may differ (unequal ranges): breakpoints then have the flat density
-    aw/(4 ab) on |beta| <= ab/aw and ab/(4 aw beta^2) beyond (THEORY 4.4 for aw = ab).
+    aw/(4 ab) on |beta| <= ab/aw and ab/(4 aw beta^2) beyond (theory §4.4 for aw = ab).
 
     Parameters
     ----------

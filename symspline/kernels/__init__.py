@@ -1,4 +1,4 @@
-"""Structured float64 kernels: loss, gradient, Hessian, HVP and spectrum at scale (THEORY 3.5).
+"""Structured float64 kernels: loss, gradient, Hessian, HVP and spectrum at scale (docs/theory.md §3.5).
 
 Every active set A_i is a prefix or a suffix of the sorted data, so every quantity is a sum over an
 interval (or an intersection of two intervals) of 1, x, x^2, r, r x. After one O(N) pass and a sort
@@ -18,7 +18,7 @@ Parameters may be a :class:`~symspline.Network` or a :class:`~symspline.Spline` 
 converted to float64); results are NumPy float64 arrays in the fixed parameter order (w, b, v, c)
 or (beta, mu, c). Residuals are in the sorted order of ``data.x``.
 
-Kinks (a breakpoint exactly on a sample) make L non-differentiable (THEORY 2.3): gradient, hessian,
+Kinks (a breakpoint exactly on a sample) make L non-differentiable (theory §2.3): gradient, hessian,
 hvp and the operator raise :class:`~symspline.KinkError` unless ``side="left"``/``"right"`` asks for
 the derivative of the pattern reached from below/above, as :func:`symspline.locate` defines it.
 """
@@ -93,7 +93,7 @@ def residuals(params: Network | Spline, data: Dataset) -> np.ndarray:
 
 
 def loss(params: Network | Spline, data: Dataset) -> float:
-    """L = (1 / (2N)) sum_n r_n^2 (THEORY 0); defined everywhere, kinks included.
+    """L = (1 / (2N)) sum_n r_n^2 (theory §0); defined everywhere, kinks included.
 
     Small problems (H <= 32, N H <= 2^15) take :mod:`symspline.kernels.small`: a few dense
     vectorized calls instead of the sweep's fixed cost.
@@ -105,7 +105,7 @@ def loss(params: Network | Spline, data: Dataset) -> float:
 
 
 def gradient(params: Network | Spline, data: Dataset, side: str | None = None) -> np.ndarray:
-    """grad L in the fixed order (THEORY 2.2), shape (P,).
+    """grad L in the fixed order (theory §2.2), shape (P,).
 
     Spline: dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n
     (x_n - beta_i), dL/dc = (1/N) sum_n r_n. Network: dL/dw_i = (1/N) v_i sum_{A_i} r_n x_n,
@@ -124,10 +124,10 @@ def gradient(params: Network | Spline, data: Dataset, side: str | None = None) -
 
 def hessian(params: Network | Spline, data: Dataset, parts: bool = False,
             side: str | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hess L = (J^T J + R) / N on the pattern of ``params`` (THEORY 3.1), shape (P, P).
+    """Hess L = (J^T J + R) / N on the pattern of ``params`` (theory §3.1), shape (P, P).
 
     Every Gauss-Newton entry is an O(1) difference of prefix moments over the intersection of two
-    index intervals (THEORY 3.5). With ``parts=True`` returns ``(hessian, gauss_newton,
+    index intervals (theory §3.5). With ``parts=True`` returns ``(hessian, gauss_newton,
     residual)``, ``hessian = gauss_newton + residual``, both divided by N. R is non-zero only on
     (mu_i, beta_i) (spline, value -s_i sum_{A_i} r_n) or on (w_i, v_i) and (b_i, v_i) (network,
     values sum_{A_i} r_n x_n and sum_{A_i} r_n).

@@ -107,7 +107,7 @@ class Kernel:
 
     # ------------------------------------------------------------------ first order
     def gradient(self) -> np.ndarray:
-        """grad L = J^T r / N (THEORY 2.2)."""
+        """grad L = J^T r / N (docs/theory.md §2.2)."""
         r0, r1, total = self.residual_sums
         # + 0.0 turns the -0.0 of dead units (-m_i * 0) into +0.0 for clean output
         return self.jt(r0, r1, total) / self.layout.n + 0.0
@@ -125,7 +125,7 @@ class Kernel:
         return self.jt(lay.active_sums(u0), lay.active_sums(u1), float(u0.sum()))
 
     def hvp(self, d: np.ndarray) -> np.ndarray:
-        """Hess L d = (J^T J d + R d) / N (THEORY 3.1)."""
+        """Hess L d = (J^T J d + R d) / N (theory §3.1)."""
         return (self.jtj_vector(d) + self.rv(d)) / self.layout.n + 0.0
 
     def gauss_newton(self) -> np.ndarray:

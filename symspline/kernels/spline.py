@@ -1,10 +1,10 @@
 """Kernels in spline coordinates theta = (beta_1..beta_H, mu_1..mu_H, c), orientations s fixed.
 
-On a pattern f(x) = c + sum_{i : n in A_i} mu_i s_i (x - beta_i) (THEORY 2.1). With m_i = s_i mu_i
+On a pattern f(x) = c + sum_{i : n in A_i} mu_i s_i (x - beta_i) (docs/theory.md §2.1). With m_i = s_i mu_i
 and x' = x - t, beta'_i = beta_i - t (so that x - beta_i = x' - beta'_i):
 
 * J columns: df/dbeta_i = -m_i 1_{A_i}, df/dmu_i = s_i (x - beta_i) 1_{A_i}, df/dc = 1;
-* R = sum_n r_n Hess f(x_n) has only R[mu_i, beta_i] = rho_i = -s_i sum_{A_i} r_n (THEORY 3.1);
+* R = sum_n r_n Hess f(x_n) has only R[mu_i, beta_i] = rho_i = -s_i sum_{A_i} r_n (theory §3.1);
 * J^T J[beta_i, beta_j] = m_i m_j |A_i cap A_j|,
   J^T J[beta_i, mu_j] = -m_i s_j sum_{A_i cap A_j} (x - beta_j),
   J^T J[mu_i, mu_j] = s_i s_j sum_{A_i cap A_j} (x - beta_i)(x - beta_j),

@@ -1,7 +1,7 @@
 """The sweep over sorted breakpoints: data segments between breakpoints and sums over active sets.
 
 Every unit of a shallow univariate ReLU network is active on a *prefix* or a *suffix* of the sorted
-samples (THEORY 0): A_i = {n >= k_i} when s_i = +1 and A_i = {n < k_i} when s_i = -1 (0-based). The
+samples (docs/theory.md §0): A_i = {n >= k_i} when s_i = +1 and A_i = {n < k_i} when s_i = -1 (0-based). The
 distinct gaps 0 = B_0 < B_1 < ... < B_m = N cut the data into m <= H + 1 non-empty *segments* on
 which the set of active units is constant. Everything the kernels compute is then
 
