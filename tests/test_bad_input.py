@@ -177,3 +177,61 @@ def test_time_limit_stops_symbolic_work_with_one_line(capsys):
     assert code == 2 and "time limit of 0.3 s" in err and len(err.strip().splitlines()) == 1
     assert main(["--time-limit", "-1", "list"]) == 2
     assert "positive number" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ size guards (issue 15)
+def test_nested_powers_are_bounded_by_the_expanded_degree_and_integer_size():
+    import sympy as sp
+
+    from symspline.parsing import MAX_DEGREE, parse_expression
+
+    x = sp.Symbol("x")
+    assert "degree up to 4096" in _raises(ss.ParseError, parse_expression, "((x+1)**64)**64",
+                                          {"x": x})
+    assert "digits" in _raises(ss.ParseError, parse_expression, "((999999**8)**8)**8", {"x": x})
+    assert "degree up to 65" in _raises(ss.ParseError, parse_expression, "x*(x**8)**8",
+                                        {"x": x})
+    assert "degree up to 66" in _raises(ss.ParseError, parse_expression, "sin(x**33)**2",
+                                        {"x": x})
+    # at the bound: accepted, and the expansion is what it should be (binomial coefficients)
+    e = sp.Poly(sp.expand(parse_expression("(x+1)**64", {"x": x})), x)
+    assert e.degree() == MAX_DEGREE and e.coeff_monomial(x**32) == sp.binomial(64, 32)
+    assert parse_expression("(999999**8)**8", {"x": x}) == sp.Integer(999999) ** 64
+    assert parse_expression("(x**8)**8", {"x": x}) == x**64
+
+
+def test_memory_estimates_refuse_in_one_line(monkeypatch):
+    from symspline.limits import format_bytes, memory_limit, require_memory
+
+    assert "Dataset.symbols(100000000) needs about" in _raises(ss.SizeError,
+                                                               ss.Dataset.symbols, 10**8)
+    monkeypatch.setenv("SYMSPLINE_MEMORY_LIMIT", "2M")
+    assert memory_limit() == 2 * 1024**2
+    assert "needs about 3 MiB of memory (estimate), more than the limit of 2 MiB" in _raises(
+        ss.SizeError, require_memory, 3 * 1024**2, "it")
+    require_memory(1024**2, "it")  # below the limit: nothing happens
+    assert format_bytes(1536) == "1.5 KiB" and format_bytes(12) == "12 bytes"
+    monkeypatch.setenv("SYMSPLINE_MEMORY_LIMIT", "-4G")
+    _raises(ss.SizeError, memory_limit)
+
+
+def test_input_files_are_read_from_streams_and_bounded(tmp_path, monkeypatch):
+    from symspline import io as sio
+
+    fifo = tmp_path / "pipe"
+    _raises(ss.DataError, sio.read_data, tmp_path)  # a directory
+    _raises(ss.DataError, sio.read_data, "")
+    monkeypatch.setattr(sio, "MAX_FILE_BYTES", 10)
+    (tmp_path / "d.csv").write_text(GOOD_CSV)
+    assert "more than the limit of 10 bytes" in _raises(ss.DataError, sio.read_data,
+                                                         tmp_path / "d.csv")
+    import os
+
+    os.mkfifo(fifo)  # a stream without a size: read up to the limit, then refused
+    import threading
+
+    writer = threading.Thread(target=lambda: fifo.write_text(GOOD_CSV * 10))
+    writer.start()
+    msg = _raises(ss.DataError, sio.read_data, fifo)
+    writer.join()
+    assert "larger than the limit of 10 bytes" in msg
