@@ -323,3 +323,49 @@ def test_plot_spectral_density(rng, tmp_path):
     axes = K.plot_spectral_density(res, np.linalg.eigvalsh(K.hessian(net, data)), title="t")
     axes[0].figure.savefig(tmp_path / "d.png")
     assert (tmp_path / "d.png").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------- goal 5: derive cache
+def test_derive_cache_serves_identical_results_and_invalidates_on_change(tmp_path, monkeypatch):
+    import types
+
+    from symspline import cache
+    from symspline.report import Claim, Derivation, Figure
+
+    calls = []
+
+    def run(ctx):  # noqa: ANN001, ANN202
+        calls.append(ctx.out_dir)
+        fig = ctx.out_dir / "figures" / "f.png"
+        fig.parent.mkdir(parents=True, exist_ok=True)
+        fig.write_bytes(b"png bytes")
+        fig.with_suffix(".pdf").write_bytes(b"pdf bytes")
+        ok = "general" if not ctx.quick else "failed"
+        return Derivation(name="fake", title="Fake", section="0", summary="s",
+                          claims=(Claim("c", "statement", ok),),
+                          figures=(Figure("figures/f.png", "caption"),))
+
+    mod = types.SimpleNamespace(run=run)
+    root = tmp_path / "cache"
+    ctx1 = types.SimpleNamespace(out_dir=tmp_path / "a", quick=False, seed=1)
+    ctx2 = types.SimpleNamespace(out_dir=tmp_path / "b", quick=False, seed=1)
+    first = cache.run_cached(mod, ctx1, "fake", root)
+    second = cache.run_cached(mod, ctx2, "fake", root)
+    assert len(calls) == 1 and second == first
+    assert (tmp_path / "b" / "figures" / "f.png").read_bytes() == b"png bytes"
+    assert (tmp_path / "b" / "figures" / "f.pdf").read_bytes() == b"pdf bytes"
+    # any input or source change is a different key; failed results are never stored
+    keys = {cache.cache_key("fake", q, s) for q in (False, True) for s in (1, 2)}
+    assert len(keys) == 4
+    before = cache.cache_key("fake", False, 1)
+    monkeypatch.setattr(cache, "source_digest", lambda: "edited formula")
+    assert cache.cache_key("fake", False, 1) != before
+    cache.run_cached(mod, ctx2, "fake", root)
+    assert len(calls) == 2  # the edited source missed the cache
+    quick = types.SimpleNamespace(out_dir=tmp_path / "c", quick=True, seed=1)
+    cache.run_cached(mod, quick, "fake", root)
+    cache.run_cached(mod, quick, "fake", root)
+    assert len(calls) == 4  # a failed check runs again
+    (root / f"{cache.cache_key('fake', False, 1)}.pkl").write_bytes(b"garbage")
+    cache.run_cached(mod, ctx2, "fake", root)
+    assert len(calls) == 5  # an unreadable entry is a miss, not an error

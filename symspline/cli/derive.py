@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-pdf", action="store_true",
                    help="write report.tex/report.md but do not run LaTeX")
+    p.add_argument("--cache", metavar="DIR", default=None,
+                   help="reuse results cached in DIR, keyed by a hash of the inputs, library "
+                   "versions and every source file (symspline/cache.py); store new ones there")
     add_json(p)
     p.set_defaults(handler=run)
 
@@ -63,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
         mod = mods[name]
         t0 = time.perf_counter()
         try:
-            result = mod.run(ctx)
+            if args.cache:
+                from ..cache import run_cached
+
+                result = run_cached(mod, ctx, name, args.cache)
+            else:
+                result = mod.run(ctx)
         except SymsplineError:
             raise
         except Exception as exc:  # a derivation that crashes is a failed check, not bad input
