@@ -409,7 +409,8 @@ def math_label(name: str) -> str:
     """A plot label for a group or region name: ``x >= 0`` becomes ``$x \\geq 0$`` (mathtext);
     other names are returned with ``$`` escaped so that mathtext leaves them alone."""
     if _MATH_NAME.match(name) and "x" in name:
-        return "$" + name.replace(">=", r"\geq ").replace("<=", r"\leq ") + "$"
+        return "$" + re.sub(r"\s*(>=|<=)\s*", lambda m: {">=": r" \geq ", "<=": r" \leq "}[m.group(1)],
+                            name).strip() + "$"
     return name.replace("$", r"\$")
 
 

@@ -43,7 +43,7 @@ def test_network_latex_exact_by_hand():
 
 
 def test_spline_latex_orientations_by_hand():
-    # THEORY 1.1: [s (x - beta)]_+ is [x - beta]_+ for s = +1 and [beta - x]_+ for s = -1.
+    # Theory §1.1: [s (x - beta)]_+ is [x - beta]_+ for s = +1 and [beta - x]_+ for s = -1.
     spl = Spline([R(3, 5), -2], [R(3, 2), -1], (1, -1), 0)
     assert spl._repr_latex_() == (r"$f(x) = \frac{3}{2}\,\left[x - \frac{3}{5}\right]_+"
                                   r" - \left[-2 - x\right]_+$")
@@ -157,7 +157,7 @@ def test_report_sections_in_theory_order_and_reproducible(tmp_path, monkeypatch,
     assert payload["report"]["pdf"] == "skipped (--no-pdf)"
     tex = (tmp_path / "a" / "report.tex").read_text()
     md = (tmp_path / "a" / "report.md").read_text()
-    # Sections follow THEORY order 1 < 2.1 < 3, not the discovery order.
+    # Sections follow theory order 1 < 2.1 < 3, not the discovery order.
     pos = [tex.index(rf"\section{{Title {n}}}") for n in ("alpha", "beta\\_", "gamma")]
     assert pos == sorted(pos)
     mpos = [md.index(f"## Title {n}") for n in ("alpha", "beta_", "gamma")]
@@ -280,8 +280,8 @@ def test_theory_erratum_is_ok_only_when_refuted_with_a_counterexample():
     refuted = Claim("e", "the source says 1 = 2", "refuted", detail="counterexample: 1 != 2",
                     erratum=True)
     assert refuted.ok and refuted.tag == " (erratum)"
-    assert not Claim("e", "THEORY says 1 = 2", "refuted", erratum=True).ok  # no counterexample
-    assert not Claim("e", "THEORY says 1 = 1", "general", erratum=True).ok  # not refuted after all
+    assert not Claim("e", "theory says 1 = 2", "refuted", erratum=True).ok  # no counterexample
+    assert not Claim("e", "theory says 1 = 1", "general", erratum=True).ok  # not refuted after all
     d = Derivation("n", "T", "4", "s", claims=(refuted, Claim("g", "x = x", "general")))
     assert d.ok and d.level == "general"
     assert "*(erratum)*" in render_markdown(d)
@@ -391,3 +391,34 @@ def test_proof_detail_is_wrapped_in_notebooks():
                                 detail="word " * 60, counterexample=None)
     rows = proof_latex(res).split(r"\\ ")
     assert len(rows) >= 4 and all(len(r) <= WRAP + 40 for r in rows)
+
+
+# ------------------------------------------------------------------ figures and paste-ready LaTeX
+def test_plot_labels_and_noise_floor():
+    from symspline.report import above_floor, math_label
+
+    assert math_label("x >= 0") == r"$x \geq 0$" and math_label("-1 <= x < 2") == r"$-1 \leq x < 2$"
+    assert math_label("cost $5") == r"cost \$5"  # a label from a data file stays text
+    v = above_floor(np.array([1.0, 1e-3, 1e-16, 0.0]))
+    assert v[0] == 1.0 and v[1] == 1e-3 and np.isnan(v[2]) and np.isnan(v[3])
+
+
+def test_animation_drops_frames_that_repeat_through_a_plateau():
+    from symspline.flow.animate import distinct_rows
+
+    # f moves until row 3, then stays (a plateau), then moves at the last row.
+    states = [0.0, 1.0, 2.0, 3.0, 3.0, 3.0, 3.0, 4.0]
+    res = types.SimpleNamespace(params_at=lambda k: (lambda g: g * 0 + states[k]))
+    grid = np.linspace(0.0, 1.0, 5)
+    kept = distinct_rows(res, np.arange(len(states)), grid, 1e-9)
+    assert kept.tolist() == [0, 1, 2, 3, 7]
+
+
+def test_latex_command_output_is_paste_ready(capsys):
+    from symspline.cli import main
+
+    assert main(["latex", "2.2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("% symspline latex 2.2") and r"\usepackage{amsmath" in out
+    assert r"\begin{equation}" in out and r"\label{thm:2.2}" in out
+    assert "`" not in out and "$$" not in out  # no Markdown
