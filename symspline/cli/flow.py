@@ -140,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_progress and not args.json:
         from tqdm import tqdm
 
-        bar = tqdm(total=float(args.time), unit="t", leave=False, bar_format="{l_bar}{bar}| "
-                   "t={n:.4g}/{total:.4g} [{elapsed}]")
+        # disable=None: no bar unless stderr is a terminal, so a log holds only the messages
+        bar = tqdm(total=float(args.time), unit="t", leave=False, disable=None,
+                   bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} [{elapsed}]")
     steps = 0
 
     def callback(t: float) -> None:
