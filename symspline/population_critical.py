@@ -438,6 +438,9 @@ def _solve(alg: _CoreAlgebra, pop: object) -> tuple[list[_Sol], list[str]]:
         if g.where[0] == "cell":
             cellrange[betas[bi]] = (knots[g.where[1]], knots[g.where[1] + 1])
             bi += 1
+    # strict order of groups sharing a cell (used to decide positive-dimensional components)
+    cellrange["order"] = [(b1, b2) for b1, b2 in itertools.pairwise(betas)
+                          if cellrange[b1] == cellrange[b2]]
     eqs = [e for e in alg.eqs if e != 0]
     if not betas:
         if eqs:
@@ -540,8 +543,10 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
                 out.append((root, {v: root.elem(T)}))
         return out
     if len(eqs) < len(vs):
-        gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
-        undecided.append(f"positive-dimensional component {{{gens}}} in {', '.join(map(str, vs))}")
+        if not _posdim_empty(eqs, vs, cellrange, undecided):
+            gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
+            undecided.append(f"positive-dimensional component {{{gens}}} in "
+                             f"{', '.join(map(str, vs))}")
         return []
     v, rest = vs[0], vs[1:]
     with_v = [e for e in eqs if v in e.free_symbols]
@@ -564,9 +569,10 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
         if list(G.exprs) == [1]:
             return []
         if not G.is_zero_dimensional:
-            gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
-            undecided.append(f"positive-dimensional component {{{gens}}} in "
-                             f"{', '.join(map(str, vs))}")
+            if not _posdim_empty(list(G.exprs), vs, cellrange, undecided):
+                gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
+                undecided.append(f"positive-dimensional component {{{gens}}} in "
+                                 f"{', '.join(map(str, vs))}")
             return []
         with_v = [e for e in G.exprs if v in e.free_symbols]
         choices = _factor_choices([e for e in G.exprs if v not in e.free_symbols], cellrange)
@@ -581,6 +587,95 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
         out += _backsub(_tri(list(combo), rest, cellrange, undecided), with_v, v, rest, cellrange,
                         undecided)
     return out
+
+
+def _posdim_empty(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict,
+                  undecided: list[str]) -> bool:
+    """True when a positive-dimensional solution set provably misses the open region.
+
+    Two exact tests: (1) the linear equations of the lex Groebner basis, substituted into the
+    strict cell and order constraints, leave them infeasible (exact Fourier-Motzkin over Q);
+    (2) for a suffix S of the variables the elimination ideal (the basis elements in S alone) is
+    zero-dimensional and none of its real solutions lies in the cells in the right order.
+    """
+    G = sp.groebner(eqs, *vs, order="lex")
+    if list(G.exprs) == [1]:
+        return True
+    lin = [e for e in G.exprs if sp.Poly(e, *vs).total_degree() == 1]
+    strict = []
+    for b in vs:
+        lo, hi = cellrange[b]
+        strict += [b - lo, hi - b]
+    strict += [b2 - b1 for b1, b2 in cellrange.get("order", []) if b1 in vs and b2 in vs]
+    if lin:
+        sol = sp.linsolve(lin, *vs)
+        if sol == sp.EmptySet:
+            return True
+        point = next(iter(sol))
+        strict = [sp.expand(e.xreplace(dict(zip(vs, point, strict=True)))) for e in strict]
+    if not _strict_feasible(strict):
+        return True
+    # elimination ideals of the suffixes of the lex order come with G (no further bases)
+    for k in range(len(vs) - 1, 0, -1):
+        for S in [tuple(vs[len(vs) - k:])]:
+            others = [u for u in vs if u not in S]
+            E = [e for e in G.exprs if not (e.free_symbols & set(others))]
+            if not E or not sp.groebner(E, *S, order="lex").is_zero_dimensional:
+                continue
+            sub_und: list[str] = []
+            sols = _tri_gb(E, list(S), cellrange, sub_und)
+            ok = []
+            for root, vals in sols:
+                good = True
+                for b1, b2 in cellrange.get("order", []):
+                    if b1 in vals and b2 in vals and root.sign(vals[b2] - vals[b1]) <= 0:
+                        good = False
+                for b in S:
+                    lo, hi = cellrange[b]
+                    if root.sign(vals[b] - root.elem(lo)) <= 0 or root.sign(root.elem(hi) - vals[b]) <= 0:
+                        good = False
+                if good:
+                    ok.append(1)
+            if not ok and not sub_und:
+                return True
+    return False
+
+
+def _strict_feasible(exprs: list[sp.Expr]) -> bool:
+    """Exact Fourier-Motzkin: is there a point where every affine expression is > 0?"""
+    cons = []
+    for e in exprs:
+        e = sp.expand(e)
+        syms = sorted(e.free_symbols, key=str)
+        if not syms:
+            if e <= 0:
+                return False
+            continue
+        p = sp.Poly(e, *syms)
+        cons.append(({v: p.coeff_monomial(v) for v in syms}, p.coeff_monomial(1)))
+    while cons:
+        v = next(iter(cons[0][0]))
+        pos = [c for c in cons if c[0].get(v, 0) > 0]
+        neg = [c for c in cons if c[0].get(v, 0) < 0]
+        new = [c for c in cons if c[0].get(v, 0) == 0]
+        for cp in pos:
+            for cn in neg:
+                ap, an = cp[0][v], -cn[0][v]
+                coeffs = {}
+                for u in set(cp[0]) | set(cn[0]):
+                    if u == v:
+                        continue
+                    val = cp[0].get(u, 0) / ap + cn[0].get(u, 0) / an
+                    if val != 0:
+                        coeffs[u] = val
+                const = cp[1] / ap + cn[1] / an
+                if not coeffs:
+                    if const <= 0:
+                        return False
+                    continue
+                new.append((coeffs, const))
+        cons = [c for c in new if c[0]]
+    return True
 
 
 def _factor_choices(polys: list[sp.Expr], cellrange: dict) -> list[list[sp.Expr]] | None:

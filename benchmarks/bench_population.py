@@ -1,0 +1,93 @@
+"""Benchmark: complete critical sets of the population risk (issue 13, item 4).
+
+Times `symspline.population_critical.population_critical_set` on the uniform density on [-1, 1]:
+
+- H = 2, affine target 2x + 1/2 (target: under 30 s);
+- H = 2, quadratic target x^2 (target: under 30 s);
+- H = 3, affine target 2x + 1/2 (target: under 10 minutes, progress shown);
+
+and reports the numbers of configurations, points and families, their types, and whether the
+enumeration decided everything. One run each (the enumeration is deterministic; a repeated run
+differs only by the load of the shared machine).
+
+    python benchmarks/bench_population.py            # writes its section of docs/benchmarks.md
+    python benchmarks/bench_population.py --quick    # H = 2 only, prints the section
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _sections import fmt_time, machine_line, update_section  # noqa: E402
+
+CASES = [
+    ("2*x + 1/2", 2, 30.0),
+    ("x**2", 2, 30.0),
+    ("2*x + 1/2", 3, 600.0),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="H = 2 only; print, do not write")
+    ap.add_argument("--out", default=None, help="report path (default docs/benchmarks.md)")
+    args = ap.parse_args()
+    from tqdm import tqdm
+
+    from symspline.population import parse_population
+    from symspline.population_critical import population_critical_set
+
+    rows = []
+    for target, H, goal in CASES:
+        if args.quick and H > 2:
+            continue
+        pop = parse_population(f"uniform:-1,1; target: {target}")
+        bar = tqdm(total=0, desc=f"H={H} g={target}", leave=False)
+
+        def progress(done: int, total: int, bar: tqdm = bar) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        t0 = time.perf_counter()
+        rep = population_critical_set(pop, H, progress=progress)
+        dt = time.perf_counter() - t0
+        bar.close()
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(rep.counts().items()))
+        families = sum(1 for it in rep.items if it.family)
+        verdict = "met" if dt < goal else "missed"
+        rows.append(f"| {target} | {H} | {fmt_time(dt)} | {fmt_time(goal)} | {verdict} | "
+                    f"{rep.configurations} | {len(rep.items)} ({families} families) | {counts} | "
+                    f"{'yes' if rep.complete else f'no: {len(rep.undecided)} undecided'} |")
+        print(rows[-1], flush=True)
+    body = "\n".join([
+        "## Population critical points",
+        "",
+        "`population_critical_set(pop, H)` on the uniform density on [-1, 1] "
+        "(benchmarks/bench_population.py; one run each, wall clock, exact arithmetic "
+        "throughout). Configurations are the core patterns (interior units grouped by position "
+        "and zero/nonzero slope jump, up to unit permutation, with or without full units); "
+        "items are the listed points and families, each lifted over the dead/full units.",
+        "",
+        f"Machine: {machine_line()}.",
+        "",
+        "| target g | H | time | goal | goal met | configurations | items | types | "
+        "everything decided |",
+        "|---|---:|---:|---:|---|---:|---:|---|---|",
+        *rows,
+    ])
+    if args.quick and args.out is None:
+        print(body)
+        return
+    update_section("population", body, Path(args.out) if args.out else
+                   Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
