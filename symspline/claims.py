@@ -421,6 +421,7 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     certs: dict[str, int] = {}
+    proved_once: dict = {}
     tested = undecided = 0
     evaluated = 0
 
@@ -446,7 +447,15 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
             outcome = _decide_psd(pc, inst, region, fixed, rng, npts, param)
         else:
             e = _quantities(inst, pc.expr, param).xreplace(fixed)
-            outcome = _decide_scalar(pc.kind, e, region, rng, npts)
+            # A claim in free quantities only (mu, c, y, ...) is the same on every pattern:
+            # its proof is found once.
+            key = (pc.kind, e) if e.free_symbols <= set(region.free) else None
+            if key is not None and key in proved_once:
+                outcome = ("proved", proved_once[key])
+            else:
+                outcome = _decide_scalar(pc.kind, e, region, rng, npts)
+                if key is not None and outcome[0] == "proved":
+                    proved_once[key] = outcome[1]
         kind, info = outcome
         if kind == "proved":
             certs[str(info)] = certs.get(str(info), 0) + 1
@@ -623,6 +632,9 @@ def _decide_scalar(kind: str, e: sp.Expr, region: object, rng: np.random.Generat
     uni = decide.decide_univariate(e, region, strict)  # type: ignore[arg-type]
     if uni is not None:
         return ("proved", uni[1]) if uni[0] == "proved" else ("refuted", (uni[1], 0))
+    crit = decide.decide_critical_2d(e, region, strict)  # type: ignore[arg-type]
+    if crit is not None:
+        return "proved", crit
     viol = decide.refute_quadratic_slice(e, region, rng, strict)  # type: ignore[arg-type]
     if viol is not None:
         return "refuted", (viol, 0)

@@ -347,6 +347,37 @@ def test_univariate_claims_against_numpy_minimum():
     assert decided == {"exhaustive", "refuted"}
 
 
+def test_two_variable_claims_against_scipy_minimum():
+    # Critical values by elimination (a proof) against an independent float minimization of
+    # random coercive quartics in (mu1, c): a proof only when the float minimum is >= 0, a
+    # refutation only when it is < 0, checked at the exact counterexample.
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(2718)
+    levels = []
+    for _ in range(6):
+        a, b, k = (int(v) for v in rng.integers(1, 4, 3))
+        lo = [int(v) for v in rng.integers(-4, 5, 6)]
+        def p(m, c, lo=lo, a=a, b=b, k=k):
+            return (a * m**4 + b * c**4 + k * m**2 * c**2 + lo[0] * m * c + lo[1] * m**2
+                    + lo[2] * c**2 + lo[3] * m + lo[4] * c + lo[5])
+        best = min(minimize(lambda z: p(*z), rng.normal(0, 2, 2), method="BFGS").fun
+                   for _ in range(20))
+        if abs(best) < 1e-6:
+            continue
+        text = (f"{a}*mu1**4 + {b}*c**4 + {k}*mu1**2*c**2 + ({lo[0]})*mu1*c + ({lo[1]})*mu1**2 "
+                f"+ ({lo[2]})*c**2 + ({lo[3]})*mu1 + ({lo[4]})*c + ({lo[5]}) >= 0")
+        res = claim(text, 1, 1, points=64)
+        levels.append(res.level)
+        if best > 0:
+            assert res.level in ("exhaustive", "tested"), (text, best, res.detail)
+        else:
+            assert res.level == "refuted", (text, best)
+            _, spl, _ = _objects(res)
+            assert p(spl.mu[0], spl.c) < 0
+    assert "exhaustive" in levels and "refuted" in levels
+
+
 def test_region_points_lie_strictly_inside_their_pattern():
     rng = np.random.default_rng(7)
     for param in ("spline", "network"):

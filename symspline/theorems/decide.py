@@ -476,6 +476,71 @@ def refute_quadratic_slice(expr: sp.Expr, region: Region, rng: np.random.Generat
     return None
 
 
+# ====================================================================== two free coordinates: exact
+#: Largest total degree of a two-coordinate claim decided through its critical values.
+MAX_CRITICAL_DEGREE = 6
+
+
+def decide_critical_2d(expr: sp.Expr, region: Region, strict: bool = False) -> str | None:
+    """A proof of ``expr >= 0`` (``> 0`` if ``strict``) for a polynomial in two free coordinates
+    (x, y) with rational coefficients, through its critical values.
+
+    If the leading form p_d is positive definite (d even; p_d(1, 0) > 0 and p_d(t, 1) > 0 for
+    every real t, by real-root isolation), p is coercive and attains its minimum at a critical
+    point. Every critical value m is a root of the eliminant E(m), the last element of a lex
+    Groebner basis of {p - m, p_x, p_y}. If every real root of E is >= 0 (> 0), so is the minimum.
+    Returns the certificate, or None when any step does not apply (a negative root of E may come
+    from a complex critical point: no conclusion, the search decides).
+    """
+    try:
+        e = region.to_region(expr)
+        used = [c for c in region.coords if e.has(c)]
+        if len(used) != 2 or any(c in region.positive for c in used):
+            return None
+        sp_ = _split(e)
+        if sp_ is None:
+            return None
+        num, _ = sp_
+        x, y = used
+        poly = sp.Poly(num, x, y)
+        d = poly.total_degree()
+        if d % 2 or not 2 < d <= MAX_CRITICAL_DEGREE or \
+                not all(c.is_Rational for c in poly.coeffs()):
+            return None
+        t = sp.Symbol("_t")
+        lead = sp.Add(*[c * x**i * y**j for (i, j), c in poly.terms() if i + j == d])
+        if not lead.coeff(x, d).is_positive:
+            return None
+        on_line = sp.Poly(lead.subs({x: t, y: 1}), t)
+        if on_line.eval(0) <= 0 or on_line.count_roots() != 0:
+            return None
+        m = sp.Symbol("_m")
+        pe = poly.as_expr()
+        basis = sp.groebner([pe - m, sp.diff(pe, x), sp.diff(pe, y)], x, y, m, order="lex")
+        elim = basis.exprs[-1]
+        if elim.free_symbols != {m}:
+            return None
+        ivs = sp.Poly(elim, m).intervals(eps=sp.Rational(1, 10**9))
+        for (a, b), _ in ivs:
+            if strict and not a > 0:
+                return None
+            if not strict and b < 0:
+                return None
+            if not strict and a < 0 and not (sp.Poly(elim, m).eval(0) == 0 and a <= 0 <= b
+                                             and len(sp.Poly(elim, m).intervals(inf=a, sup=b))
+                                             == 1):
+                return None
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError,
+            sp.polys.polyerrors.CoercionFailed):
+        return None
+    vals = sorted({float(sp.Rational(a + b, 2)) for (a, b), _ in ivs})
+    return (f"coercive in ({describe(x)}, {describe(y)}) (leading form {_fmt(lead, 60)} positive "
+            f"definite), and every real critical value -- a root of the eliminant "
+            f"{_fmt(sp.factor(elim), 80)} of {{p - m, p_x, p_y}} -- is "
+            f"{'positive' if strict else 'non-negative'}; the smallest, about {vals[0]:.6g}, "
+            "bounds the minimum of the numerator from below")
+
+
 # ====================================================================== one coordinate: exact
 #: Largest degree of a one-coordinate numerator decided by real-root isolation.
 MAX_UNIVARIATE_DEGREE = 24
