@@ -453,7 +453,7 @@ def save_figure(fig: object, path: str | Path, *, dpi: int = 150, vector: bool =
     Both are byte-reproducible: no timestamp, software or version metadata.
     """
     path = Path(path)
-    # what is drawn is rounded to 10 significant digits first: the files must not follow the
+    # what is drawn is rounded to 8 significant digits first: the files must not follow the
     # last bits of the data, which differ between machines (symspline.figures)
     from .figures import settle
 
