@@ -3,8 +3,8 @@ and the false claims of issue 14.
 
 Usage::
 
-    python benchmarks/bench_prove.py            # measure, print, and write the "## Theorem checker"
-                                                # section of docs/benchmarks.md (other sections kept)
+    python benchmarks/bench_prove.py            # measure, print, and write the marked
+                                                # "Theorem checker" section of docs/benchmarks.md
     python benchmarks/bench_prove.py --no-write # print only
 
 Each catalogue theorem is timed twice, in fresh caches: the full ``prove`` (general first) and the
@@ -115,16 +115,24 @@ def render(m: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+BEGIN, END = "<!-- bench_prove: begin -->", "<!-- bench_prove: end -->"
+
+
 def write_section(section: str, path: Path) -> None:
-    """Replace (or append) the "## Theorem checker" section, keeping every other section."""
+    """Replace (or append) this script's marked section, keeping every other section (the other
+    benchmark scripts own theirs)."""
     from symspline.io import write_text
 
     text = path.read_text() if path.exists() else ""
-    pat = re.compile(r"^## Theorem checker\n.*?(?=^## |\Z)", re.S | re.M)
-    if pat.search(text):
-        text = pat.sub(lambda _: section + "\n", text).rstrip("\n") + "\n"
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    marked = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    unmarked = re.compile(r"^## Theorem checker\n.*?(?=^<!-- |^## |\Z)", re.S | re.M)
+    if marked.search(text):
+        text = marked.sub(lambda _: block, text)
+    elif unmarked.search(text):
+        text = unmarked.sub(lambda _: block + "\n\n", text)
     else:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
     write_text(path, text)
 
 
