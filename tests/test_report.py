@@ -422,3 +422,22 @@ def test_latex_command_output_is_paste_ready(capsys):
     assert out.startswith("% symspline latex 2.2") and r"\usepackage{amsmath" in out
     assert r"\begin{equation}" in out and r"\label{thm:2.2}" in out
     assert "`" not in out and "$$" not in out  # no Markdown
+
+
+def test_theory_page_has_every_section_the_derivations_cite():
+    import re
+
+    text = (DOCS / "theory.md").read_text()
+    headings = set(re.findall(r"^## (\d+)\. ", text, flags=re.M))
+    numbered = set(re.findall(r"^\*\*(\d+\.\d+) ", text, flags=re.M))
+    assert headings == {str(k) for k in range(8)}
+    for mod in derivations.available().values():
+        sec = str(mod.SECTION)
+        assert (sec in numbered) if "." in sec else (sec in headings), f"{mod.NAME}: §{sec}"
+    # The source's statements found false are written in as corrections, each stating the fix.
+    assert len(re.findall(r"\*\*Correction[.:]", text)) == 3
+    assert "1/18" in text and "tendency, not a law" in text
+    # Math for GitHub: every $$ display opens and closes, and inline $ pair up on each line.
+    assert text.count("$$") % 2 == 0
+    for line in text.splitlines():
+        assert line.replace("$$", "").count("$") % 2 == 0, line
