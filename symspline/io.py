@@ -10,6 +10,7 @@ import math
 import os
 import secrets
 import stat
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -175,6 +176,10 @@ def load_json_text(text: str, source: str, error: type[InputError] = InputError)
     except RecursionError:
         raise error(f"{source}: JSON nested too deeply") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's guard on long integer literals
+            raise error(f"{source}: an integer with more than {sys.get_int_max_str_digits()} "
+                        "digits (write long exact numbers as 'p/q' strings of at most 4000 "
+                        "characters)") from None
         raise error(f"{source}: {exc}") from None
 
 
