@@ -331,11 +331,12 @@ def inertia(M: sp.Matrix) -> Inertia:
     negative roots are the positive roots of p(-lambda); zeros are the multiplicity of 0.
     """
     try:
-        coeffs = list(M.to_DM().to_field().charpoly())  # fast over QQ; highest degree first
+        dm = M.to_DM().to_field()
+        # fast over QQ; highest degree first, domain elements back to SymPy numbers
+        coeffs = [dm.domain.to_sympy(c) for c in dm.charpoly()]
     except Exception:  # noqa: BLE001 - symbolic entries: fall back to the generic charpoly
         lam = sp.Dummy("lambda")
         coeffs = M.charpoly(lam).all_coeffs()
-    coeffs = [sp.sympify(c) for c in coeffs]
     n = len(coeffs) - 1
     zero = 0
     while zero < n and coeffs[n - zero] == 0:
