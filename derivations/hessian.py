@@ -60,15 +60,15 @@ EQUATIONS = (
              r"\end{pmatrix}, \qquad \det = -\frac{\rho_i^2}{N^2} < 0 \ \ (\rho_i \neq 0)",
              "saddle", "Strict saddles (theory §3.2):"),
     Equation(r"\nabla^2_{(w,b,v,c)} L &= P^{\top} \nabla^2_{(\beta,\mu,c)} L \, P + \sum_k "
-             r"\frac{\partial L}{\partial \phi_k} \nabla^2 \phi_k, \\ "
+             r"\frac{\partial L}{\partial \phi_k} \nabla^2 \phi_k, \\ &\qquad "
              r"\frac{\partial^2 \beta_i}{\partial w_i^2} = -\frac{2 b_i}{w_i^3},\ "
              r"\frac{\partial^2 \beta_i}{\partial w_i \partial b_i} = \frac{1}{w_i^2},\ "
              r"\frac{\partial^2 \mu_i}{\partial w_i \partial v_i} = s_i", "chain",
              "Network versus spline (theory §3.4); at critical points the inertias agree up to $H$ "
              "zeros:"),
     Equation(r"L(\beta, \mu, c) &= q(\mu, \nu, c), \quad \nu_i = \mu_i \beta_i, \quad q "
-             r"\text{ convex quadratic}; \\ \sum_{n \in A_i} r_n = \sum_{n \in A_i} r_n x_n = 0 "
-             r"\ \ \forall i &\ \Rightarrow\ L \geq L^{*} \text{ on the pattern}", "q",
+             r"\text{ convex quadratic}; \\ &\qquad \sum_{n \in A_i} r_n = \sum_{n \in A_i} "
+             r"r_n x_n = 0 \ \ \forall i \ \Rightarrow\ L \geq L^{*} \text{ on the pattern}", "q",
              "Settling theory §3.3: on a pattern the loss is linear least squares in "
              "$(\\mu, \\mu\\beta, c)$. At a critical point with positive semidefinite Hessian every "
              "unit with $\\mu_i = 0$ has $\\rho_i = 0$ (else 3.2 gives a negative direction), so "
