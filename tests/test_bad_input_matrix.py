@@ -221,6 +221,7 @@ CASES = [
     ({10}, ["flow", "--data", D, "--params", P, "--time", "1e12", "--method", "RK45"], 2,
      "field evaluations"),
     ({10}, ["spectra", "--data", D, "--params", P, "--flow", "1e12"], 2, "field evaluations"),
+    ({10}, ["check", "--data", "{in}/million.npz", "--params", FP], 2, "operations, more than"),
     ({10}, ["init", "--scheme", "pytorch", "--width", "100000", "--samples", "200000"], 2,
      "a run may draw"),
     # ---- absurd option values, command by command
