@@ -80,6 +80,13 @@ def main() -> None:
         "everything decided |",
         "|---|---:|---:|---:|---|---:|---:|---|---|",
         *rows,
+        "",
+        "\"goal met\" is about time only. \"no: k undecided\" means the enumeration met "
+        "positive-dimensional components of the reduced polynomial system that it could neither "
+        "solve nor show to miss the region (they are listed under `undecided` by "
+        "`symspline critical --population SPEC --width H --json`): such a run is not a complete "
+        "classification, and nothing is claimed from it. The machine is shared: times under load "
+        "are up to about twice those of an idle run.",
     ])
     if args.quick and args.out is None:
         print(body)
