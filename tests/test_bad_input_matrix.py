@@ -80,6 +80,9 @@ def _inputs(root: Path) -> None:
     np.savez(root / "million.npz", x=np.linspace(-1.0, 1.0, 10**6), y=np.zeros(10**6))
     H = 20_000
     rng = np.random.default_rng(0)
+    (root / "mid.json").write_text(json.dumps({
+        "w": rng.normal(size=300).tolist(), "b": rng.normal(size=300).tolist(),
+        "v": rng.normal(size=300).tolist(), "c": 0.0}))
     (root / "wide.json").write_text(json.dumps({
         "w": rng.normal(size=H).tolist(), "b": rng.normal(size=H).tolist(),
         "v": rng.normal(size=H).tolist(), "c": 0.0}))
@@ -221,7 +224,8 @@ CASES = [
     ({10}, ["flow", "--data", D, "--params", P, "--time", "1e12", "--method", "RK45"], 2,
      "field evaluations"),
     ({10}, ["spectra", "--data", D, "--params", P, "--flow", "1e12"], 2, "field evaluations"),
-    ({10}, ["check", "--data", "{in}/million.npz", "--params", FP], 2, "operations, more than"),
+    ({10}, ["check", "--data", "{in}/million.npz", "--params", "{in}/mid.json"], 2,
+     "operations, more than"),
     ({10}, ["init", "--scheme", "pytorch", "--width", "100000", "--samples", "200000"], 2,
      "a run may draw"),
     # ---- absurd option values, command by command

@@ -286,18 +286,20 @@ def run_check(args: argparse.Namespace) -> int:
                          "are checked by `symspline derive population`)")
     if params.kind == "symbolic" or data.kind == "symbolic":
         raise InputError("check needs numeric parameters and data")
+    # the finite-difference Hessian is a second P x P matrix
+    _require_hessian_memory(params, data, parts=True, eig=False, printed=False)
     require_finite_loss(params, data)
     # Finite differences evaluate the loss (O(N + H) each) at about 4 P^2 stencil points: at
     # H = 40, N = 2000 that is 1.2e8 operations, about 20 s on a shared 2-core machine.
     P = float(len(params.names))
     work = 4.0 * P * P * (data.n + params.H)
+    if params.kind == "exact" and data.kind == "exact":
+        work *= 100.0  # the 60-digit mpmath differences cost about a hundred float ones
     if work > MAX_CHECK_WORK:
         raise SizeError(f"check at H = {params.H}, N = {data.n} needs about {4 * P * P:.2g} loss "
                         f"evaluations over the data ({work:.2g} operations, more than the "
                         f"{MAX_CHECK_WORK:.0e} allowed, minutes of work); check a smaller "
                         "problem, or compare `symspline hessian` with your own differences")
-    # the finite-difference Hessian is a second P x P matrix
-    _require_hessian_memory(params, data, parts=True, eig=False, printed=False)
     exact = params.kind == "exact" and data.kind == "exact"
     g = _as_float_array(api.gradient(params, data, side=args.side)).ravel()
     h = _as_float_array(api.hessian(params, data, side=args.side))
