@@ -543,11 +543,7 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
                 out.append((root, {v: root.elem(T)}))
         return out
     if len(eqs) < len(vs):
-        if not _posdim_empty(eqs, vs, cellrange, undecided):
-            gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
-            undecided.append(f"positive-dimensional component {{{gens}}} in "
-                             f"{', '.join(map(str, vs))}")
-        return []
+        return _posdim(eqs, vs, cellrange, undecided)
     v, rest = vs[0], vs[1:]
     with_v = [e for e in eqs if v in e.free_symbols]
     without = [e for e in eqs if v not in e.free_symbols]
@@ -569,11 +565,7 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
         if list(G.exprs) == [1]:
             return []
         if not G.is_zero_dimensional:
-            if not _posdim_empty(list(G.exprs), vs, cellrange, undecided):
-                gens = ", ".join(f"{sp.factor(e)} = 0" for e in eqs)
-                undecided.append(f"positive-dimensional component {{{gens}}} in "
-                                 f"{', '.join(map(str, vs))}")
-            return []
+            return _posdim(list(G.exprs), vs, cellrange, undecided)
         with_v = [e for e in G.exprs if v in e.free_symbols]
         choices = _factor_choices([e for e in G.exprs if v not in e.free_symbols], cellrange)
         if choices is None:
@@ -587,6 +579,39 @@ def _tri(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: li
         out += _backsub(_tri(list(combo), rest, cellrange, undecided), with_v, v, rest, cellrange,
                         undecided)
     return out
+
+
+def _posdim(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided: list[str]
+            ) -> list[tuple[_Root, dict]]:
+    """A system that is not zero-dimensional: split it along a univariate element of its lex
+    basis (only the factors with a zero inside the cell matter: the others are the parts that
+    lie outside the region), solve the zero-dimensional pieces, and decide the rest empty or
+    report it undecided."""
+    G = sp.groebner(eqs, *vs, order="lex")
+    if list(G.exprs) == [1]:
+        return []
+    if G.is_zero_dimensional:
+        return _tri_gb(list(G.exprs), vs, cellrange, undecided)
+    uni = [e for e in G.exprs if len(e.free_symbols) == 1]
+    if uni:
+        w = next(iter(uni[0].free_symbols))
+        facs = [f for f, _ in sp.factor_list(uni[0])[1] if _region_factor_ok(f, None, cellrange)]
+        out = []
+        for f in facs:
+            G2 = sp.groebner(list(G.exprs) + [f], *vs, order="lex")
+            if list(G2.exprs) == [1]:
+                continue
+            if G2.is_zero_dimensional:
+                out += _tri_gb(list(G2.exprs), vs, cellrange, undecided)
+            elif not _posdim_empty(list(G2.exprs), vs, cellrange, undecided):
+                gens = ", ".join(f"{sp.factor(e)} = 0" for e in G2.exprs)
+                undecided.append(f"positive-dimensional component {{{gens}}} in "
+                                 f"{', '.join(map(str, vs))} (factor {f} of {w})")
+        return out
+    if not _posdim_empty(list(G.exprs), vs, cellrange, undecided):
+        gens = ", ".join(f"{sp.factor(e)} = 0" for e in G.exprs)
+        undecided.append(f"positive-dimensional component {{{gens}}} in {', '.join(map(str, vs))}")
+    return []
 
 
 def _posdim_empty(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict,
@@ -615,11 +640,13 @@ def _posdim_empty(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict,
         strict = [sp.expand(e.xreplace(dict(zip(vs, point, strict=True)))) for e in strict]
     if not _strict_feasible(strict):
         return True
-    # elimination ideals of the suffixes of the lex order come with G (no further bases)
+    # elimination ideals: the suffixes of the lex order come with G; for the other subsets the
+    # equations that involve S alone (their ideal contains nothing more, but if it is already
+    # zero-dimensional without solutions in the region, so is the component)
     for k in range(len(vs) - 1, 0, -1):
-        for S in [tuple(vs[len(vs) - k:])]:
+        for S in itertools.combinations(vs, k):
             others = [u for u in vs if u not in S]
-            E = [e for e in G.exprs if not (e.free_symbols & set(others))]
+            E = [e for e in list(G.exprs) + list(eqs) if not (e.free_symbols & set(others))]
             if not E or not sp.groebner(E, *S, order="lex").is_zero_dimensional:
                 continue
             sub_und: list[str] = []
@@ -714,29 +741,32 @@ def _backsub(partial: list[tuple[_Root, dict]], with_v: list[sp.Expr], v: sp.Sym
     """Extend solutions in ``rest`` by the common roots in v of ``with_v`` (gcd over Q(rho))."""
     out = []
     seen = set()
-    if True:
-        for root, vals in partial:
-            sub = {u: vals[u].as_expr() for u in rest}
-            g = None
-            for e in with_v:
-                coeffs = [root.elem(sp.expand(c.xreplace(sub)))
-                          for c in sp.Poly(e, v).all_coeffs()]
-                g = coeffs if g is None else _fgcd(g, coeffs, root)
-            g = _fstrip(g, root)
-            if len(g) < 2:
+    for root, vals in partial:
+        sub = {u: vals[u].as_expr() for u in rest}
+        g = None
+        for e in with_v:
+            coeffs = [root.elem(sp.expand(c.xreplace(sub)))
+                      for c in sp.Poly(e, v).all_coeffs()]
+            g = coeffs if g is None else _fgcd(g, coeffs, root)
+        g = _fstrip(g, root)
+        if not g:  # every equation vanishes: v is free over this point -- never drop it
+            undecided.append(f"{v} free over a solution in {', '.join(map(str, rest))} "
+                             f"(root of {root.m.as_expr()})")
+            continue
+        if len(g) < 2:
+            continue
+        if len(g) == 2:
+            ext = [(root, vals, root.mul(-g[1], root.inv(g[0])))]
+        else:
+            ext = _extend(root, vals, g, cellrange[v], undecided)
+        for r2, vals2, val in ext:
+            k2 = (str(r2.m), r2.lo, r2.hi, tuple(str(vals2[u]) for u in rest), str(val))
+            if k2 in seen:
                 continue
-            if len(g) == 2:
-                ext = [(root, vals, root.mul(-g[1], root.inv(g[0])))]
-            else:
-                ext = _extend(root, vals, g, cellrange[v], undecided)
-            for r2, vals2, val in ext:
-                k2 = (str(r2.m), r2.lo, r2.hi, tuple(str(vals2[u]) for u in rest), str(val))
-                if k2 in seen:
-                    continue
-                seen.add(k2)
-                vals2 = dict(vals2)
-                vals2[v] = val
-                out.append((r2, vals2))
+            seen.add(k2)
+            vals2 = dict(vals2)
+            vals2[v] = val
+            out.append((r2, vals2))
     return out
 
 
