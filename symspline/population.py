@@ -419,13 +419,15 @@ class PopulationCriticalPoint:
                 "eigenvalues": list(self.eigenvalues) if self.eigenvalues is not None else None}
 
 
-def population_critical_points(pop: Population, H: int, *, max_width: int = 2
+def population_critical_points(pop: Population, H: int, *, max_width: int = 1
                                ) -> list[PopulationCriticalPoint]:
-    """Every critical point of L_pop for width H, pattern by pattern, by exact solving.
+    """Critical points of L_pop for width 1, pattern by pattern, by ``sympy.solve``.
 
     Solutions of the polynomial equations grad L_P = 0 of each piece are kept when they satisfy
-    the region conditions of the piece (checked exactly). Meant for H <= ``max_width``: the
-    number of pieces and the degree of the systems grow quickly.
+    the region conditions of the piece (checked exactly). Kept for compatibility: families come
+    unclassified and ``sympy.solve`` on the full system does not finish at width 2 in minutes.
+    Use :func:`symspline.population_critical.population_critical_set`, which is complete and
+    classifies every point and family, for any width up to 3.
 
     Raises
     ------
@@ -437,8 +439,8 @@ def population_critical_points(pop: Population, H: int, *, max_width: int = 2
     if not isinstance(H, int) or H < 1:
         raise InputError(f"width must be a positive integer, got {H!r}")
     if H > max_width:
-        raise SizeError(f"exact population critical points are limited to width {max_width}, "
-                        f"got {H}")
+        raise SizeError(f"population_critical_points is limited to width {max_width}, got {H}: "
+                        "use symspline.population_critical.population_critical_set")
     out: list[PopulationCriticalPoint] = []
     seen: set = set()
     for s in itertools.product((1, -1), repeat=H):
