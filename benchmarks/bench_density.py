@@ -231,8 +231,9 @@ def render(g4: dict, g6: dict, machine: str) -> tuple[str, str]:
     lines += ["", "The Ritz values find the outliers and the bulk (extremes to rounding), but "
               "each probe weighs an eigenvalue by (v . u_i)^2, a chi-square variable of mean 1/P: "
               "for a spectrum whose mass sits in a bulk near zero and whose size comes from a "
-              "few outliers, W1 and the moments are dominated by those random outlier weights "
-              "and shrink only like 1/sqrt(probes). That is SLQ's (and PyHessian's) variance, "
+              "few outliers, W1 and the moments are dominated by those random outlier weights; "
+              "their typical size decreases only like 1/sqrt(probes), and one run can do worse "
+              "with more probes (as here). That is SLQ's (and PyHessian's) variance, "
               "not the HVPs': the estimates with exact and autograd HVPs agree to rounding."]
     body4 = "\n".join(lines)
     asis = g6["as set"]["time"]
