@@ -518,18 +518,26 @@ def cell_count(H: int, N: int) -> int:
     return math.comb(8 * N + 2 + H - 1, H)
 
 
+def _about(n: float) -> str:
+    """A count or a duration for a one-line message: exact when short, else two digits."""
+    return str(int(n)) if n < 1e6 else f"about {float(n):.1e}" if n < 1e300 else "more than 1e300"
+
+
 def _check_size(H: int, N: int) -> None:
     if H > MAX_H or N > MAX_N.get(H, 0):
         cells = cell_count(H, N)
         pats = math.comb(2 * (N + 1) + H - 1, H)
-        per = SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H] * 2 ** (H - MAX_H))
+        # cost per cell doubles per unit beyond the measured widths (families multiply)
+        per = SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H] * 2.0 ** min(H - MAX_H, 900))
         limits = ", ".join(f"N <= {n} at H = {h}" for h, n in MAX_N.items())
+        base = SECONDS_PER_CELL.get(H, SECONDS_PER_CELL[MAX_H])
+        seconds = float(cells) * per if cells < 10**300 else math.inf
         raise SizeError(
             f"critical points are enumerated for H <= {MAX_H} ({limits}); H = {H}, N = {N} "
-            f"means {pats} patterns (up to permutation) x up to 2^{H} zero sets x up to 2^{H} "
-            f"sign vectors, with kinks {cells} cells: about {cells * per:.0f} s at the measured "
-            f"{per * 1000:.1f} ms per cell" + (" (more for H > 3, where families multiply)"
-                                               if H > MAX_H else ""))
+            f"means {_about(pats)} patterns (up to permutation) x up to 2^{H} zero sets x up to "
+            f"2^{H} sign vectors, with kinks {_about(cells)} cells: "
+            f"{'about ' if seconds < 1e6 else ''}{_about(seconds)} s at the measured {base * 1000:.1f} ms per cell"
+            + (" (doubling per unit beyond H = 3)" if H > MAX_H else ""))
 
 
 # ------------------------------------------------------------------ the enumeration

@@ -12,6 +12,7 @@ from ._common import (
     data_or_population,
     emit_json,
     exact_fields,
+    int_option,
 )
 
 
@@ -26,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "families. Exit 1 if a check fails.")
     add_data(p, required=False)
     add_population(p)
-    p.add_argument("--width", type=int, required=True, metavar="H", help="number of hidden units")
+    p.add_argument("--width", type=int_option("--width", 1, 1000), required=True, metavar="H",
+                   help="number of hidden units")
     p.add_argument("--all", action="store_true", help="list every family (default: first 40)")
     add_json(p)
     p.set_defaults(handler=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import CheckFailed
-from ._common import add_json, emit_json, exact_fields
+from ._common import add_json, emit_json, exact_fields, int_option
 
 #: What `--require` accepts and which levels satisfy it.
 REQUIRE = {
@@ -42,20 +42,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="outcome that exits 0: proof (general or exhaustive; the default), "
                    "refutation (default for deliberately false catalogue statements), "
                    "not-refuted (proved or tested), any")
-    p.add_argument("--H", type=int, default=None,
+    p.add_argument("--H", type=int_option("--H", 1, 64), default=None,
                    help="width (default 2 for theorems, 1 for --claim)")
-    p.add_argument("--N", type=int, default=3, help="number of samples (default 3)")
+    p.add_argument("--N", type=int_option("--N", 1, 10_000), default=3, help="number of samples (default 3)")
     p.add_argument("--level", choices=("general", "exhaustive", "numeric", "tested"),
                    action="append",
                    help="catalogue only: try only these strategies (repeatable; default: all)")
-    p.add_argument("--trials", type=int, default=40,
-                   help="random points of the tested level of a theorem (default 40)")
+    p.add_argument("--trials", type=int_option("--trials", 1, 100_000), default=40,
+                   help="random points of the tested level of a theorem (default 40, at most "
+                   "100000)")
     p.add_argument("--no-general", action="store_true",
                    help="--claim: skip the every-width attempt for identities; decide per pattern")
-    p.add_argument("--points", type=int, default=None,
-                   help="--claim: scale-free search points per pattern (default 256)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
-    p.add_argument("--jobs", type=int, default=1,
+    p.add_argument("--points", type=int_option("--points", 1, 100_000), default=None,
+                   help="--claim: scale-free search points per pattern (default 256, at most "
+                   "100000)")
+    p.add_argument("--seed", type=int_option("--seed", 0, 2**32 - 1), default=0,
+                   help="seed of the random points (default 0)")
+    p.add_argument("--jobs", type=int_option("--jobs", 1, 256), default=1,
                    help="worker processes for the exhaustive level (default 1: serial)")
     add_json(p)
     p.set_defaults(handler=run)
