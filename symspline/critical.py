@@ -536,7 +536,8 @@ def _check_size(H: int, N: int) -> None:
             f"critical points are enumerated for H <= {MAX_H} ({limits}); H = {H}, N = {N} "
             f"means {_about(pats)} patterns (up to permutation) x up to 2^{H} zero sets x up to "
             f"2^{H} sign vectors, with kinks {_about(cells)} cells: "
-            f"{'about ' if seconds < 1e6 else ''}{_about(seconds)} s at the measured {base * 1000:.1f} ms per cell"
+            f"{'about ' if seconds < 1e6 else ''}{_about(seconds)} s at the measured "
+            f"{base * 1000:.1f} ms per cell"
             + (" (doubling per unit beyond H = 3)" if H > MAX_H else ""))
 
 
