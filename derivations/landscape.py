@@ -18,7 +18,7 @@ from symspline.landscape import (
 )
 from symspline.loss import loss_exact
 from symspline.params import Network, Spline
-from symspline.report import Claim, Derivation, Equation
+from symspline.report import Claim, Derivation, Equation, slice_label
 
 from . import Context, styled
 
@@ -84,9 +84,7 @@ def _compare(ctx: Context) -> tuple[object, list[Claim]]:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     curv, worst = {}, 0.0
     for k, s in slices.items():
-        label = (r"spline $(\beta, \mu, c)$" if k == "spline"
-                 else f"network, $\\delta = {float(k.split('=')[1]):g}$")
-        axes[0].plot(ts, s(ts), lw=1.3, label=label)
+        axes[0].plot(ts, s(ts), lw=1.3, label=slice_label(k))
         kt = np.array([b for b in s.breaks if ts[0] <= b <= ts[-1]])
         if kt.size:
             axes[0].plot(kt, s(kt), "o", ms=2.5, color="k")

@@ -414,6 +414,15 @@ def math_label(name: str) -> str:
     return name.replace("$", r"\$")
 
 
+def slice_label(key: str) -> str:
+    """A legend entry for a key of ``landscape.compare_parameterizations``: ``"spline"`` or
+    ``"network d=-2"`` (the balance) as mathtext."""
+    if key == "spline":
+        return r"spline $(\beta, \mu, c)$"
+    m = re.fullmatch(r"network d=(\S+)", key)
+    return f"network, $\\delta = {m.group(1)}$" if m else key.replace("$", r"\$")
+
+
 def above_floor(values: Any, rel: float = 1e-10) -> Any:
     """``values`` (a NumPy array) with entries below ``rel`` times the largest set to NaN, so that
     log plots stop at round-off instead of drawing the 1e-16 noise floor as data."""

@@ -395,7 +395,9 @@ def test_proof_detail_is_wrapped_in_notebooks():
 
 # ------------------------------------------------------------------ figures and paste-ready LaTeX
 def test_plot_labels_and_noise_floor():
-    from symspline.report import above_floor, math_label
+    from symspline.report import above_floor, math_label, slice_label
+
+    assert slice_label("network d=-2") == r"network, $\delta = -2$" and "$" in slice_label("spline")
 
     assert math_label("x >= 0") == r"$x \geq 0$" and math_label("-1 <= x < 2") == r"$-1 \leq x < 2$"
     assert math_label("cost $5") == r"cost \$5"  # a label from a data file stays text

@@ -205,12 +205,12 @@ def _figure_compare(slices: dict, ts: np.ndarray, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import figure_style, save_figure
+    from ..report import figure_style, save_figure, slice_label
 
     with figure_style():
         fig, ax = plt.subplots(figsize=(6, 3.5))
         for k, s in slices.items():
-            ax.plot(ts, s(ts), lw=1.3, label=k)
+            ax.plot(ts, s(ts), lw=1.3, label=slice_label(k))
         ax.set_xlabel(r"$t$ along the unit top Hessian eigenvector $d$")
         ax.set_ylabel(r"$L(\theta_0 + t d)$")
         ax.legend(loc="best", framealpha=0.9)
