@@ -86,6 +86,9 @@ MIN_KINDS = (KIND_GLOBAL, KIND_STRICT_MIN, KIND_MIN)
 
 #: Largest width of the enumeration.
 MAX_H = 3
+#: Largest target degree and number of density/target cells accepted.
+MAX_TARGET_DEGREE = 4
+MAX_CELLS = 4
 
 
 # ====================================================================== exact real algebraic numbers
@@ -1137,12 +1140,18 @@ def population_critical_set(pop: object, H: int, *,
     InputError
         If H is not a positive integer or the density vanishes on a cell.
     SizeError
-        If H exceeds :data:`MAX_H`.
+        If H exceeds :data:`MAX_H`, the target degree :data:`MAX_TARGET_DEGREE` or the number
+        of cells :data:`MAX_CELLS`.
     """
     if not isinstance(H, int) or isinstance(H, bool) or H < 1:
         raise InputError(f"width must be a positive integer, got {H!r}")
     if H > MAX_H:
         raise SizeError(f"population critical points are enumerated up to width {MAX_H}, got {H}")
+    deg = max(sp.Poly(g, X).degree() for g in pop.target)
+    if deg > MAX_TARGET_DEGREE or len(pop.knots) - 1 > MAX_CELLS:
+        raise SizeError(f"population critical sets are enumerated for targets of degree <= "
+                        f"{MAX_TARGET_DEGREE} on at most {MAX_CELLS} cells, got degree {deg} on "
+                        f"{len(pop.knots) - 1} cells (the reduced systems grow too fast)")
     if any(d == 0 for d in pop.density):
         raise InputError("population critical points need a density that is positive on every "
                          "cell of its support")

@@ -379,6 +379,8 @@ def test_population_critical_set_bad_input() -> None:
         population_critical_set(pop, 0)
     with pytest.raises(InputError):
         population_critical_set(parse_population("density: 1 on [0,1], 0 on [1,2]; target: x"), 1)
+    with pytest.raises(SizeError, match="degree"):
+        population_critical_set(parse_population("uniform:-1,1; target: x**9"), 1)
 
 
 def test_cli_critical_population_json_schema(capsys) -> None:
@@ -406,3 +408,29 @@ def test_cli_critical_population_json_schema(capsys) -> None:
     assert main(["critical", "--population", AFFINE, "--width", "4"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "width 3" in err
+
+
+def test_population_critical_set_piecewise_density_width_one() -> None:
+    """Interior knots (density jump and target change at 0): complete, every point stationary."""
+    from symspline.population_critical import population_critical_set
+
+    pop = parse_population("density: 1 on [-1,0], 3 on [0,1]; target: x**2 on [-1,0], 1 - x on [0,1]")
+    rep = population_critical_set(pop, 1)
+    assert rep.complete
+    for item in rep.items:
+        assert max(abs(sp.N(v, 50)) for v in pop.gradient(_spline(item))) < 1e-12, item.config
+    # an independent scan of the single hinge over beta finds the best interior critical value
+    best = min(it.loss_float for it in rep.items)
+    grid = np.linspace(-0.999, 0.999, 801)
+    scan = []
+    for s in (1, -1):
+        for b in grid:
+            # for fixed beta the best (mu, c) is a linear least-squares problem: quadrature in x
+            x = np.linspace(-1, 1, 4001)
+            w = np.where(x < 0, 0.25, 0.75) * (x[1] - x[0])
+            A = np.stack([np.ones_like(x), np.maximum(s * (x - b), 0)], axis=1)
+            y = pop.g(x)
+            coef = np.linalg.lstsq(A * np.sqrt(w)[:, None], y * np.sqrt(w), rcond=None)[0]
+            scan.append(0.5 * float(np.sum(w * (A @ coef - y) ** 2)))
+    assert min(scan) >= best - 1e-3
+    assert min(scan) == pytest.approx(best, abs=2e-3)
