@@ -27,7 +27,7 @@ from ._common import add_json, emit_json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "derive", help="run derivations and write LaTeX/Markdown under docs/generated/ (main job)",
-        description="Run the derivations of THEORY.md (all, or the NAMEs given), write NAME.tex "
+        description="Run the derivations of docs/theory.md (all, or the NAMEs given), write NAME.tex "
         "(standalone LaTeX) and NAME.md (Markdown with $$ math) and figures under --out, and print a "
         "summary table. Also writes one combined report.tex / report.md (and report.pdf when "
         "latexmk or pdflatex is installed). Exit 1 if any check or proof failed.")
@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         for d in results:
             for c in d.claims:
                 if c.erratum:
-                    print(f"THEORY erratum ({d.name}, {c.name}): {c.statement} -- refuted: {c.detail}")
+                    print(f"erratum of the source ({d.name}, {c.name}; corrected in docs/theory.md): "
+                          f"{c.statement} -- refuted: {c.detail}")
     # TeX being absent is fine (the .tex is the product); TeX failing on our .tex is a defect.
     tex_failed = pdf.startswith(("LaTeX failed", "LaTeX timed out"))
     if tex_failed and not args.json:
