@@ -49,3 +49,12 @@ def test_a_lower_floor_only_where_asked() -> None:
     # mpmath errors are computed in software arithmetic and may state a lower floor
     assert bound(3.2e-26, floor=-40) == "< 1e-25" and bound(3.2e-26) == "< 1e-12"
     assert bound(0.0, floor=-40) == "< 1e-40"
+
+
+def test_tolerance_limited_errors_are_stated_no_finer_than_100_rtol() -> None:
+    from symspline.bounds import limited_by
+
+    # the measured pairs of one run after a 1-ulp change of its start (docs/flow.md)
+    assert bound(limited_by(9.1e-10, 1e-9)) == bound(limited_by(1.04e-9, 1e-9)) == "< 1e-7"
+    assert bound(limited_by(7.2e-11, 1e-10)) == bound(limited_by(7.6e-11, 1e-10)) == "< 1e-8"
+    assert limited_by(3e-6, 1e-10) == 3e-6 and limited_by(-3e-6, 1e-10) == 3e-6
