@@ -322,7 +322,7 @@ CASES = [
     ({"option"}, ["list", "--all"], 2, "unrecognized"),
     ({"option"}, ["nosuchcommand"], 2, "invalid choice"),
     ({"option"}, ["critical", "--data", D, "--width", "0"], 2, "width"),
-    ({"option"}, ["critical", "--data", D, "--width", "abc"], 2, "invalid int"),
+    ({"option"}, ["critical", "--data", D, "--width", "abc"], 2, "--width must be an integer"),
     ({"option"}, ["prove", "2.2", "--trials", "0"], 2, "--trials"),
     ({"option"}, ["prove", "2.2", "--jobs", "0"], 2, "--jobs"),
     ({"option"}, ["derive", "nothing", "--no-pdf", "--out", "G"], 2, "unknown derivation"),

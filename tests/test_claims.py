@@ -485,7 +485,7 @@ def test_prove_json_validates_against_its_schema(cli):
     (("--claim", "c >= 0", "--assume", "unit 5 dead"), "does not exist"),
     (("--claim", "c >= 0", "--assume", "mu1 maybe"), "unknown hypothesis"),
     (("--claim", "c >= 0", "--H", "9"), "H <= 4"),
-    (("--claim", "c >= 0", "--N", "0"), "positive"),
+    (("--claim", "c >= 0", "--N", "0"), "--N must be an integer in [1,"),
     (("3.1", "--claim", "c >= 0"), "exactly one"),
     ((), "exactly one"),
     (("--claim", "c >= 0", "--level", "general"), "--level applies"),
