@@ -341,6 +341,7 @@ def _figures(ctx, n: int) -> list:  # noqa: ANN001
                   ls=("-", "--", "-.", ":")[k % 4], label=" = ".join(names))
     ax.set_xlabel("width $H$")
     ax.set_ylabel(r"$\operatorname{Var} f'(x)$ (exact, every $x$)")
+    ax.set_title("Slope variance of the initial function against the width")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     figs.append(ctx.figure(fig, "initialization_var_fprime",
                            "Exact $\\operatorname{Var} f'(x)$ against the width $H$ for the "
