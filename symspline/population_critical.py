@@ -503,7 +503,10 @@ def _solve_system(eqs: list[sp.Expr], betas: list[sp.Symbol], cellrange: dict,
                      free)]
     out = []
     for root, vals in _tri(eqs, used, cellrange, undecided):
-        out.append(_Sol(root, tuple(vals.get(b, zero) for b in betas), free))
+        fr = tuple(sorted(set(free) | {k for k, b in enumerate(betas) if b in vals
+                                       and vals[b] is None}))
+        out.append(_Sol(root, tuple(vals.get(b) if vals.get(b) is not None else zero
+                                    for b in betas), fr))
     return out
 
 
@@ -745,16 +748,21 @@ def _backsub(partial: list[tuple[_Root, dict]], with_v: list[sp.Expr], v: sp.Sym
     out = []
     seen = set()
     for root, vals in partial:
-        sub = {u: vals[u].as_expr() for u in rest}
+        if any(vals[u] is None for u in rest):
+            if any(vals[u] is None and u in e.free_symbols for u in rest for e in with_v):
+                undecided.append(f"{v} over a family with free {[u for u in rest if vals[u] is None]}")
+                continue
+        sub = {u: vals[u].as_expr() for u in rest if vals[u] is not None}
         g = None
         for e in with_v:
             coeffs = [root.elem(sp.expand(c.xreplace(sub)))
                       for c in sp.Poly(e, v).all_coeffs()]
             g = coeffs if g is None else _fgcd(g, coeffs, root)
         g = _fstrip(g, root)
-        if not g:  # every equation vanishes: v is free over this point -- never drop it
-            undecided.append(f"{v} free over a solution in {', '.join(map(str, rest))} "
-                             f"(root of {root.m.as_expr()})")
+        if not g:  # every equation vanishes: v is free in its cell over this point (a family)
+            vals2 = dict(vals)
+            vals2[v] = None
+            out.append((root, vals2))
             continue
         if len(g) < 2:
             continue
@@ -938,9 +946,18 @@ def _classify_core(pop: object, alg: _CoreAlgebra, sol: _Sol, theta: list[sp.Pol
                                  "signs near it, so a small mu of the right sign lowers L")
     if any(len(g.members) > 1 for g in alg.core.groups):
         return KIND_UNDECIDED, "tied breakpoints: classified by the tie rule when it applies"
-    if sol.free:
-        return KIND_UNDECIDED, "free breakpoints with r not identically zero"
-    inert = _core_inertia(pop, alg, sol, theta)
+    cell_groups = [gi for gi, g in enumerate(alg.core.groups) if g.where[0] == "cell"]
+    free_groups = {cell_groups[k] for k in sol.free}
+    if free_groups and not all(not alg.core.groups[gi].nz_orients for gi in free_groups):
+        return KIND_UNDECIDED, "free breakpoints of units with a nonzero slope jump"
+    inert = _core_inertia(pop, alg, sol, theta, exclude=free_groups)
+    if free_groups:
+        # mu = 0 on the free units: the rest of the Hessian does not depend on where they sit,
+        # and a negative eigenvalue of a principal submatrix is one of the whole (interlacing)
+        if inert[1] > 0:
+            return KIND_SADDLE, (f"exact Hessian of the core without the free mu = 0 units has "
+                                 f"{inert[1]} negative eigenvalue(s) (interlacing)")
+        return KIND_UNDECIDED, "free mu = 0 units next to a residual that vanishes identically"
     if inert[1] > 0:
         return KIND_SADDLE, f"exact Hessian of the core has {inert[1]} negative eigenvalue(s)"
     if inert[2] == 0:
@@ -964,14 +981,18 @@ def _r_zero_near(alg: _CoreAlgebra, gi: int, rcells: list[tuple], root: _Root) -
     return all(all(root.is_zero(q) for q in c[4]) for c in near)
 
 
-def _core_inertia(pop: object, alg: _CoreAlgebra, sol: _Sol, theta: list[sp.Poly]
-                  ) -> tuple[int, int, int]:
-    """Inertia of the Hessian of the core loss in (c, A, beta_g, mu_g) at the point (no ties)."""
+def _core_inertia(pop: object, alg: _CoreAlgebra, sol: _Sol, theta: list[sp.Poly],
+                  exclude: set | None = None) -> tuple[int, int, int]:
+    """Inertia of the Hessian of the core loss in (c, A, beta_g, mu_g) at the point (no ties);
+    the coordinates of the groups in ``exclude`` are left out (a principal submatrix)."""
+    exclude = exclude or set()
     root = sol.root
     C0, A = sp.Symbol("C0"), sp.Symbol("A")
     mus = [sp.Symbol(f"m{gi + 1}") for gi in range(len(alg.core.groups))]
     params = [C0] + ([A] if alg.core.affine else [])
     for gi, g in enumerate(alg.core.groups):
+        if gi in exclude:
+            continue
         if g.where[0] == "cell":
             params.append(alg.pos[gi])
         params.append(mus[gi])
@@ -1003,8 +1024,9 @@ def _core_inertia(pop: object, alg: _CoreAlgebra, sol: _Sol, theta: list[sp.Poly
         k += 1
     for gi in range(len(alg.core.groups)):
         sub.setdefault(mus[gi], sp.Integer(0))
+    reps = _representatives(pop, alg, sol)
     for kk, b in enumerate(alg.betas):
-        sub[b] = sol.coords[kk].as_expr()
+        sub[b] = reps[b] if kk in sol.free else sol.coords[kk].as_expr()
     n = Hs.shape[0]
     M = sp.Matrix(n, n, lambda i, j: root.elem(sp.expand(Hs[i, j].xreplace(sub))).as_expr())
     coeffs = [root.elem(sp.expand(c)) for c in M.charpoly().all_coeffs()]
@@ -1244,9 +1266,9 @@ def _lift_all(pop: object, alg: _CoreAlgebra, sol: _Sol, H: int) -> list[Populat
             g = core.groups[b[1][0]]
             if len(g.members) == 1 and root.is_zero(pt.theta[k]):
                 return []
-    # Z tie groups whose beta-equation holds lie in the NZ tie family with sum 0: skip.
+    # Same-orientation Z ties whose beta-equation holds lie in the NZ tie family with sum 0.
     for gi, g in enumerate(core.groups):
-        if not g.nz_orients and len(g.members) >= 2:
+        if not g.nz_orients and len(g.members) >= 2 and len(g.orients) == 1:
             if root.is_zero(_int_r_from(pt, alg, alg.events.index(("g", gi)), pop.density)):
                 return []
     ckind, creason = _classify_core(pop, alg, sol, pt.theta, pt.loss, pt.rcells)
@@ -1397,12 +1419,15 @@ def _item(pop: object, alg: _CoreAlgebra, sol: _Sol, pt: _Point, comp: tuple[int
         if len(nzo) == 2:
             sub = [k for k in mem if units[k][5]]
             eqs.append(" + ".join(f"mu{n[k]}" for k in sub) + f" = {root.value(coef[('h', gi)])}")
-    free_cells = sorted(free_groups)
-    for g1, g2 in itertools.pairwise(free_cells):
+    for g1, g2 in itertools.pairwise(range(len(core.groups))):
+        if g1 not in free_groups and g2 not in free_groups:
+            continue
         k1 = next(k for k, u in enumerate(units) if u[0] == "I" and u[4] == g1)
         k2 = next(k for k, u in enumerate(units) if u[0] == "I" and u[4] == g2)
         if core.groups[g1].where == core.groups[g2].where:
-            ineqs.append(f"beta{n[k1]} < beta{n[k2]}")
+            lhs = f"beta{n[k1]}" if g1 in free_groups else str(root.value(units[k1][2]))
+            rhs = f"beta{n[k2]}" if g2 in free_groups else str(root.value(units[k2][2]))
+            ineqs.append(f"{lhs} < {rhs}")
     if core.affine:
         terms = [f"{'+' if units[k][1] > 0 else '-'} mu{n[k]}" for k in F_idx]
         terms += [f"- mu{n[km]}" for _, _, km, _, _ in mixed]
