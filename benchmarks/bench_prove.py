@@ -1,4 +1,4 @@
-"""Prove times of the theorem checker: every catalogue entry, the THEORY 2-3 inequalities as claims,
+"""Prove times of the theorem checker: every catalogue entry, the theory §2-3 inequalities as claims,
 and the false claims of issue 14.
 
 Usage::
@@ -74,7 +74,7 @@ def measure() -> dict:
         dt = time.perf_counter() - t0
         label = res.label + (f" [assuming {', '.join(hyp)}]" if hyp else "")
         ineq.append((ref, statement, text, label, dt))
-        print(f"THEORY {ref}: {text} -> {label} {dt:.2f} s", flush=True)
+        print(f"theory §{ref}: {text} -> {label} {dt:.2f} s", flush=True)
     false = []
     for text, H, N, hyp in FALSE_CLAIMS:
         _clear_caches()
@@ -100,8 +100,8 @@ def render(m: dict) -> str:
            "| --- | --- | --- | --- | --- |"]
     for name, lab, t, elab, te in m["catalogue"]:
         out.append(f"| {name} | {lab} | {t:.2f} | {elab} | {te:.2f} |")
-    out += ["", "THEORY 2-3 inequalities as user claims (`symspline.claim`):", "",
-            "| THEORY | claim | outcome | seconds |", "| --- | --- | --- | --- |"]
+    out += ["", "theory §2-3 inequalities as user claims (`symspline.claim`):", "",
+            "| theory § | claim | outcome | seconds |", "| --- | --- | --- | --- |"]
     for ref, statement, text, lab, dt in m["inequalities"]:
         if dt is None:
             out.append(f"| {ref} | {statement} | {lab} | - |")

@@ -1,7 +1,7 @@
 """Time to an exact symbolic Hessian: symspline's per-pattern closed forms vs plain ``sympy.hessian``.
 
 symspline: symbolic parameters (beta, mu, c) or (w, b, v, c), exact rational data, one activation
-pattern; the Hessian polynomial entries come from prefix moments (THEORY 3.5), O(H^2) entries with
+pattern; the Hessian polynomial entries come from prefix moments (theory §3.5), O(H^2) entries with
 O(H) terms each. Plain SymPy: the Max-based loss (1/2N) sum_n (c + sum_i v_i Max(0, w_i x_n + b_i)
 - y_n)^2 with symbolic (w, b, v, c), differentiated by ``sympy.hessian`` (every pattern at once, as
 Piecewise/Heaviside expressions). Each plain-SymPy size runs in a child process with a time limit;

@@ -488,7 +488,7 @@ def claim(text: str, H: int = 1, N: int = 3, *, param: str = "spline",
 
 
 def general_identity(pc: ParsedClaim, hyp: Hypotheses, param: str) -> tuple[bool, str]:
-    """Try to prove an identity claim for symbolic N and every width (THEORY's unit-locality).
+    """Try to prove an identity claim for symbolic N and every width (unit-locality, theory §2).
 
     The claim is rewritten on the two-unit template of :mod:`symspline.theorems.general`
     (f_n = c + u_1(n) chi_1[n] + u_2(n) chi_2[n] + g[n], arbitrary 0/1 indicators chi and an

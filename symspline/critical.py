@@ -1,4 +1,4 @@
-"""Every Clarke-stationary point of the loss, exactly, as certified polyhedral families (THEORY 2.3-3.4).
+"""Every Clarke-stationary point of the loss, exactly, as certified polyhedral families (theory §2.3-3.4).
 
 **Cells.** A spline point (beta, mu, c; s) is placed unit by unit: breakpoint beta_i strictly inside
 gap k_i ("open" unit) or exactly on a data point x_m ("kink" unit), and mu_i > 0, < 0 or = 0 (a dead
@@ -10,7 +10,7 @@ u = (mu_j, nu_j for open units with mu_j != 0; mu_i for kink units with mu_i != 
 **Stationarity.** The Clarke subdifferential at a point of a cell is the convex hull of the
 gradients of the adjacent pattern polynomials. They differ only in the beta_i entries of kink units,
 each of which takes two values independently (its left and right one-sided derivatives
-dl_i, dr_i, which differ by mu_i r_m / N, THEORY 2.3), so the hull is a box and the point is
+dl_i, dr_i, which differ by mu_i r_m / N, theory §2.3), so the hull is a box and the point is
 stationary iff
 
 - the derivatives in c, every mu_i and every open unit's beta_i vanish: for the live variables these
@@ -34,7 +34,7 @@ piece adjacent to the point L = q_P(u) with q_P convex, and the piece's image ne
 convex cones (a half-plane per kink unit with mu != 0, a double wedge per unit with mu = 0). So the
 point is a local minimum iff the first-order condition holds on each of these cones: units with
 mu_i = 0 need sum r = sum r x = 0 over their active set(s), kink units need dl_i <= 0 <= dr_i.
-Otherwise an explicit descent path exists (THEORY 3.2's second-order one for mu_i = 0 units, a
+Otherwise an explicit descent path exists (theory §3.2's second-order one for mu_i = 0 units, a
 first-order one for a kink of maximum type). No point is a local maximum: d^2 L / dc^2 = 1 > 0.
 """
 
@@ -134,7 +134,7 @@ class CriticalPoint:
     def short_reason(self) -> str:
         """A few words of :attr:`explanation` for one-line tables."""
         e = self.explanation
-        if e.startswith("THEORY 3.2"):
+        if e.startswith("theory §3.2"):
             return "3.2: a unit with mu = 0 and sum_A r != 0 (negative curvature)"
         if e.startswith("unit "):
             return "mu = 0 on a kink, sum r != 0 on one side (second-order descent)"
@@ -252,7 +252,7 @@ class CriticalReport:
 
     @property
     def sylvester_ok(self) -> bool:
-        """THEORY 3.4 at every interior family: same +/- counts, H more zeros in network."""
+        """theory §3.4 at every interior family: same +/- counts, H more zeros in network."""
         return all(p.inertia_network.neg == p.inertia_spline.neg
                    and p.inertia_network.pos == p.inertia_spline.pos
                    and p.inertia_network.zero == p.inertia_spline.zero + self.H
@@ -260,7 +260,7 @@ class CriticalReport:
 
     @property
     def saddles_explained(self) -> bool:
-        """THEORY 3.2 at every interior saddle: a unit with mu_i = 0, rho_i != 0, negative Hessian
+        """theory §3.2 at every interior saddle: a unit with mu_i = 0, rho_i != 0, negative Hessian
         eigenvalue; and every local minimum inside a pattern has a PSD Hessian."""
         for p in self.points:
             if p.kind == KIND_SADDLE:
@@ -392,7 +392,7 @@ def inertia_exact(M: list[list[Fraction]]) -> Inertia:
 
 def _hessians(ctx: _Ctx, units: list, beta: list[Fraction], mu: list[Fraction],
               r: tuple[Fraction, ...]) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
-    """Exact spline and network Hessians (J^T J + R) / N inside a pattern (THEORY 3.1).
+    """Exact spline and network Hessians (J^T J + R) / N inside a pattern (theory §3.1).
 
     Spline order (beta, mu, c): J columns -s_i mu_i and s_i (x - beta_i) on A_i, 1; R has only
     R[beta_i, mu_i] = rho_i = -s_i sum_{A_i} r. Network representative w_i = s_i,
@@ -563,7 +563,7 @@ def critical_points(data: Dataset, H: int, *,
     CriticalReport
         Families inside patterns (``points``) and at kinks (``kinks``), each with dimension,
         equalities, strict inequalities, an exact interior point, loss, type, reason and
-        multiplicity; the global minimum; the THEORY 3.2/3.3/3.4 verdicts; what was undecided.
+        multiplicity; the global minimum; the theory §3.2/3.3/3.4 verdicts; what was undecided.
 
     Raises
     ------
@@ -1046,7 +1046,7 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
             dl = _q(-s * mu[i] * rsum(_active(s, place, N, "left")) / N)
             dr = _q(-s * mu[i] * rsum(_active(s, place, N, "right")) / N)
             one_sided.append((i, dl, dr))
-    # 1. mu_i = 0 in an open gap with sum_{A_i} r != 0: THEORY 3.2, second order.
+    # 1. mu_i = 0 in an open gap with sum_{A_i} r != 0: theory §3.2, second order.
     for i, (s, place, role) in enumerate(units):
         if role == "zero" and place[0] == "gap":
             act = _active(s, place, N)
@@ -1057,7 +1057,7 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                 d = [F(0)] * (2 * H + 1)
                 d[H + i] = F(1)
                 d[i] = -(a + 1) / (2 * g)
-                expl = (f"THEORY 3.2: unit {i + 1} has mu = 0 and sum_(A_{i + 1}) r = {_q(sr)} "
+                expl = (f"theory §3.2: unit {i + 1} has mu = 0 and sum_(A_{i + 1}) r = {_q(sr)} "
                         f"!= 0; the (beta{i + 1}, mu{i + 1}) Hessian block [[0, g], [g, a]] with "
                         f"g = {_q(g)}, a = {_q(a)} has determinant -g^2 < 0: L(theta + t d) = "
                         "L - t^2/2 + O(t^3) along d")

@@ -419,7 +419,7 @@ def test_hessian_parts_failure_leaves_none_of_the_three_files(tmp_path, cli, mon
     res = cli("hessian", "--data", "d.csv", "--params", "p.json", "--parts", "--out", "H.npy")
     assert res.returncode == 0, res.stderr
     H, G, R = (np.load(tmp_path / n) for n in ("H.npy", "H_gauss_newton.npy", "H_residual.npy"))
-    np.testing.assert_allclose(H, G + R, rtol=0, atol=1e-13)  # THEORY 3.1: H = GN + R
+    np.testing.assert_allclose(H, G + R, rtol=0, atol=1e-13)  # theory §3.1: H = GN + R
 
 
 def test_written_files_follow_the_umask(tmp_path, cli, monkeypatch):

@@ -1,4 +1,4 @@
-"""Closed-form gradients/Hessians (THEORY 2.2, 2.3, 3.1, 3.4) against independent computations.
+"""Closed-form gradients/Hessians (theory §2.2, 2.3, 3.1, 3.4) against independent computations.
 
 The reference is a small forward-mode hyper-dual-number evaluator of the loss written here from the
 definition of f (no closed forms, no SymPy), plus exact SymPy differentiation of pattern polynomials.
@@ -220,7 +220,7 @@ def test_symbolic_without_pattern_is_piecewise_and_guarded(monkeypatch):
                                  Dataset.symbols(4))
 
 
-# ---------------------------------------------------------------- kinks (THEORY 2.3)
+# ---------------------------------------------------------------- kinks (theory §2.3)
 def test_kink_error_and_one_sided_jump():
     data = Dataset.from_arrays([-2, R(-3, 2), -1, 1], [R(1, 2), 1, R(1, 4), 0])
     for s in (1, -1):
@@ -261,7 +261,7 @@ def test_jacobian_kernel_and_chain_rules_exact_and_float():
     net = Network([2, -1, R(3, 2)], [R(3, 2), R(1, 4), R(-6, 5)], [R(1, 2), -1, R(2, 3)], R(1, 5))
     P, K = reparam.jacobian(net), reparam.kernel_generators(net)
     assert P.shape == (7, 10) and P.rank() == 7 and (P * K).is_zero_matrix
-    assert (K.T * symspline.gradient(net, data)).is_zero_matrix  # THEORY 1.3
+    assert (K.T * symspline.gradient(net, data)).is_zero_matrix  # theory §1.3
     g_net, h_net = reparam.network_derivatives(net, data)
     assert g_net == symspline.gradient(net, data)
     assert (h_net - symspline.hessian(net, data)).is_zero_matrix

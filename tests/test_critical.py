@@ -297,7 +297,7 @@ def test_cli_critical_json_follows_its_schema(tmp_path, capsys):
         jsonschema.Draft202012Validator(schema).validate(bad)
     assert main(["critical", "--data", str(d), "--width", "2"]) == 0
     out = capsys.readouterr().out
-    assert "global minimum L = 1/20" in out and "THEORY 3.3" in out and "undecided: nothing" in out
+    assert "global minimum L = 1/20" in out and "theory §3.3" in out and "undecided: nothing" in out
     f = tmp_path / "f.csv"
     f.write_text("x,y\n0.5,1\n1.5,2\n")
     assert main(["critical", "--data", str(f), "--width", "1"]) == 2

@@ -1,6 +1,6 @@
 """Independent check of the complete critical-point enumeration (issue 13, item 5).
 
-Everything used to judge the library is written here, from THEORY 0 alone:
+Everything used to judge the library is written here, from theory §0 alone:
 
 - a numeric multistart search in network parameters (w, b, v, c) with the loss and its gradient
   written in NumPy, 200 random starts per problem descending together (vectorized Adam) and each

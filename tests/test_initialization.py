@@ -1,4 +1,4 @@
-"""THEORY 4: derived laws of beta and mu, THEORY 4.5 moments, presets, Monte-Carlo, CLI."""
+"""theory §4: derived laws of beta and mu, theory §4.5 moments, presets, Monte-Carlo, CLI."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ Z = 4.0  # tolerance in standard errors
 N_MC = 200_000
 
 
-# ----------------------------------------------------------------- symbolic: THEORY 4.1-4.4
+# ----------------------------------------------------------------- symbolic: theory §4.1-4.4
 def test_gaussian_beta_is_cauchy_and_orientation_independent():
     g = L.gaussian_laws()
     gam = L.SB / L.SW
@@ -125,7 +125,7 @@ def test_conditional_law_integrates_to_unconditional_moment():
         assert sp.simplify(total - 2 * fam.w2_active) == 0
 
 
-# ----------------------------------------------------------------- THEORY 4.5 exact values
+# ----------------------------------------------------------------- theory §4.5 exact values
 def test_theory_4_5_exact_values_by_hand():
     # PyTorch default: p = 1/4 on [-1, 1], 1/(4 b^2) beyond; E[mu^2 | beta] = 1/(6H) inside.
     s = PRESETS["pytorch"](16)

@@ -187,7 +187,7 @@ def test_gauss_newton_matches_dense_jacobian_across_row_chunks() -> None:
         assert np.array_equal(hess, gn + res)
 
 
-# ---------------------------------------------------------------------------- structure (THEORY 3)
+# ---------------------------------------------------------------------------- structure (theory §3)
 def test_residual_part_structure_and_false_claim_refuted() -> None:
     rng = np.random.default_rng(3)
     net, data = random_problem(rng, 80, 6)
@@ -197,7 +197,7 @@ def test_residual_part_structure_and_false_claim_refuted() -> None:
     ev = np.linalg.eigvalsh(res)
     assert abs(np.trace(res)) == 0.0
     assert np.allclose(ev, -ev[::-1], atol=1e-14)
-    # dL/dbeta_i = mu_i rho_i / N (THEORY 3.1 note)
+    # dL/dbeta_i = mu_i rho_i / N (theory §3.1 note)
     H = spl.H
     rho = res[np.arange(H), H + np.arange(H)]
     assert rel(K.gradient(spl, data)[:H], spl.mu * rho) < 1e-13
@@ -226,7 +226,7 @@ def test_network_gradient_orthogonal_to_scale_orbits() -> None:
     net, data = random_problem(rng, 200, 9)
     g = K.gradient(net, data)
     H = net.H
-    # THEORY 1.3: <grad, (w_i, b_i, -v_i)> = 0 for every unit
+    # theory §1.3: <grad, (w_i, b_i, -v_i)> = 0 for every unit
     dots = g[:H] * net.w + g[H:2 * H] * net.b - g[2 * H:3 * H] * net.v
     assert np.max(np.abs(dots)) < 1e-14 * max(1.0, np.abs(g).max())
 
@@ -249,7 +249,7 @@ def test_kink_raises_and_one_sided_values_match_exact_patterns() -> None:
         grads[side] = K.gradient(spl, data, side=side)
         assert rel(grads[side], g) < 1e-13
         assert rel(K.hessian(spl, data, side=side), h) < 1e-13
-    # THEORY 2.3: the one-sided dL/dbeta_i differ by mu_i r_m / N (right minus left)
+    # theory §2.3: the one-sided dL/dbeta_i differ by mu_i r_m / N (right minus left)
     r_m = K.residuals(spl, data)[2]
     jump = grads["right"][1] - grads["left"][1]
     assert jump == pytest.approx(2 / 3 * r_m / data.n, rel=1e-13)

@@ -1,4 +1,4 @@
-"""Exact 1-D loss slices (THEORY 7.1): pieces, kinks and jumps against direct evaluation."""
+"""Exact 1-D loss slices (theory §7.1): pieces, kinks and jumps against direct evaluation."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_kinks_are_exact_crossings_with_the_predicted_jump() -> None:
 
 
 def test_spline_jump_is_theory_2_3() -> None:
-    # Moving beta_1 alone at unit speed: the jump at x_m is mu_1 r_m / N (THEORY 2.3).
+    # Moving beta_1 alone at unit speed: the jump at x_m is mu_1 r_m / N (theory §2.3).
     data = default_dataset()
     sp1 = default_network().to_spline()
     d = [1, 0, 0, 0, 0, 0, 0]

@@ -57,7 +57,7 @@ def test_fd_one_sided_at_a_kink(side):
 
 
 def test_kink_sides_differ_by_the_predicted_jump():
-    # THEORY 2.3: dL/dbeta right minus left equals mu r_m / N
+    # theory §2.3: dL/dbeta right minus left equals mu r_m / N
     d = Dataset.from_arrays([0, 1, 2, 3], [1, -1, 2, 0])
     s = Spline([1, R(5, 2)], [3, -2], (1, -1), R(1, 2))
     gl, _ = _exact_derivatives(s, d, side="left")

@@ -202,4 +202,4 @@ def test_inertia_relation_at_computed_critical_points(xy):
         s_in = _float_inertia(kernels.hessian(spl, data.as_float()))
         n_in = _float_inertia(kernels.hessian(net, data.as_float()))
         assert s_in == cp.inertia_spline.as_tuple()
-        assert n_in == (s_in[0], s_in[1], s_in[2] + 1)  # THEORY 3.4: H extra zeros
+        assert n_in == (s_in[0], s_in[1], s_in[2] + 1)  # theory §3.4: H extra zeros

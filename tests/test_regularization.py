@@ -1,4 +1,4 @@
-"""Implicit regularization (THEORY 6): kernel interpolant, weight decay, label noise."""
+"""Implicit regularization (theory §6): kernel interpolant, weight decay, label noise."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_kernel_interpolant_tends_to_natural_cubic() -> None:
 
 
 def test_fixed_support_does_not_reach_natural_cubic() -> None:
-    """The refinement of THEORY 6.1 reported: breakpoints only on [x_1, x_N] leave a bias."""
+    """The refinement of theory §6.1 reported: breakpoints only on [x_1, x_N] leave a bias."""
     d = default_dataset().as_float()
     dist = natural_cubic_distance(
         kernel_interpolant(uniform_network(1024, d.x[0], d.x[-1]), d), d)

@@ -1,4 +1,4 @@
-"""Per-sample gradient matrix and group spectra (THEORY 7.2)."""
+"""Per-sample gradient matrix and group spectra (theory §7.2)."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def load_params_as_requested(args: argparse.Namespace) -> Network | Spline:
 
 
 def add_population(p: argparse.ArgumentParser) -> None:
-    """Add `--population SPEC` (an input measure and a target instead of samples, THEORY 7.3)."""
+    """Add `--population SPEC` (an input measure and a target instead of samples, theory §7.3)."""
     p.add_argument("--population", metavar="SPEC", default=None,
                    help="population instead of --data: 'uniform:A,B; target: EXPR on [LO,HI], ...' "
                    "or 'density: W on [LO,HI], ...; target: EXPR' (polynomials in x; "

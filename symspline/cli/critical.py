@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "exact data (H = 1: N <= 40; H = 2: N <= 8; H = 3: N <= 5) as relatively open "
         "polyhedral families decided by exact linear programming, inside patterns and with "
         "breakpoints on data points (kinks); classify each family (strict or non-strict local "
-        "minimum, saddle) with its argument, and check THEORY 3.2 and 3.4 on the interior "
+        "minimum, saddle) with its argument, and check theory §3.2 and 3.4 on the interior "
         "families. Exit 1 if a check fails.")
     add_data(p, required=False)
     add_population(p)
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(rep, args.all)
     if not ok:
-        raise CheckFailed("an interior family violates THEORY 3.2 or 3.4 (see the output)")
+        raise CheckFailed("an interior family violates theory §3.2 or 3.4 (see the output)")
     return 0
 
 
@@ -91,11 +91,11 @@ def _print_text(rep: object, show_all: bool) -> None:
               f"{loss:<26} {p.kind}: {reason}")
     if len(shown) < len(fams):
         print(f"  ... {len(fams) - len(shown)} more (use --all or --json)")
-    print(f"THEORY 3.4 (same inertia up to {rep.H} zeros, every interior family): "
+    print(f"theory §3.4 (same inertia up to {rep.H} zeros, every interior family): "
           + ("holds" if rep.sylvester_ok else "VIOLATED"))
-    print("THEORY 3.2 (every interior saddle has a mu_i = 0, rho_i != 0 direction; every "
+    print("theory §3.2 (every interior saddle has a mu_i = 0, rho_i != 0 direction; every "
           "interior minimum a PSD Hessian): " + ("holds" if rep.saddles_explained else "VIOLATED"))
-    print(f"THEORY 3.3 (can PSD critical points be saddles?): {rep.answer_3_3()}")
+    print(f"theory §3.3 (can PSD critical points be saddles?): {rep.answer_3_3()}")
     print("undecided: " + ("nothing (enumeration and classification complete)" if not
                            rep.undecided else "; ".join(rep.undecided)))
     for n in rep.notes:
@@ -103,7 +103,7 @@ def _print_text(rep: object, show_all: bool) -> None:
 
 
 def _run_population(args: argparse.Namespace, pop: object) -> int:
-    """Critical points and families of the population risk (THEORY 7.3), exact, classified.
+    """Critical points and families of the population risk (theory §7.3), exact, classified.
 
     One line per point or family: exact loss (float), type, dimension, the representative point,
     and the reason; families list their pieces where the type changes. ``--json`` follows

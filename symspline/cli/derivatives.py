@@ -50,14 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "grad", help="closed-form gradient of the loss (exact when the input is exact)",
         description="Gradient of L = (1/2N) sum_n (f(x_n) - y_n)^2 in network (w, b, v, c) or "
-        "spline (beta, mu, c) coordinates, from the closed forms of THEORY 2.2. On a kink it "
+        "spline (beta, mu, c) coordinates, from the closed forms of theory §2.2. On a kink it "
         "exits 2 naming the unit and the data point unless --side is given.")
     _common(p)
     p.set_defaults(handler=run_grad)
 
     p = sub.add_parser(
         "hessian", help="closed-form Hessian, optionally split into Gauss-Newton and residual",
-        description="Hessian of the loss, (J^T J + R)/N (THEORY 3.1). --parts adds the "
+        description="Hessian of the loss, (J^T J + R)/N (theory §3.1). --parts adds the "
         "Gauss-Newton part J^T J/N and the residual part R/N; --eig adds eigenvalues; --out writes "
         "the Hessian as a float64 .npy file.")
     _common(p)
@@ -162,7 +162,7 @@ def _fmt_vector(names: list[str], values: object) -> list[str]:
 # ------------------------------------------------------------------ grad
 def run_grad(args: argparse.Namespace) -> int:
     params, data, pop = _params_in(args)
-    if pop is not None:  # population loss (THEORY 7.3): C^1, so no side is needed
+    if pop is not None:  # population loss (theory §7.3): C^1, so no side is needed
         grad, loss = pop.gradient(params), pop.loss(params)
     else:
         grad = api.gradient(params, data, side=args.side)

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "values of t where a breakpoint crosses a data point; every kink is located exactly "
         "(exact for exact parameters, data and direction) with its slope jump. --compare slices "
         "the same function along the top Hessian eigenvector of the spline and of network "
-        "representatives with several balances (THEORY 7.1).")
+        "representatives with several balances (theory §7.1).")
     add_data(p)
     add_params(p)
     add_param_choice(p, "the slice")

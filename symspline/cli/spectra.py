@@ -29,7 +29,7 @@ from ._common import (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "spectra", help="singular values of G = diag(r) J per group of samples, along a flow",
-        description="G has rows r_n grad_theta f(x_n) (closed form, THEORY 7.2); its column sums "
+        description="G has rows r_n grad_theta f(x_n) (closed form, theory §7.2); its column sums "
         "are N grad L. Groups: intervals of x (--edges) or the 'label' column of the CSV "
         "(--by-label). --flow T follows the spectra along the gradient flow up to time T.")
     add_data(p)

@@ -7,7 +7,7 @@ Jacobian J^T J takes about 50 us there. This module computes the same quantities
 problems with as few calls as possible:
 
 * the residuals from the dense N x H pre-activations (N H <= :data:`MAX_WORK` numbers);
-* the sums over active sets A_i (index intervals [lo_i, hi_i) of the sorted data, THEORY 0) of
+* the sums over active sets A_i (index intervals [lo_i, hi_i) of the sorted data, theory §0) of
   r and r x' from prefix sums of r and r x' taken at lo_i and hi_i;
 * the Gauss-Newton matrix as C^T M C with BLAS: every column of J is a_p x' + g_p on the active
   set of one unit u_p (the constant c is a unit active everywhere), so with the (H+1) x (H+1)

@@ -1,4 +1,4 @@
-"""The theorems of THEORY sections 1-3 (and deliberately false variants) with their proof strategies."""
+"""The theorems of theory sections 1-3 (and deliberately false variants) with their proof strategies."""
 
 from __future__ import annotations
 
@@ -544,7 +544,7 @@ def _general_3_4() -> tuple[bool, str]:
         P = jacobian(net)
         T = curvature_term(net, gs)
         # Reorder spline template (beta_i, beta_j, mu_i, mu_j, c) and network (w.., b.., v.., c):
-        # both templates already use the THEORY 0 order.
+        # both templates already use the theory §0 order.
         chained = P.T * Hs * P + T
         for a, pa in enumerate(tn.theta):
             for b in range(a, len(tn.theta)):
@@ -595,9 +595,9 @@ def _ob_false_dbeta(inst: Instance) -> list[Obligation]:
                gd[i] + inst.params.mu[i] * inst.active_sum(i) / inst.N) for i in range(inst.H)]
 
 
-# ====================================================================== THEORY 2-3 inequalities
-#: Every inequality of THEORY 2-3, as a user claim decided on every pattern at (H, N), or with
-#: the reason it is not a per-pattern claim. Each entry: (THEORY reference, statement, claim text
+# ====================================================================== theory §2-3 inequalities
+#: Every inequality of theory §2-3, as a user claim decided on every pattern at (H, N), or with
+#: the reason it is not a per-pattern claim. Each entry: (theory reference, statement, claim text
 #: or "", hypotheses, H, N, how it is established).
 THEORY_INEQUALITIES: tuple[tuple[str, str, str, tuple[str, ...], int, int, str], ...] = (
     ("2.1", "L is convex (quadratic, PSD) in (mu, c) on each pattern",

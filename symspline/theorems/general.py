@@ -8,7 +8,7 @@ unit and every Hessian entry at most two, so the template
 
 with an arbitrary ``g[n]`` (all other units, independent of units i and j) covers every width H.
 The indicators are arbitrary 0/1 sequences (only chi^2 = chi is used), so the proofs hold for every
-active set, not only the prefixes and suffixes of THEORY 0. An identity between linear combinations
+active set, not only the prefixes and suffixes of theory §0. An identity between linear combinations
 of sums over n = 1..N is proved by reducing it to a single summand and showing that summand is 0
 (constants c are read as sum_n c / N).
 """
@@ -59,7 +59,7 @@ class Template:
 
     @property
     def theta(self) -> list[sp.Symbol]:
-        """Parameters in the THEORY 0 order restricted to the two units."""
+        """Parameters in the theory §0 order restricted to the two units."""
         names = (["beta", "mu"] if self.param == "spline" else ["w", "b", "v"])
         return [self.sym[f"{p}_{t}"] for p in names for t in "ij"] + [self.sym["c"]]
 
@@ -132,7 +132,7 @@ def orientations() -> list[tuple[int, int]]:
 
 
 def spline_closed_gradient(t: Template) -> dict[sp.Symbol, sp.Expr]:
-    """THEORY 2.2 closed forms (spline) as sums: dL/dc, dL/dmu_u, dL/dbeta_u."""
+    """theory §2.2 closed forms (spline) as sums: dL/dc, dL/dmu_u, dL/dbeta_u."""
     out = {t["c"]: S(t.r) / N}
     for u, tag in enumerate("ij"):
         chi, s = CHI[u][n], t.s[u]
@@ -142,7 +142,7 @@ def spline_closed_gradient(t: Template) -> dict[sp.Symbol, sp.Expr]:
 
 
 def network_closed_gradient(t: Template) -> dict[sp.Symbol, sp.Expr]:
-    """THEORY 2.2 closed forms (network) as sums: dL/dc, dL/dv_u, dL/dw_u, dL/db_u."""
+    """theory §2.2 closed forms (network) as sums: dL/dc, dL/dv_u, dL/dw_u, dL/db_u."""
     out = {t["c"]: S(t.r) / N}
     for u, tag in enumerate("ij"):
         chi = CHI[u][n]
@@ -211,7 +211,7 @@ def at_sample(expr: sp.Expr, chi_at_m: dict) -> sp.Expr:
 
 
 def kink_jump(s: int, sign: int = 1) -> tuple[bool, bool]:
-    """THEORY 2.3 for a unit of orientation s whose breakpoint crosses sample m.
+    """theory §2.3 for a unit of orientation s whose breakpoint crosses sample m.
 
     The right-hand pattern (beta_i just above x_m) has indicator chi_i; the left-hand one differs
     only at m: chi_i + delta (s = +1: x_m is active when beta_i < x_m) or chi_i - delta (s = -1).
