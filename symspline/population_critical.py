@@ -23,14 +23,20 @@ positive definite on the open region. With breakpoints fixed, L is a convex quad
 coefficients: theta = adj(G) h / det G (Cramer; h = int B g p) solves the normal equations, which
 are exactly the c-, mu- and F-equations of the basis features. What remains -- the beta-equation
 of every NZ group and the mu-equation of every feature not in V -- is, after multiplying by
-det G > 0, a polynomial system in the group positions alone. It is solved exactly: a lex Groebner
-basis (after splitting every equation into its irreducible factors and dropping factors without a
-zero in the open region), radicalized by the square-free parts of the eliminants, then a
-primitive element t = sum lambda^i beta_i in shape position: every solution is a real root of an
-irreducible m(t) in Q[t] and every coordinate a polynomial in t. Zero tests are exact (reduction
-mod m), signs are decided by exact rational interval refinement of the root of m. A component of
-positive dimension is reported as a family when its equations vanish identically in some
-variables (those breakpoints are free in their cell) and as *undecided* otherwise.
+det G > 0, a polynomial system in the group positions alone. It is solved exactly: every
+equation is split into its irreducible factors (factors without a zero in the open cell are
+dropped), one variable at a time is eliminated by resultants, and the solutions are extended by
+back-substitution -- the gcd of the equations over Q(rho), or a primitive element of a larger
+field when that gcd is not linear. Where the resultants' common factors could be spurious the
+exact elimination ideal comes from a lex Groebner basis instead. Every solution is a real root
+rho of an irreducible m(t) in Q[t] with every coordinate in Q(rho): zero tests are exact
+(reduction mod m), signs exact (rational interval refinement of rho), values printed as
+rationals, radicals or CRootOf. A system that is not zero-dimensional is split along the
+univariate factors of its lex basis; what remains positive-dimensional is a family when its
+equations vanish identically in some breakpoints (free in their cells), is dropped when it
+provably misses the open region (Fourier-Motzkin on its linear equations with the strict cell
+and order constraints, or an elimination ideal without solutions there), and is reported as
+*undecided* otherwise.
 
 **Lifting.** Each core solution gives the family of full parameters with the same function:
 D units free (beta in a closed half-line, mu real), F units in their closed half-lines with
