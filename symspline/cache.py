@@ -125,5 +125,22 @@ def run_cached(mod: ModuleType, ctx: object, name: str, root: str | os.PathLike)
     if hit is not None:
         return hit
     result = mod.run(ctx)
-    store(Path(root), key, result, ctx.out_dir)
+    try:
+        store(Path(root), key, result, ctx.out_dir)
+    except OSError:  # an unwritable cache costs speed next time, never the result
+        pass
     return result
+
+
+def default_root() -> Path | None:
+    """The cache directory ``derive`` uses unless told otherwise, or None when caching is off.
+
+    ``SYMSPLINE_CACHE`` names it (``off`` turns caching off); otherwise
+    ``$XDG_CACHE_HOME/symspline/derive``, falling back to ``~/.cache/symspline/derive``. Entries
+    are pickles, so the directory must be the user's own: the default lies in the home directory.
+    """
+    env = os.environ.get("SYMSPLINE_CACHE")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "no", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "symspline" / "derive"

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# derive's result cache stays out of the tests: every run recomputes (tests of the cache pass
+# --cache DIR explicitly)
+os.environ["SYMSPLINE_CACHE"] = "off"
 
 from symspline.defaults import default_dataset, default_network  # noqa: E402
 

@@ -33,7 +33,7 @@ def test_derive_regenerates_the_committed_files_byte_for_byte(tmp_path: Path) ->
     # show in the files
     env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "symspline.cli", "derive", "--no-progress",
+    proc = subprocess.run([sys.executable, "-m", "symspline.cli", "derive", "--no-progress", "--no-cache",
                            "--out", str(out)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])

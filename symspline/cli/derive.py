@@ -41,7 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write report.tex/report.md but do not run LaTeX")
     p.add_argument("--cache", metavar="DIR", default=None,
                    help="reuse results cached in DIR, keyed by a hash of the inputs, library "
-                   "versions and every source file (symspline/cache.py); store new ones there")
+                   "versions and every source file (symspline/cache.py), and store new ones there "
+                   "(default: $SYMSPLINE_CACHE, else ~/.cache/symspline/derive; "
+                   "SYMSPLINE_CACHE=off turns it off)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="recompute every derivation and store nothing")
     add_json(p)
     p.set_defaults(handler=run)
 
@@ -54,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         derivations.get(name)  # unknown names are bad input, before any work
     out = Path(args.out)
+    from ..cache import default_root
+
+    cache_root = None if args.no_cache else (Path(args.cache) if args.cache else default_root())
     ctx = derivations.Context(out_dir=out, quick=args.quick, seed=args.seed)
     rows = []
     results: list[Derivation] = []
@@ -66,10 +73,10 @@ def run(args: argparse.Namespace) -> int:
         mod = mods[name]
         t0 = time.perf_counter()
         try:
-            if args.cache:
+            if cache_root is not None:
                 from ..cache import run_cached
 
-                result = run_cached(mod, ctx, name, args.cache)
+                result = run_cached(mod, ctx, name, cache_root)
             else:
                 result = mod.run(ctx)
         except SymsplineError:
