@@ -256,8 +256,9 @@ def run(ctx: Context) -> Derivation:
             "data points, and every sign of $\\mu$; families included), classified with their "
             "argument, and checked against the inertia of the exact Hessian in both "
             f"parameterizations ({count_text} inside patterns; {kink_text} at kinks).",
-            f"Theory §3.3 asks whether PSD critical points can be saddles. Answer on the showcase: "
-            f"{answer}. The argument is general (last equation), so it holds on every pattern; "
+            "Theory §3.3 asks whether positive semidefinite critical points can be saddles. "
+            f"Answer on the showcase: {rep.answer_3_3_latex()}. The argument is general (last "
+            "equation), so it holds on every pattern; "
             "the stationary points at kinks (breakpoints on data points) have no Hessian and are "
             "classified by one-sided tests on the adjacent pieces instead. The global minimum "
             f"of the showcase is $L = {sp.latex(rep.global_minimum)}$.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy as sp
 from scipy.integrate import quad
@@ -16,10 +18,58 @@ from symspline.report import Claim, Derivation, Equation
 from . import Context
 
 NAME = "population"
-TITLE = "Population loss on an interval: exact risk, C^1 smoothness and critical points"
+TITLE = "Population loss on an interval: exact risk, continuous gradient and critical points"
 SECTION = "7.3"
-SUMMARY = ("(1/2) E[(f - g)^2] for a piecewise-constant density is an exact Piecewise; C^1, with a "
-           "density term in the Hessian")
+SUMMARY = ("$\\frac12\\,\\mathbb{E}[(f - g)^2]$ for a piecewise-constant density is an exact "
+           "Piecewise; $C^1$, with a density term in the Hessian")
+
+#: Typeset statements of the claims below, by claim name (``run`` attaches them).
+LATEX = {
+    "exact integral vs quadrature":
+        "the exact piecewise value of $L_{pop}$ equals adaptive quadrature with the breakpoints "
+        "and knots as break points",
+    "sample loss tends to the population loss":
+        r"$\frac{1}{2N}\sum_{n=1}^{N} \bigl(f(x_n) - g(x_n)\bigr)^2 \to L_{pop}$, with error "
+        r"$O(N^{-2})$ for stratified samples",
+    "gradient and Hessian vs finite differences":
+        r"$\nabla L_{pop}$ and $\nabla^2 L_{pop}$ of the exact pieces agree with central "
+        "differences of an independent Gauss-Legendre evaluation (spline; network too in full "
+        "mode)",
+    "population loss is C^1":
+        r"value and gradient of adjacent pieces agree where $\beta$ crosses a knot (all $\mu$, "
+        r"$c$; both orientations $s = \pm 1$): $L_{pop}$ is $C^1$",
+    "Hessian jump at a knot":
+        r"$\partial^2_{\beta}L_{pop}$ jumps by $\mu\, r(t)\,\bigl(p(t^+) - p(t^-)\bigr)$ at a "
+        r"knot $t$",
+    "false: the population loss has kinks in beta":
+        r"the one-sided derivatives $\partial L_{pop}/\partial\beta$ differ where $\beta$ "
+        "crosses a knot",
+    "best single hinge for x^2 on U[-1,1]":
+        r"one hinge fitting $g = x^2$ on $U[-1,1]$ has the interior critical point "
+        r"$\beta = (\sqrt{13}-2)/3$ with positive definite Hessian (a strict local minimum)",
+    "no local maxima of the population risk":
+        r"$\partial^2 L_{pop}/\partial c^2 = \int p\,dx = 1 > 0$ everywhere, so no critical "
+        "point is a local maximum (any width, density and target)",
+    "beyond affine targets the dead-unit property fails":
+        r"for $g = x^2$ on $U[-1,1]$ at $H = 2$ there are non-global local minima without a "
+        "dead unit",
+    "false: no density factor":
+        r"$L_{pop} = \frac12\int_a^b (f-g)^2\,dx$ for the uniform measure on $[-1, 1]$",
+}
+
+
+def _claim_latex(c: Claim) -> str:
+    """The typeset statement of a claim of this derivation (its own ``latex`` if it has one)."""
+    if c.latex:
+        return c.latex
+    if c.name in LATEX:
+        return LATEX[c.name]
+    if c.name.startswith("Cheridito-Jentzen-Rossmannek at H = "):
+        H = c.name.rsplit("= ", 1)[1]
+        return (rf"$H = {H}$, affine target $2x + \tfrac12$ on $U[-1,1]$: every non-global "
+                r"local minimum of $L_{pop}$ has a dead unit (active on no mass), and there is no "
+                "local maximum")
+    return c.statement if "$" in c.statement else ""
 
 R = sp.Rational
 SPEC = "uniform:-1,1; target: x**2 on [-1,0], 1 - x on [0,1]"
@@ -74,7 +124,7 @@ def _limit_figure(ctx: Context, pop: object) -> tuple[object, Claim]:
     ax.loglog(Ns, iid, "s-", ms=3, label="i.i.d. samples")
     ax.loglog(Ns, strat[0] * (Ns / Ns[0]) ** -2.0, "k:", lw=1, label=r"$N^{-2}$")
     ax.loglog(Ns, iid[0] * (Ns / Ns[0]) ** -0.5, "k--", lw=1, label=r"$N^{-1/2}$")
-    ax.set_xlabel("N")
+    ax.set_xlabel("$N$")
     ax.set_ylabel(r"$|L_N - L_{pop}|$")
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -164,7 +214,7 @@ def _smoothness_claims() -> list[Claim]:
 def _critical(ctx: Context) -> tuple[list[Claim], list[str]]:
     """All critical points of one hinge fitting x^2 on U[-1, 1], exactly."""
     pop = parse_population("uniform:-1,1; target: x**2")
-    rows, claims = [], []
+    rows, claims, tex = [], [], []
     found = None
     # The s = -1 hinge is the mirror image (x -> -x maps x^2 to itself): full mode checks it too.
     for s in ((1,),) if ctx.quick else ((1,), (-1,)):
@@ -182,6 +232,10 @@ def _critical(ctx: Context) -> tuple[list[Claim], list[str]]:
             rows.append(f"s = {s[0]:+d}: beta = {sp.nsimplify(b)}, mu = {sol[theta[1]]}, "
                         f"c = {sol[theta[2]]}, L = {sp.nsimplify(pop.loss(spl))}, "
                         f"Hessian eigenvalues {', '.join(f'{e:.4g}' for e in ev)}")
+            tex.append(rf"$s = {s[0]:+d}$: $\beta = {sp.latex(sp.nsimplify(b))}$, "
+                       rf"$\mu = {sp.latex(sol[theta[1]])}$, $c = {sp.latex(sol[theta[2]])}$, "
+                       rf"$L = {sp.latex(sp.nsimplify(pop.loss(spl)))}$, Hessian eigenvalues "
+                       f"${', '.join(f'{e:.4g}' for e in ev)}$")
             if s == (1,):
                 found = (b, ev)
     ok = found is not None and sp.simplify(found[0] - (sp.sqrt(13) - 2) / 3) == 0 \
@@ -192,7 +246,7 @@ def _critical(ctx: Context) -> tuple[list[Claim], list[str]]:
                         "exhaustive" if ok else "failed", None,
                         "exact solution of the critical-point equations on the interior pattern; "
                         + "; ".join(rows)))
-    return claims, rows
+    return claims, tex
 
 
 def _population_sets(ctx: Context) -> tuple[list[Claim], list[str]]:
@@ -240,7 +294,7 @@ def _population_sets(ctx: Context) -> tuple[list[Claim], list[str]]:
             level, None, detail + ("; violations: " + ", ".join(viol) if viol else "")))
         for it in rep.items:
             if it.loss != 0 and H == 2:
-                rows.append(f"H = 2, {it.config}: L = {it.loss}, {it.kind} "
+                rows.append(f"`{it.config}`: $L = {sp.latex(it.loss)}$, {it.kind} "
                             f"(dimension {it.dimension}, {it.dead_units} dead)")
     if not ctx.quick:
         quad = population_critical_set(parse_population("uniform:-1,1; target: x**2"), 2)
@@ -278,31 +332,34 @@ def run(ctx: Context) -> Derivation:
                            "not refuted", expected_false=True)
     claims.append(false_norm)
     figure = ctx.figure(fig, "population_limit",
-                        "Sample loss on N points against the exact population loss (target x^2 "
-                        "on [-1,0], 1 - x on [0,1], uniform on [-1,1], width 3): stratified "
-                        "samples converge like N^-2, i.i.d. samples like N^-1/2.")
+                        "Sample loss on $N$ points against the exact population loss (target "
+                        "$x^2$ on $[-1,0]$, $1 - x$ on $[0,1]$, uniform on $[-1,1]$, width 3): "
+                        "stratified samples converge like $N^{-2}$, i.i.d. samples like "
+                        "$N^{-1/2}$.")
     return Derivation(
         name=NAME, title=TITLE, section=SECTION, summary=SUMMARY,
         paragraphs=(
-            "For an input density p on [a, b] and a target g, the population loss is "
-            "L_pop = (1/2) E[(f(X) - g(X))^2], the N -> infinity limit of the sample loss. "
-            "For a piecewise-constant p and a piecewise-polynomial g (read from text by the safe "
-            "expression parser), f - g is a polynomial on every cell between the knots of p and "
-            "g and the breakpoints, so L_pop is a Piecewise over the orders of the breakpoints "
-            "among the knots, each piece a polynomial in (beta, mu, c).",
-            "Integration smooths the sample loss: the slope jump mu_i r_m / N of THEORY 2.3 "
-            "becomes the continuous density term mu_i r(beta_i) p(beta_i) in the second "
-            "derivative, so L_pop is C^1 and its Hessian jumps only where p or g jumps.",
-            "Critical points of one hinge fitting x^2 on U[-1,1]: " + " | ".join(rows),
-            "Complete critical sets at H >= 2 (symspline.population_critical): with the "
-            "breakpoints fixed the risk is a convex quadratic in (mu, c); Cramer's rule on the "
+            "For an input density $p$ on $[a, b]$ and a target $g$, the population loss is "
+            r"$L_{pop} = \frac12\,\mathbb{E}\bigl[(f(X) - g(X))^2\bigr]$, the $N \to \infty$ "
+            "limit of the sample loss. For a piecewise-constant $p$ and a piecewise-polynomial $g$ "
+            "(read from text by the safe expression parser), $f - g$ is a polynomial on every "
+            "cell between the knots of $p$ and $g$ and the breakpoints, so $L_{pop}$ is a "
+            "Piecewise over the orders of the breakpoints among the knots, each piece a "
+            r"polynomial in $(\beta, \mu, c)$.",
+            r"Integration smooths the sample loss: the slope jump $\mu_i r_m / N$ of theory §2.3 "
+            r"becomes the continuous density term $\mu_i\, r(\beta_i)\, p(\beta_i)$ in the "
+            "second derivative, so $L_{pop}$ is $C^1$ and its Hessian jumps only where $p$ or $g$ "
+            "jumps.",
+            "Critical points of one hinge fitting $g = x^2$ on $U[-1,1]$: " + "; ".join(rows) + ".",
+            r"Complete critical sets at $H \geq 2$ (`symspline.population_critical`): with the "
+            r"breakpoints fixed the risk is a convex quadratic in $(\mu, c)$; Cramer's rule on the "
             "positive-definite Gram matrix of the span eliminates them exactly, the remaining "
             "polynomial system in the breakpoints is solved by resultants and Groebner bases "
             "with exact real algebraic numbers, and every solution is lifted to its family "
             "(dead units, full units, ties) and classified with its reason. For an affine "
             "target this reproduces the classification of Cheridito, Jentzen and Rossmannek "
             "(J. Nonlinear Sci. 2022): no local maxima, and every non-global local minimum has "
-            "a dead unit. Non-global critical values at H = 2: " + " | ".join(cjr_rows),
+            "a dead unit. Non-global critical values at $H = 2$: " + "; ".join(cjr_rows) + ".",
         ),
         equations=(
             Equation(r"L_{pop}(\theta) = \frac12 \int_a^b \big(f_\theta(x) - g(x)\big)^2 p(x)\,dx"
@@ -313,5 +370,5 @@ def run(ctx: Context) -> Derivation:
                      r"\quad \frac{\partial^2 L_{pop}}{\partial \beta_i^2} = \mu_i^2\int_{A_i} p\,dx"
                      r" + \mu_i\, r(\beta_i)\, p(\beta_i)", "eq:pop-beta"),
         ),
-        claims=tuple(claims), figures=(figure,),
+        claims=tuple(replace(c, latex=_claim_latex(c)) for c in claims), figures=(figure,),
     )

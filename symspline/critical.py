@@ -289,6 +289,28 @@ class CriticalReport:
                 "minima, each certified exactly (the point minimises the convex quadratic "
                 "q(mu, mu*beta, c) that equals L on the pattern)")
 
+    def answer_3_3_latex(self) -> str:
+        """:meth:`answer_3_3` typeset for documents: prose with ``$...$`` math and code spans.
+
+        The same decision on the same complete list; the text form stays for the terminal and JSON.
+        """
+        psd = [p for p in self.points if p.inertia_spline.neg == 0]
+        allmu = [p for p in psd if not p.zero_units]
+        bad = [p for p in psd if p.kind == KIND_SADDLE]
+        open_ = [p for p in psd if p.kind == KIND_UNDECIDED]
+        tail = ("" if not self.undecided else
+                "; left undecided: " + "; ".join(f"`{u}`" for u in self.undecided))
+        if bad:
+            return (f"yes: {len(bad)} positive semidefinite critical famil(ies) are saddles"
+                    + tail)
+        if open_ or self.undecided:
+            return (f"open on this case: {len(open_)} positive semidefinite famil(ies) could "
+                    "not be classified" + tail)
+        return (f"no: all {len(psd)} positive semidefinite critical families inside patterns "
+                f"({len(allmu)} with every $\\mu_i \\neq 0$) of the complete enumeration are "
+                "local minima, each certified exactly (the point minimises the convex quadratic "
+                "$q(\\mu, \\mu\\beta, c)$ that equals $L$ on the pattern)")
+
     def as_dict(self) -> dict:
         gm = self.global_minimum
         return {
