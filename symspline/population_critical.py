@@ -31,7 +31,11 @@ field when that gcd is not linear. Where the resultants' common factors could be
 exact elimination ideal comes from a lex Groebner basis instead. Every solution is a real root
 rho of an irreducible m(t) in Q[t] with every coordinate in Q(rho): zero tests are exact
 (reduction mod m), signs exact (rational interval refinement of rho), values printed as
-rationals, radicals or CRootOf. A system that is not zero-dimensional is split along the
+rationals, radicals or CRootOf. A system that is not zero-dimensional is first saturated by
+D = det G times the boundary factors (b - lo, hi - b, and b2 - b1 for groups sharing a cell), all
+nonzero on the open region: the grevlex basis of (eqs, t D - 1) is [1] when every complex
+solution lies where D = 0 (then nothing is in the region), and when it is zero-dimensional its
+lex elimination of t (FGLM) is solved instead. Otherwise it is split along the
 univariate factors of its lex basis; what remains positive-dimensional is a family when its
 equations vanish identically in some breakpoints (free in their cells), is dropped when it
 provably misses the open region (Fourier-Motzkin on its linear equations with the strict cell
@@ -450,6 +454,9 @@ def _solve(alg: _CoreAlgebra, pop: object) -> tuple[list[_Sol], list[str]]:
     # strict order of groups sharing a cell (used to decide positive-dimensional components)
     cellrange["order"] = [(b1, b2) for b1, b2 in itertools.pairwise(betas)
                           if cellrange[b1] == cellrange[b2]]
+    # det G > 0 on the open region (G is positive definite there): none of its irreducible
+    # factors vanishes there, so ideals may be saturated by them (see _saturate)
+    cellrange["nonzero"] = [f for f, _ in sp.factor_list(alg.det)[1] if f.free_symbols]
     eqs = [e for e in alg.eqs if e != 0]
     if not betas:
         if eqs:
@@ -599,6 +606,12 @@ def _posdim(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided:
     basis (only the factors with a zero inside the cell matter: the others are the parts that
     lie outside the region), solve the zero-dimensional pieces, and decide the rest empty or
     report it undecided."""
+    S, t = _saturate(eqs, vs, cellrange)
+    if list(S.exprs) == [1]:
+        return []  # every complex solution has det G = 0 or lies on the region's boundary
+    if S.is_zero_dimensional:
+        elim = [e for e in S.fglm("lex").exprs if t not in e.free_symbols]
+        return _tri_gb(elim, vs, cellrange, undecided)
     G = sp.groebner(eqs, *vs, order="lex")
     if list(G.exprs) == [1]:
         return []
@@ -626,6 +639,27 @@ def _posdim(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict, undecided:
     return []
 
 
+def _saturate(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict
+              ) -> tuple[sp.GroebnerBasis, sp.Dummy]:
+    """A grevlex basis of (eqs, t D - 1) in (t, vs): the saturation of (eqs) by D.
+
+    D is the product of the polynomials in ``vs`` that cannot vanish on the open region: the
+    irreducible factors of det G (positive there), b - lo and hi - b for every breakpoint and
+    b2 - b1 for consecutive groups in one cell. Eliminating t gives I : D^infinity, whose
+    variety is the closure of V(I) minus V(D); it has the same points in the open region as
+    V(I). The basis is [1] when every complex solution of eqs lies where D = 0.
+    """
+    facs = [f for f in cellrange.get("nonzero", ()) if f.free_symbols <= set(vs)]
+    for b in vs:
+        lo, hi = cellrange[b]
+        facs += [b - lo, hi - b]
+    facs += [b2 - b1 for b1, b2 in cellrange.get("order", []) if b1 in vs and b2 in vs]
+    uniq = {str(_normal(f, vs)): f for f in facs}
+    t = sp.Dummy("t")
+    D = sp.Mul(*uniq.values())
+    return sp.groebner(list(eqs) + [sp.expand(t * D - 1)], t, *vs, order="grevlex"), t
+
+
 def _posdim_empty(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict,
                   undecided: list[str]) -> bool:
     """True when a positive-dimensional solution set provably misses the open region.
@@ -635,6 +669,8 @@ def _posdim_empty(eqs: list[sp.Expr], vs: list[sp.Symbol], cellrange: dict,
     (2) for a suffix S of the variables the elimination ideal (the basis elements in S alone) is
     zero-dimensional and none of its real solutions lies in the cells in the right order.
     """
+    if list(_saturate(eqs, vs, cellrange)[0].exprs) == [1]:
+        return True
     G = sp.groebner(eqs, *vs, order="lex")
     if list(G.exprs) == [1]:
         return True
@@ -1097,8 +1133,8 @@ def _evaluate(pop: object, alg: _CoreAlgebra, sol: _Sol, reps: dict) -> _Point:
             f += theta[k].as_expr() * fe
         r = sp.Poly(sp.expand((f - pop.target[j]).xreplace(sub)), X)
         coeffs = [root.elem(c) for c in reversed(r.all_coeffs())]
-        rcells.append((root.elem(sp.expand(sp.sympify(lo).xreplace(sub))),
-                       root.elem(sp.expand(sp.sympify(hi).xreplace(sub))), j, ce, coeffs))
+        rcells.append((root.elem(sp.expand(lo.xreplace(sub))),
+                       root.elem(sp.expand(hi.xreplace(sub))), j, ce, coeffs))
     return _Point(root, theta, loss, rcells, {b: root.elem(v) for b, v in sub.items()})
 
 

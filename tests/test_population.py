@@ -434,3 +434,47 @@ def test_population_critical_set_piecewise_density_width_one() -> None:
             scan.append(0.5 * float(np.sum(w * (A @ coef - y) ** 2)))
     assert min(scan) >= best - 1e-3
     assert min(scan) == pytest.approx(best, abs=2e-3)
+
+
+def test_width_three_mixed_hinges_decided_empty_by_saturation() -> None:
+    """The core of three interior hinges (+, +, -) without an affine part: its reduced system is
+    positive-dimensional, but every complex solution has det G = 0 or lies on the region's
+    boundary, so saturating by det G and the boundary factors leaves the unit ideal (no
+    critical point in the open region). Independently: least squares from random starts on the
+    reduced polynomials finds real zeros only outside the open ordered region or on its boundary,
+    where the test's own Gauss-Legendre Gram matrix of (1, hinges) is singular."""
+    from scipy.optimize import least_squares
+
+    from symspline.population_critical import Core, Group, _build_core, _solve
+
+    pop = parse_population(AFFINE)
+    o = (1, 1, -1)
+    alg = _build_core(pop, Core(False, tuple(Group(("cell", 0), ((s, True),)) for s in o)))
+    assert _solve(alg, pop) == ([], [])  # no solution and nothing undecided
+    B = alg.betas
+    polys = [max((f for f, _ in sp.factor_list(e)[1]), key=lambda f: sp.Poly(f, *B).total_degree())
+             for e in alg.eqs]
+    fn = sp.lambdify([B], polys, "numpy")
+
+    def gram_min(b: np.ndarray) -> float:
+        cuts = np.sort(np.concatenate([[-1.0, 1.0], np.clip(b, -1.0, 1.0)]))
+        lo, hi = cuts[:-1, None], cuts[1:, None]
+        x = 0.5 * (hi - lo) * _GL_X[None, :] + 0.5 * (hi + lo)
+        w = 0.25 * (hi - lo) * _GL_W[None, :]
+        feats = [np.ones_like(x)] + [np.maximum(s * (x - bb), 0.0) for s, bb in zip(o, b, strict=True)]
+        return float(np.linalg.eigvalsh([[np.sum(w * f * g) for g in feats] for f in feats])[0])
+
+    rng = np.random.default_rng(1)
+    zeros = 0
+    for _ in range(30):
+        res = least_squares(lambda b: np.array(fn(b), float), np.sort(rng.uniform(-1, 1, 3)),
+                            xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        if np.max(np.abs(res.fun)) > 1e-10:
+            continue
+        zeros += 1
+        b = res.x
+        inside = -1 + 1e-6 < b[0] < b[1] - 1e-6 and b[1] < b[2] - 1e-6 and b[2] < 1 - 1e-6
+        assert not inside, b
+        if -1 <= b[0] <= b[1] <= b[2] <= 1:  # on the closed region: a singular Gram matrix
+            assert gram_min(b) < 1e-8, b
+    assert zeros >= 10  # the positive-dimensional component is real: the check is not vacuous
