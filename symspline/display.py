@@ -138,6 +138,114 @@ def pretty(value: object) -> str:
     return sp.pretty(sp.simplify(expr), use_unicode=True)
 
 
+def inline(value: object) -> str:
+    """One line of readable math for a table cell: the simplified value in SymPy's unicode
+    notation (``√2/8``, ``π``, ``atan(2)``), never LaTeX; floats with DIGITS digits."""
+    if isinstance(value, float | np.floating):
+        return number_text(value)
+    try:
+        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
+    except (sp.SympifyError, TypeError):
+        return str(value)
+    if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Rational:
+        # nested radicals: the shortest of the value, its denested and its rationalised form
+        denested = sp.sqrtdenest(expr)
+        expr = min((expr, denested, sp.radsimp(denested)), key=lambda e: len(sp.sstr(e)))
+    text = sp.pretty(expr, use_unicode=True)
+    if "\n" not in text:
+        return text
+    # SymPy's two-dimensional layout does not fit a cell: its one-line form, in unicode
+    text = sp.sstr(expr).replace("sqrt(", "√(")
+    text = re.sub(r"√\((\w+)\)", r"√\1", text)
+    for old, new in (("**", "^"), ("*", "·"), ("pi", "π"), ("oo", "∞"), ("exp(1)", "e")):
+        text = text.replace(old, new)
+    return text
+
+
+def approx_text(value: object) -> str:
+    """A table cell for one value: :func:`inline`, with the float beside an exact number that is
+    not an integer (``√6/2 ≈ 1.22474``); floats and integers as they are."""
+    text = inline(value)
+    if isinstance(value, float | np.floating | int | np.integer):
+        return text
+    try:
+        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
+    except (sp.SympifyError, TypeError):
+        return text
+    if not isinstance(expr, sp.Expr) or expr.free_symbols or expr.is_Integer or expr.is_Float:
+        return text
+    try:
+        return f"{text} ≈ {number_text(float(expr))}"
+    except TypeError:  # complex or undefined
+        return text
+
+
+#: LaTeX commands and the unicode characters that stand for them in plain text.
+_TEX_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "sigma": "σ", "tau": "τ",
+    "phi": "φ", "varphi": "φ", "psi": "ψ", "omega": "ω", "pi": "π", "Delta": "Δ", "Sigma": "Σ",
+    "Phi": "Φ", "Omega": "Ω", "nabla": "∇", "partial": "∂", "pm": "±", "mp": "∓", "times": "×",
+    "cdot": "·", "neq": "≠", "ne": "≠", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥",
+    "to": "→", "rightarrow": "→", "Rightarrow": "⇒", "infty": "∞", "in": "∈", "sum": "Σ",
+    "int": "∫", "approx": "≈", "sim": "~", "ell": "ℓ", "top": "T", "forall": "∀", "S": "§",
+    "succeq": "⪰", "oplus": "⊕", "bigoplus": "⊕", "sqrt": "√", "lim": "lim", "log": "log",
+    "ldots": "…", "cdots": "⋯", "dots": "…", "{": "{", "}": "}", "|": "|", "%": "%", "&": "&",
+}
+_SUPERSCRIPT = str.maketrans("0123456789+-()=nTi", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾⁼ⁿᵀⁱ")
+_SUBSCRIPT = str.maketrans("0123456789+-()=aeijkmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎₌ₐₑᵢⱼₖₘₙₒₚᵣₛₜᵤᵥₓ")
+_GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
+
+
+def _script(body: str, table: dict, mark: str) -> str:
+    out = body.translate(table)
+    if all(ch in "".join(chr(v) if isinstance(v, int) else v for v in table.values())
+           for ch in out):
+        return out
+    return mark + (body if len(body) == 1 else "(" + body + ")")
+
+
+def _command(m: re.Match) -> str:
+    """A control word or symbol in unicode; an operator written before its operand (``∇``,
+    ``∂``, ``Σ``) takes the space after it away, as TeX does, relations keep it."""
+    name = m[1] or m[3]
+    out = _TEX_SYMBOLS.get(name, name)
+    return out if out in "∇∂Σ∫√⊕" and out else out + (m[2] or "")
+
+
+def _operand(text: str, bare: str) -> str:
+    return text if re.fullmatch(bare, text) else f"({text})"
+
+
+def _math_text(tex: str) -> str:
+    """One ``$...$`` span as plain unicode: Greek letters, ∇, ±, sub- and superscripts."""
+    t = tex
+    for cmd in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "displaystyle"):
+        t = re.sub(rf"\\{cmd}(?![A-Za-z])", "", t)
+    t = re.sub(r"\\[,;:! ]|\\quad|\\qquad|~", " ", t)
+    t = re.sub(r"\\(?:operatorname|mathrm|text|mathbf|mathit|textrm)" + _GROUP, r"\1", t)
+    t = re.sub(r"\\mathbb\{?E\}?", "E", t)
+    t = re.sub(r"\\[dt]?frac" + _GROUP + _GROUP,
+               lambda m: _operand(m[1], r"[\w.]+") + "/" + _operand(m[2], r"\w|\d+"), t)
+    t = re.sub(r"\\[dt]?frac(\w)(\w)", r"\1/\2", t)
+    t = re.sub(r"\\([A-Za-z]+)( ?)|\\([{}|%&])", _command, t)
+    t = re.sub(r"\^(?:" + _GROUP + r"|(\S))", lambda m: _script(m[1] or m[2], _SUPERSCRIPT, "^"), t)
+    t = re.sub(r"_(?:" + _GROUP + r"|(\S))", lambda m: _script(m[1] or m[2], _SUBSCRIPT, "_"), t)
+    t = t.replace("{", "").replace("}", "")
+    return re.sub(r" {2,}", " ", t).strip()
+
+
+def plain_text(text: str) -> str:
+    """Prose with ``$...$`` LaTeX math as plain text for a terminal: each math span in unicode
+    (``$\\nabla^2 L = (J^\\top J + R)/N$`` reads ``∇²L = (JᵀJ + R)/N``); no ``$`` or backslash
+    is left. Markdown code spans lose their backticks."""
+    parts = text.split("$")
+    if len(parts) % 2 == 0:  # an unpaired $ is literal text
+        return text.replace("`", "")
+    return "".join(_math_text(p) if i % 2 else p.replace("`", "")
+                   for i, p in enumerate(parts))
+
+
 def _is_negative(value: object) -> bool:
     try:
         return bool(value < 0)  # type: ignore[operator]
@@ -442,7 +550,8 @@ def claims_table(claims: Sequence[Claim]) -> Table:
 
 
 __all__ = [
-    "Table", "claim_latex", "claims_table", "derivation_latex", "matrix_table", "network_latex",
-    "number_latex", "number_text", "params_repr", "params_table", "piecewise_loss_latex", "pretty",
-    "prose_latex", "proof_latex", "spline_latex", "theorem_latex", "vector_table",
+    "Table", "approx_text", "claim_latex", "claims_table", "derivation_latex", "inline",
+    "matrix_table", "network_latex", "number_latex", "number_text", "params_repr", "params_table",
+    "piecewise_loss_latex", "plain_text", "pretty", "proof_latex", "prose_latex", "spline_latex",
+    "theorem_latex", "vector_table",
 ]

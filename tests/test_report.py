@@ -147,7 +147,7 @@ def _fake_derivations(monkeypatch: pytest.MonkeyPatch, *, failing: bool = False)
 
 def _run_derive(out: Path, *names: str) -> int:
     args = argparse.Namespace(names=list(names), out=str(out), quick=True, seed=1,
-                              no_progress=True, json=True, no_pdf=True, cache=None)
+                              no_progress=True, json=True, no_pdf=True, cache=None, no_cache=True)
     return derive_cli.run(args)
 
 
@@ -452,3 +452,46 @@ def test_theory_page_has_every_section_the_derivations_cite():
     assert text.count("$$") % 2 == 0
     for line in text.splitlines():
         assert line.replace("$$", "").count("$") % 2 == 0, line
+
+
+def test_plain_text_and_inline_read_latex_and_sympy_as_unicode():
+    from symspline.display import approx_text, inline, plain_text
+
+    assert plain_text(r"$\nabla^2 L = (J^\top J + R)/N$ with $\mu_i \neq 0$") == \
+        "∇² L = (Jᵀ J + R)/N with μᵢ ≠ 0"
+    assert plain_text(r"$\frac12\,\mathbb{E}[(f - g)^2]$; `code`") == "1/2 E[(f - g)²]; code"
+    assert plain_text(r"error $O(N^{-1/2})$ and $\frac{1}{2N}$") == "error O(N^(-1/2)) and 1/(2N)"
+    # every derivation's summary reads without LaTeX on a terminal
+    for mod in derivations.available().values():
+        text = plain_text(mod.SUMMARY)
+        assert "$" not in text and "\\" not in text, text
+    nested = -sp.sqrt(R(2, 5) + 2 * sp.sqrt(21) / 5)
+    assert inline(nested) == "-√(2/5 + 2·√21/5)" and "\n" not in inline(nested)
+    assert inline(sp.sqrt(3 + 2 * sp.sqrt(2))) == "1 + √2"  # denested
+    assert approx_text(sp.sqrt(6) / 2) == "√6/2 ≈ 1.22474"
+    assert approx_text(R(1, 5)) == "1/5 ≈ 0.2" and approx_text(R(3)) == "3"
+    assert approx_text(0.25) == "0.25"
+
+
+def _prose_outside_math(tex: str) -> str:
+    """The prose of a LaTeX body: math spans, displays, \\texttt{} and table rules removed."""
+    import re
+
+    tex = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}", "", tex, flags=re.S)
+    tex = re.sub(r"\\texttt\{[^}]*\}", "", tex)
+    return "".join(p for i, p in enumerate(tex.split("$")) if i % 2 == 0)
+
+
+@pytest.mark.parametrize("name", ["population", "hessian"])
+def test_population_and_hessian_are_typeset_without_ascii_math(name, tmp_path):
+    """Issue 16: every claim carries its LaTeX and the prose has no ASCII pseudo-math
+    ("(1/2) E[(f - g)^2]", "mu_i != 0", "q(mu, mu*beta, c)") in the report."""
+    d = derivations.get(name).run(derivations.Context(out_dir=tmp_path, quick=True, seed=1))
+    assert d.ok
+    assert all(c.latex for c in d.claims), [c.name for c in d.claims if not c.latex]
+    prose = _prose_outside_math(render_latex_body(d))
+    for ascii_math in (r"\textasciicircum", r"\_", "!=", ">=", "->", "(1/2)", "mu_i", "beta",
+                       "L_pop", "THEORY", "q(mu", r"\textbar"):
+        assert ascii_math not in prose, ascii_math
+    if name == "hessian":
+        assert r"$q(\mu, \mu\beta, c)$" in render_latex_body(d)

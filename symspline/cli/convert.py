@@ -59,9 +59,25 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(payload)
     else:
-        for key, value in _exact_view(out).items():
-            print(f"{key} = {value}")
+        print(_table(out))
     return 0
+
+
+def _table(p: Network | Spline) -> str:
+    """The parameters as a compact table, one row per unit: readable unicode math, simplified,
+    with the float beside each exact value (``√6/2 ≈ 1.22474``); then the output bias c."""
+    from ..display import Table, approx_text
+
+    if isinstance(p, Network):
+        names, cols = ("w", "b", "v"), (p.w, p.b, p.v)
+    else:
+        names, cols = ("beta", "mu", "s"), (p.beta, p.mu, p.s)
+    # floats in full (repr) precision: they are the only value shown
+    cell = exact_text if p.kind == "float" else approx_text
+    rows = tuple((str(i + 1), *(cell(col[i]) if name != "s" else str(int(col[i]))
+                                for name, col in zip(names, cols, strict=True)))
+                 for i in range(p.H))
+    return f"{Table(('unit', *names), rows)}\nc = {cell(p.c)}"
 
 
 def params_fields(p: Network | Spline) -> dict:

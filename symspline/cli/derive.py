@@ -143,10 +143,13 @@ def _level_totals(results: list) -> str:
 
 
 def _print_table(rows: list[dict]) -> None:
+    from ..display import plain_text  # the statements carry $...$ LaTeX: unicode on a terminal
+
     head = ("derivation", "sec", "statement", "proof levels reached", "numeric", "time", "status")
     table = [head]
     for r in rows:
-        stmt = r["statement"] if len(r["statement"]) <= 48 else r["statement"][:45] + "..."
+        text = plain_text(r["statement"])
+        stmt = text if len(text) <= 48 else text[:45].rstrip() + "..."
         agr = "-" if r["agreement"] is None else f"{r['agreement']:.1e}"
         table.append((r["derivation"], r["section"], stmt, r["level_summary"], agr, f"{r['seconds']:.1f}s",
                       "ok" if r["ok"] else "FAILED: " + ", ".join(r["failed"])))

@@ -134,17 +134,96 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(payload)
         return 0
-    print(f"scheme {rep.scheme} ({rep.family}; w, b, v, c scales "
-          f"{', '.join(str(s) for s in rep.scales)}), width H = {H}, "
-          f"interval [{a}, {b}], {n} Monte-Carlo samples")
-    for q, tex in rep.latex.items():
-        print(f"\n{q}:\n  {tex}")
-        for r in rep.by_quantity(q):
-            where = "" if r.x is None else f"x = {r.x:g}: "
-            ref = "" if r.exact_bin is None else f" (bin average {r.exact_bin:.6g})"
-            print(f"  {where}exact {r.exact} ~ {float(r.exact):.6g}{ref}; "
-                  f"Monte-Carlo {r.estimate.value:.6g} +- {r.estimate.se:.2g} (z = {r.z:+.2f})")
+    print(_text(args.scheme, rep))
     return 0
+
+
+#: How each quantity reads in the terminal: a heading over its formula, its left-hand side, and
+#: its short name in the table of values.
+_LABELS = {
+    "breakpoint_density": ("breakpoint density", "p(β)", "p(β)"),
+    "delta_slope_density": ("delta-slope density", "p(μ)", "p(μ)"),
+    "expected_breakpoints": ("expected number of breakpoints in [a, b]: "
+                             "E #{i: βᵢ ∈ [a, b]} = H (F(b) − F(a)) with", "F(x)",
+                             "E #breakpoints"),
+    "expected_roughness": ("expected roughness on [a, b]: E Σ μᵢ² over βᵢ ∈ [a, b] "
+                           "= H (G(b) − G(a)) with", "G(x)", "E roughness"),
+    "var_f": ("variance of the initial function", "Var f(x)", "Var f(x)"),
+    "var_fprime": ("variance of its slope", "Var f′(x)", "Var f′(x)"),
+}
+
+
+def _formula_exprs(spec: str) -> dict[str, sp.Expr]:
+    """The six formulas as SymPy expressions in the width H (the --json output carries their
+    LaTeX): the same objects the report's formulas come from, read from the cached laws."""
+    from ..initialization import roughness as R
+    from ..initialization.laws import BETA, X, laws
+    from ..initialization.schemes import get_scheme
+
+    general = get_scheme(spec, R.H_SYM)
+    fam = laws(general.family)
+    sub = dict(zip(fam.scales, general.scales, strict=True))
+    forms = R.formulas(general)
+    return {
+        "breakpoint_density": R.breakpoint_density(general).at(BETA),
+        "delta_slope_density": forms["delta_slope_density"].expr,
+        "expected_breakpoints": fam.beta_density.antiderivative(X).subs(sub),
+        "expected_roughness": fam.roughness_density.antiderivative(X).subs(sub),
+        "var_f": forms["var_f"].expr,
+        "var_fprime": forms["var_fprime"].expr,
+    }
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """Cheap readability fixes (no full simplify: seconds on Gaussian laws): a Piecewise condition
+    that is a union of half-lines in one variable becomes one relation (``x ≤ 0 ∨ x ≤ 1`` is
+    ``x ≤ 1``), logarithms of products and powers are expanded."""
+    if isinstance(expr, sp.Piecewise):
+        args = []
+        for e, cond in expr.args:
+            if isinstance(cond, sp.Or) and len(cond.free_symbols) == 1:
+                cond = cond.as_set().as_relational(next(iter(cond.free_symbols)))
+            args.append((_tidy(e), cond))
+        return sp.Piecewise(*args)
+    if expr.has(sp.log):
+        return sp.expand_log(expr, force=True)
+    return min((expr, sp.factor(expr), sp.cancel(expr)), key=sp.count_ops)  # 2/(π(2β² + 2)) is 1/(π(β² + 1))
+
+
+def _with_lhs(lhs: str, expr: sp.Expr, indent: str = "  ") -> str:
+    """``lhs = expr`` pretty-printed, ``lhs`` on the expression's baseline (SymPy aligns it)."""
+    block = sp.pretty(sp.Eq(sp.Symbol(lhs), expr, evaluate=False), use_unicode=True)
+    return "\n".join((indent + ln).rstrip() for ln in block.split("\n"))
+
+
+def _text(spec: str, rep: object) -> str:
+    """The terminal view: the formulas in unicode math, then one compact table of values, exact
+    (simplified, the float beside it) against Monte-Carlo."""
+    from ..display import Table, inline, number_text
+
+    scales = ", ".join(f"{k} {inline(v)}" for k, v in zip("wbvc", rep.scales, strict=True))
+    a, b = rep.interval
+    out = [f"scheme {rep.scheme} ({rep.family}; scales {scales}), width H = {rep.width}, "
+           f"interval [{inline(a)}, {inline(b)}], {rep.samples} Monte-Carlo samples", "",
+           "formulas (in general width H):"]
+    exprs = _formula_exprs(spec)
+    for q, (head, lhs, _) in _LABELS.items():
+        out += ["", f"{head}:", _with_lhs(lhs, _tidy(exprs[q]))]
+    rows = []
+    for q, (_, _, short) in _LABELS.items():
+        for r in rep.by_quantity(q):
+            exact = inline(r.exact)
+            approx = "" if r.exact in (sp.oo, -sp.oo, sp.zoo) else number_text(float(r.exact))
+            rows.append((short, "" if r.x is None else f"{r.x:g}", exact,
+                         "" if approx == exact else approx,
+                         "" if r.exact_bin is None else f"{r.exact_bin:.6g}",
+                         f"{r.estimate.value:.6g}", f"{r.estimate.se:.2g}",
+                         f"{r.z:+.2f}" if math.isfinite(r.z) else "-"))
+    table = Table(("quantity", "x", "exact", "≈", "bin average", "Monte-Carlo", "± s.e.", "z"),
+                  tuple(rows))
+    out += ["", f"values at H = {rep.width} (densities at β = x and μ = x; counts on "
+            f"[{inline(a)}, {inline(b)}]):", str(table)]
+    return "\n".join(out)
 
 
 def _payload(args: argparse.Namespace, rep: object) -> dict:
