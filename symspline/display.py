@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sympy as sp
 
+from .errors import SymsplineError
 from .numbers import to_sympy
 
 if TYPE_CHECKING:  # the classes import this module lazily, so no import cycle at run time
@@ -121,8 +122,8 @@ def pretty(value: object) -> str:
     if isinstance(value, float | np.floating):
         return number_text(value)
     try:
-        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
-    except (sp.SympifyError, TypeError):
+        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
+    except (SymsplineError, TypeError, ValueError):
         return str(value)
     if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Integer:
         if not expr.is_Rational:  # nested radicals: sqrt(3 + 2 sqrt 2) is 1 + sqrt 2
@@ -144,8 +145,8 @@ def inline(value: object) -> str:
     if isinstance(value, float | np.floating):
         return number_text(value)
     try:
-        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
-    except (sp.SympifyError, TypeError):
+        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
+    except (SymsplineError, TypeError, ValueError):
         return str(value)
     if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Rational:
         # nested radicals: the shortest of the value, its denested and its rationalised form
@@ -169,8 +170,8 @@ def approx_text(value: object) -> str:
     if isinstance(value, float | np.floating | int | np.integer):
         return text
     try:
-        expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
-    except (sp.SympifyError, TypeError):
+        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
+    except (SymsplineError, TypeError, ValueError):
         return text
     if not isinstance(expr, sp.Expr) or expr.free_symbols or expr.is_Integer or expr.is_Float:
         return text
