@@ -122,11 +122,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nwrote {len(results)} derivation(s) to {out}/ "
               f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
         print(f"report: {out / 'report.tex'}, {out / 'report.md'}; PDF: {pdf}")
+        from ..display import plain_text
+
         for d in results:
             for c in d.claims:
                 if c.erratum:
                     print(f"erratum of the source ({d.name}, {c.name}; corrected in docs/theory.md): "
-                          f"{c.statement} -- refuted: {c.detail}")
+                          f"{plain_text(c.statement)} -- refuted: {plain_text(c.detail)}")
     # TeX being absent is fine (the .tex is the product); TeX failing on our .tex is a defect.
     tex_failed = pdf.startswith(("LaTeX failed", "LaTeX timed out"))
     if tex_failed and not args.json:
