@@ -1100,41 +1100,76 @@ class _Point:
     betas: dict                  # beta symbol -> field element (free ones: representatives)
 
 
+def _at(root: _Root, expr: sp.Expr, vals: dict, powers: dict) -> sp.Poly:
+    """A polynomial with rational coefficients in the symbols of ``vals`` at those field elements.
+
+    Evaluated term by term in Q(rho) with the powers of every value cached in ``powers`` and
+    reduced mod m: substituting the elements as expressions and expanding is exponentially
+    slower when rho has a high degree.
+    """
+    expr = sp.expand(expr)
+    syms = [b for b in vals if b in expr.free_symbols]
+    if not syms:
+        return root.elem(expr)
+    out = root.elem(0)
+    for monom, coeff in sp.Poly(expr, *syms).terms():
+        term = root.elem(coeff)
+        for b, k in zip(syms, monom, strict=True):
+            if not k:
+                continue
+            if (b, k) not in powers:
+                acc = root.elem(1)
+                for kk in range(1, k + 1):
+                    if (b, kk) not in powers:
+                        powers[(b, kk)] = root.mul(acc, vals[b])
+                    acc = powers[(b, kk)]
+            term = root.mul(term, powers[(b, k)])
+        out = out + term
+    return out.rem(root.m)
+
+
 def _evaluate(pop: object, alg: _CoreAlgebra, sol: _Sol, reps: dict) -> _Point:
     root = sol.root
     sub = {}
     for k, b in enumerate(alg.betas):
         sub[b] = reps[b] if k in sol.free else sol.coords[k].as_expr()
-    det = root.elem(sp.expand(alg.det.xreplace(sub)))
+    vals = {b: root.elem(v) for b, v in sub.items()}
+    powers: dict = {}
+    det = _at(root, alg.det, vals, powers)
     dinv = root.inv(det)
-    theta = [root.mul(root.elem(sp.expand(a.xreplace(sub))), dinv) for a in alg.adjh]
-    hv = [root.elem(sp.expand(a.xreplace(sub))) for a in alg.h]
+    theta = [root.mul(_at(root, a, vals, powers), dinv) for a in alg.adjh]
+    hv = [_at(root, a, vals, powers) for a in alg.h]
     gg = sp.Integer(0)
     for lo, hi, j, _ in alg.cells:
         anti = sp.Poly(sp.expand(pop.target[j] ** 2), X).integrate().as_expr()
         gg += pop.density[j] * (anti.subs(X, hi) - anti.subs(X, lo))
-    gg = root.elem(sp.expand(gg.xreplace(sub)))
+    gg = _at(root, gg, vals, powers)
     th_h = sum((root.mul(a, b) for a, b in zip(theta, hv, strict=True)), root.elem(0))
     loss = ((gg - th_h) * root.elem(sp.Rational(1, 2))).rem(root.m)
-    # r on every cell as a polynomial in x with field coefficients
+    # r on every cell as a polynomial in x with field coefficients (ascending powers)
     rcells = []
     for lo, hi, j, ce in alg.cells:
-        f = sp.Integer(0)
+        tq = sp.Poly(pop.target[j], X)
+        deg = max(1, tq.degree())
+        coeffs = [root.elem(-c) for c in reversed(tq.all_coeffs())]
+        coeffs += [root.elem(0)] * (deg + 1 - len(coeffs))
         for k, b in enumerate(alg.basis):
             if b[0] == "1":
-                fe = sp.Integer(1)
+                coeffs[0] = coeffs[0] + theta[k]
             elif b[0] == "x":
-                fe = X
+                coeffs[1] = coeffs[1] + theta[k]
             else:
                 gi, s = b[1]
                 right = alg.events.index(("g", gi)) <= ce
-                fe = (X - alg.pos[gi]) if (s > 0 and right) else (
-                    (alg.pos[gi] - X) if (s < 0 and not right) else sp.Integer(0))
-            f += theta[k].as_expr() * fe
-        r = sp.Poly(sp.expand((f - pop.target[j]).xreplace(sub)), X)
-        coeffs = [root.elem(c) for c in reversed(r.all_coeffs())]
-        rcells.append((root.elem(sp.expand(lo.xreplace(sub))),
-                       root.elem(sp.expand(hi.xreplace(sub))), j, ce, coeffs))
+                if (s > 0 and right) or (s < 0 and not right):
+                    pv = root.mul(theta[k], _at(root, alg.pos[gi], vals, powers))
+                    # s > 0: theta (x - pos); s < 0: theta (pos - x)
+                    coeffs[0] = coeffs[0] - pv if s > 0 else coeffs[0] + pv
+                    coeffs[1] = coeffs[1] + theta[k] if s > 0 else coeffs[1] - theta[k]
+        while len(coeffs) > 1 and root.is_zero(coeffs[-1]):
+            coeffs.pop()
+        coeffs = [c.rem(root.m) for c in coeffs]
+        rcells.append((_at(root, lo, vals, powers), _at(root, hi, vals, powers), j, ce, coeffs))
     return _Point(root, theta, loss, rcells, {b: root.elem(v) for b, v in sub.items()})
 
 
