@@ -146,17 +146,36 @@ def function_stats(scheme: Gaussian | Uniform, H: int, n: int, rng: np.random.Ge
         beta = -bb / w
         inside = (beta >= a) & (beta <= b)
         counts.add(inside.sum(axis=1).astype(np.float64))
-        rough.add(np.where(inside, (v * w) ** 2, 0.0).sum(axis=1))
+        vw = v * w
+        rough.add(np.where(inside, vw * vw, 0.0).sum(axis=1))
         if len(xs_arr):
-            pre = w[:, :, None] * xs_arr[None, None, :] + bb[:, :, None]   # (m, H, k)
-            active = pre > 0
-            f = (v[:, :, None] * np.where(active, pre, 0.0)).sum(axis=1) + c[:, None]
-            fp = (np.where(active, (v * w)[:, :, None], 0.0)).sum(axis=1)
+            f, fp = _sums_over_units(w, bb, v, vw, c, xs_arr)
             f2.add(f * f)
             fp2.add(fp * fp)
     return FunctionStats(n, counts.estimates()[0], rough.estimates()[0],
                          tuple(f2.estimates()) if len(xs_arr) else (),
                          tuple(fp2.estimates()) if len(xs_arr) else ())
+
+
+def _sums_over_units(w: np.ndarray, b: np.ndarray, v: np.ndarray, vw: np.ndarray,
+                     c: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) = sum_i v_i (w_i x + b_i)_+ + c and f'(x) = sum_i v_i w_i 1{w_i x + b_i > 0} at the
+    points xs for m networks (rows of the (m, H) arrays): two (m, k) arrays.
+
+    The units are summed one after the other (the order of numpy's reduction over a middle
+    axis), on (k, H, m) arrays whose rows are contiguous: the same floating-point operations in
+    the same order as summing (m, H, k) arrays over H, several times faster.
+    """
+    wt, bt, vt = (np.ascontiguousarray(z.T) for z in (w, b, v))
+    pre = wt[None, :, :] * xs[:, None, None]            # (k, H, m): w x, then + b
+    pre += bt[None, :, :]
+    active = pre > 0
+    np.maximum(pre, 0.0, out=pre)                       # (w x + b)_+ (the sign of 0 is immaterial)
+    pre *= vt[None, :, :]
+    f = np.ascontiguousarray(pre.sum(axis=1).T)        # C order: the moments sum over rows
+    f += c[:, None]
+    fp = np.ascontiguousarray((active * np.ascontiguousarray(vw.T)[None, :, :]).sum(axis=1).T)
+    return f, fp
 
 
 def sample_functions(scheme: Gaussian | Uniform, H: int, count: int, grid: Sequence[float],

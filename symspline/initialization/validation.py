@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +52,33 @@ class Row:
         return Estimate(self.estimate.value, se).z(self.reference)
 
 
+class _FormulaLatex(Mapping):
+    """The LaTeX formulas of a scheme, derived on first access (the Monte-Carlo comparison
+    itself needs only the values, so callers that never read the formulas do not pay for the
+    simplifications behind them)."""
+
+    def __init__(self, scheme: object) -> None:
+        self._scheme = scheme
+        self._forms: dict[str, str] | None = None
+
+    def _get(self) -> dict[str, str]:
+        if self._forms is None:
+            self._forms = {k: f.latex for k, f in R.formulas(self._scheme).items()}
+        return self._forms
+
+    def __getitem__(self, key: str) -> str:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+
 @dataclass(frozen=True)
 class InitReport:
     """Formulas (LaTeX), exact values and Monte-Carlo estimates of the six quantities."""
@@ -63,7 +90,7 @@ class InitReport:
     interval: tuple[sp.Expr, sp.Expr]
     points: tuple[sp.Expr, ...]
     samples: int
-    latex: dict[str, str]
+    latex: Mapping[str, str]
     rows: tuple[Row, ...]
     bin_halfwidth: dict[str, float]
 
@@ -90,7 +117,6 @@ def evaluate(spec: str, H: int, a: object, b: object, points: Sequence[object], 
     general = get_scheme(spec, R.H_SYM)
     a_, b_ = R.check_interval(a, b)
     pts = tuple(R._num(p, "point") for p in points)
-    forms = R.formulas(general)
     rows: list[Row] = []
     sw, sb, sv, sc = float_scales(scheme)
     fa, fb, fx = float(a_), float(b_), [float(p) for p in pts]
@@ -122,7 +148,7 @@ def evaluate(spec: str, H: int, a: object, b: object, points: Sequence[object], 
     return InitReport(
         scheme=scheme.name, family=scheme.family, scales=scheme.scales, width=H,
         interval=(a_, b_), points=pts, samples=n,
-        latex={k: f.latex for k, f in forms.items()}, rows=tuple(rows),
+        latex=_FormulaLatex(general), rows=tuple(rows),
         bin_halfwidth={"breakpoint_density": h_beta, "delta_slope_density": h_mu},
     )
 

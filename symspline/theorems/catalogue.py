@@ -107,6 +107,51 @@ def _check_from(obligations: Callable[[Instance], list[Obligation]], param: str,
     return check
 
 
+# ====================================================================== shared symbolic work
+# The general proofs of several theorems build the same two-unit templates, differentiate the
+# same losses and reduce the same sums (2.2, 2.4, 3.1, 3.3 and 3.4 all need dL/dbeta_i, the
+# Hessian entries, ...). These are pure functions of exact SymPy inputs: each is derived once per
+# process. Caching only: every call computes exactly what the uncached call computed.
+@cache
+def _template(param: str, s: tuple[int, int]) -> g.Template:
+    return g.Template(param, s)
+
+
+@cache
+def _diff(expr: sp.Expr, params: tuple[sp.Symbol, ...]) -> sp.Expr:
+    return sp.diff(expr, *params)
+
+
+def _d(t: g.Template, *params: sp.Symbol) -> sp.Expr:
+    """``t.d(*params)``, cached by the loss expression (equal for equal templates)."""
+    return _diff(t.loss, params)
+
+
+@cache
+def _summand(expr: sp.Expr) -> sp.Expr:
+    return g.summand(expr)
+
+
+@cache
+def _zero_sum(expr: sp.Expr) -> bool:
+    return g.identity(expr, 0)
+
+
+def _identity(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """``g.identity(lhs, rhs)`` (which decides lhs - rhs = 0), cached by lhs - rhs."""
+    return _zero_sum(lhs - rhs)
+
+
+@cache
+def _kink_jump(s: int, sign: int = 1) -> tuple[bool, bool]:
+    return g.kink_jump(s, sign)
+
+
+@cache
+def _closed_hessian(t: g.Template) -> tuple[dict, dict]:
+    return g.closed_hessian(t)
+
+
 # ====================================================================== 1.1
 def _general_1_1() -> tuple[bool, str]:
     x, beta, v, b = sp.symbols("x beta v b", real=True)
@@ -189,10 +234,10 @@ def _ob_1_2(inst: Instance) -> list[Obligation]:
 # ====================================================================== 1.3
 def _general_1_3() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("network", s)
+        t = _template("network", s)
         for tag in "ij":
             w, b, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
-            if not g.identity(w * t.d(w) + b * t.d(b) - v * t.d(v), 0):
+            if not _identity(w * _d(t, w) + b * _d(t, b) - v * _d(t, v), 0):
                 return False, f"<grad, (w, b, -v)> != 0 for s={s}"
     return True, ("d/dw, d/db, d/dv of (1/2N) sum_n r_n^2 under the sum over n = 1..N, arbitrary "
                   "active sets and other units: w dL/dw + b dL/db - v dL/dv = 0 for every N, H")
@@ -206,17 +251,17 @@ def _ob_1_3(inst: Instance) -> list[Obligation]:
 # ====================================================================== 2.1
 def _general_2_1() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("spline", s)
+        t = _template("spline", s)
         for tag in "ij":
             piece = t.piece("ij".index(tag))
             if sp.Poly(piece, t[f"mu_{tag}"], t[f"beta_{tag}"]).degree_list() != (1, 1):
                 return False, "a unit piece is not linear in its own mu and beta"
-        summ = g.summand(t.loss)
+        summ = _summand(t.loss)
         if sp.Poly(summ, t["mu_i"], t["mu_j"], t["c"]).total_degree() != 2:
             return False, "L is not quadratic in (mu, c)"
         if any(sp.Poly(summ, t[f"beta_{tag}"]).degree() != 2 for tag in "ij"):
             return False, "L is not quadratic in each beta"
-        if not all(g.kink_jump(si, 1)[1] for si in (1, -1)):
+        if not all(_kink_jump(si, 1)[1] for si in (1, -1)):
             return False, "L is not continuous across a data point"
     return True, ("on a pattern f(x_n) = c + sum_i chi_i[n] s_i mu_i (x_n - beta_i) with each unit "
                   "piece of degree 1 in its own mu_i and beta_i, so the summand of L = (1/2N) "
@@ -247,14 +292,14 @@ def _ob_2_1(inst: Instance) -> list[Obligation]:
 # ====================================================================== 2.2
 def _general_2_2() -> tuple[bool, str]:
     for s in g.orientations():
-        ts = g.Template("spline", s)
+        ts = _template("spline", s)
         for p, closed in g.spline_closed_gradient(ts).items():
-            if not g.identity(ts.d(p), closed):
+            if not _identity(_d(ts, p), closed):
                 return False, f"spline dL/d{p} differs from the closed form (s={s})"
-        tn = g.Template("network", s)
+        tn = _template("network", s)
         net_closed = g.network_closed_gradient(tn)
         for p, closed in net_closed.items():
-            if not g.identity(tn.d(p), closed):
+            if not _identity(_d(tn, p), closed):
                 return False, f"network dL/d{p} differs from the closed form (s={s})"
         # grad_network = P^T grad_spline, with the spline sums taken at phi(network).
         ts2, sub = g.spline_at_phi(tn)
@@ -264,7 +309,7 @@ def _general_2_2() -> tuple[bool, str]:
         gvec = [gs[p].subs(sub) for p in ts2.theta]
         chained = chain_gradient(net, gvec)
         for a, p in enumerate(tn.theta):
-            if not g.identity(chained[a], net_closed[p]):
+            if not _identity(chained[a], net_closed[p]):
                 return False, f"P^T grad_spline differs in {p} (s={s})"
     return True, ("dL/dtheta computed by SymPy under sum_{n=1}^N for symbolic N, two units with "
                   "arbitrary active sets and orientations plus an arbitrary rest term (covers every "
@@ -308,7 +353,7 @@ def _kink(inst: Instance, sign: int) -> list[Obligation]:
 
 def _general_2_3() -> tuple[bool, str]:
     for s in (1, -1):
-        jump_ok, cont_ok = g.kink_jump(s, +1)
+        jump_ok, cont_ok = _kink_jump(s, +1)
         if not (jump_ok and cont_ok):
             return False, f"jump or continuity fails for s = {s}"
     return True, ("the patterns on the two sides of beta_i = x_m differ only in whether m is in "
@@ -320,7 +365,7 @@ def _general_2_3() -> tuple[bool, str]:
 
 def _general_false_kink() -> tuple[bool, str]:
     for s in (1, -1):
-        jump_ok, _ = g.kink_jump(s, -1)
+        jump_ok, _ = _kink_jump(s, -1)
         if not jump_ok:
             return False, f"the jump is not -mu r_m / N for s = {s}"
     return True, "identity holds"
@@ -337,28 +382,28 @@ def _ob_false_kink(inst: Instance) -> list[Obligation]:
 # ====================================================================== 2.4
 def _general_2_4() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("spline", s)
+        t = _template("spline", s)
         for u, tag in enumerate("ij"):
             su, mu, beta = s[u], t[f"mu_{tag}"], t[f"beta_{tag}"]
             chi = g.CHI[u][g.n]
-            d_mu, d_beta = t.d(mu), t.d(beta)
+            d_mu, d_beta = _d(t, mu), _d(t, beta)
             sum_r = g.S(t.r * chi)
             sum_rx = g.S(t.r * g.X[g.n] * chi)
             checks = [
                 (mu * sum_r, -su * g.N * d_beta),
                 (mu * sum_rx, su * g.N * (mu * d_mu - beta * d_beta)),
                 (g.N * d_mu, su * g.S(t.r * (g.X[g.n] - beta) * chi)),
-                (g.N * t.d(t["c"]), g.S(t.r)),
+                (g.N * _d(t, t["c"]), g.S(t.r)),
             ]
             for lhs, rhs in checks:
-                if not g.identity(lhs, rhs):
+                if not _identity(lhs, rhs):
                     return False, f"critical-point identity fails for unit {tag}, s={s}"
             # (c) dead unit: chi = 0 makes L independent of (beta, mu).
             dead = {g.CHI[u]: sp.IndexedBase("zero")}
             for p in (mu, beta):
-                e = g.summand(t.d(p)).subs(g.CHI[u][g.n], 0)
-                e2 = g.summand(t.d(p, mu)).subs(g.CHI[u][g.n], 0)
-                e3 = g.summand(t.d(p, beta)).subs(g.CHI[u][g.n], 0)
+                e = _summand(_d(t, p)).subs(g.CHI[u][g.n], 0)
+                e2 = _summand(_d(t, p, mu)).subs(g.CHI[u][g.n], 0)
+                e3 = _summand(_d(t, p, beta)).subs(g.CHI[u][g.n], 0)
                 if not (is_zero(e) and is_zero(e2) and is_zero(e3)):
                     return False, f"dead unit {tag} is not flat ({dead})"
             # Active everywhere: d f/d beta parallel to d f/d c.
@@ -404,17 +449,17 @@ def _ob_2_4(inst: Instance) -> list[Obligation]:
 def _general_3_1() -> tuple[bool, str]:
     for s in g.orientations():
         for param in ("spline", "network"):
-            t = g.Template(param, s)
-            gn, res = g.closed_hessian(t)
+            t = _template(param, s)
+            gn, res = _closed_hessian(t)
             th = t.theta
             # Both sides are symmetric (Schwarz; closed forms by construction): a <= b suffices.
             for ia, a in enumerate(th):
                 for b in th[ia:]:
-                    if not g.identity(t.d(a, b), gn[(a, b)] + res[(a, b)]):
+                    if not _identity(_d(t, a, b), gn[(a, b)] + res[(a, b)]):
                         return False, f"{param} Hessian entry ({a}, {b}) differs (s={s})"
             if param == "spline":
                 for u, tag in enumerate("ij"):
-                    if not g.identity(t.d(t[f"beta_{tag}"]), t[f"mu_{tag}"] * g.rho(t, u) / g.N):
+                    if not _identity(_d(t, t[f"beta_{tag}"]), t[f"mu_{tag}"] * g.rho(t, u) / g.N):
                         return False, "dL/dbeta != mu rho / N"
     lam, r0 = sp.symbols("lambda rho", real=True)
     block = sp.Matrix([[0, r0], [r0, 0]])
@@ -460,14 +505,14 @@ def _ob_3_1(inst: Instance) -> list[Obligation]:
 # ====================================================================== 3.2
 def _general_3_2() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("spline", s)
+        t = _template("spline", s)
         for u, tag in enumerate("ij"):
             mu, beta = t[f"mu_{tag}"], t[f"beta_{tag}"]
             chi = g.CHI[u][g.n]
             at0 = {mu: 0}
-            hbb = g.summand(t.d(beta, beta)).subs(at0)
-            hmb = g.summand(t.d(mu, beta) - g.rho(t, u) / g.N).subs(at0)
-            hmm = g.summand(t.d(mu, mu) - g.S(chi * (g.X[g.n] - beta) ** 2) / g.N).subs(at0)
+            hbb = _summand(_d(t, beta, beta)).subs(at0)
+            hmb = _summand(_d(t, mu, beta) - g.rho(t, u) / g.N).subs(at0)
+            hmm = _summand(_d(t, mu, mu) - g.S(chi * (g.X[g.n] - beta) ** 2) / g.N).subs(at0)
             if not (is_zero(hbb) and is_zero(hmb) and is_zero(hmm)):
                 return False, f"2x2 block at mu = 0 has another form (unit {tag}, s={s})"
     return True, ("at mu_i = 0 the (mu_i, beta_i) block of Hess L is [[a, rho_i/N], [rho_i/N, 0]] "
@@ -504,17 +549,17 @@ def _ob_3_2(inst: Instance) -> list[Obligation]:
 # ====================================================================== 3.3
 def _general_3_3() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("spline", s)
-        gn, res = g.closed_hessian(t)
+        t = _template("spline", s)
+        gn, res = _closed_hessian(t)
         for u, tag in enumerate("ij"):
-            if not g.identity(t.d(t[f"beta_{tag}"]), t[f"mu_{tag}"] * g.rho(t, u) / g.N):
+            if not _identity(_d(t, t[f"beta_{tag}"]), t[f"mu_{tag}"] * g.rho(t, u) / g.N):
                 return False, "dL/dbeta != mu rho / N"
         th = t.theta
         for ia, a in enumerate(th):
             for b in th[ia:]:
-                if not g.identity(t.d(a, b) - gn[(a, b)], res[(a, b)]):
+                if not _identity(_d(t, a, b) - gn[(a, b)], res[(a, b)]):
                     return False, "Hess - J^T J/N is not the rho blocks"
-                if not g.identity(gn[(a, b)], g.S(t.column(a) * t.column(b)) / g.N):
+                if not _identity(gn[(a, b)], g.S(t.column(a) * t.column(b)) / g.N):
                     return False, "Gauss-Newton part is not a Gram matrix"
     return True, ("dL/dbeta_i = mu_i rho_i / N and Hess L - J^T J/N = blocks(rho_i / N) for symbolic "
                   "N and every H; at a critical point with all mu_i != 0, every rho_i = 0, so "
@@ -535,10 +580,10 @@ def _ob_3_3(inst: Instance) -> list[Obligation]:
 # ====================================================================== 3.4
 def _general_3_4() -> tuple[bool, str]:
     for s in g.orientations():
-        tn = g.Template("network", s)
+        tn = _template("network", s)
         ts, sub = g.spline_at_phi(tn)
-        gs = [ts.d(p).subs(sub) for p in ts.theta]
-        Hs = sp.Matrix([[ts.d(pa, pb).subs(sub) for pb in ts.theta] for pa in ts.theta])
+        gs = [_d(ts, p).subs(sub) for p in ts.theta]
+        Hs = sp.Matrix([[_d(ts, pa, pb).subs(sub) for pb in ts.theta] for pa in ts.theta])
         net = Network([tn["w_i"], tn["w_j"]], [tn["b_i"], tn["b_j"]], [tn["v_i"], tn["v_j"]],
                       tn["c"])
         P = jacobian(net)
@@ -549,7 +594,7 @@ def _general_3_4() -> tuple[bool, str]:
         for a, pa in enumerate(tn.theta):
             for b in range(a, len(tn.theta)):
                 pb = tn.theta[b]
-                if not g.identity(tn.d(pa, pb), chained[a, b]):
+                if not _identity(_d(tn, pa, pb), chained[a, b]):
                     return False, f"chain rule fails at ({pa}, {pb}), s={s}"
     return True, ("Hess_network = P^T Hess_spline P + sum_k dL/dphi_k Hess phi_k, derived under "
                   "sum_{n=1}^N for symbolic N with two units (every entry couples at most two "
@@ -581,10 +626,10 @@ def _ob_false_R_psd(inst: Instance) -> list[Obligation]:
 
 def _general_false_dbeta() -> tuple[bool, str]:
     for s in g.orientations():
-        t = g.Template("spline", s)
+        t = _template("spline", s)
         for u, tag in enumerate("ij"):
             claimed = -t[f"mu_{tag}"] * g.S(t.r * g.CHI[u][g.n]) / g.N
-            if not g.identity(t.d(t[f"beta_{tag}"]), claimed):
+            if not _identity(_d(t, t[f"beta_{tag}"]), claimed):
                 return False, f"dL/dbeta_{tag} differs from the claim for s = {s}"
     return True, "identity holds"
 
