@@ -69,6 +69,9 @@ intercept, tied NZ members with a fixed sum of their mu.
   unless another rule applies.
 
 Anything not covered is reported with kind "undecided" and its reason; nothing is dropped.
+Back-substitution over a field Q(rho) of degree above :data:`MAX_FIELD_DEGREE`, or through a
+primitive element of degree above :data:`MAX_PRIMITIVE_DEGREE`, is not attempted (SymPy's
+number-field arithmetic takes minutes there) and is reported undecided with its degree.
 """
 
 from __future__ import annotations
@@ -99,6 +102,13 @@ MAX_H = 3
 #: Largest target degree and number of density/target cells accepted.
 MAX_TARGET_DEGREE = 4
 MAX_CELLS = 4
+#: Largest degree [Q(tau):Q] of a primitive element built in back-substitution (deg m times
+#: the degree of the gcd over Q(rho)); larger extensions are reported undecided, not attempted
+#: (sympy's arithmetic in such fields takes minutes).
+MAX_PRIMITIVE_DEGREE = 12
+#: Largest degree of the field Q(rho) over which back-substitution computes gcds; solutions of
+#: higher degree are reported undecided (the reference cases need at most 8).
+MAX_FIELD_DEGREE = 16
 
 
 # ====================================================================== exact real algebraic numbers
@@ -794,6 +804,10 @@ def _backsub(partial: list[tuple[_Root, dict]], with_v: list[sp.Expr], v: sp.Sym
             if any(vals[u] is None and u in e.free_symbols for u in rest for e in with_v):
                 undecided.append(f"{v} over a family with free {[u for u in rest if vals[u] is None]}")
                 continue
+        if root.deg > MAX_FIELD_DEGREE:
+            undecided.append(f"back-substitution of {v} over a root of degree {root.deg} > "
+                             f"{MAX_FIELD_DEGREE}: not attempted")
+            continue
         sub = {u: vals[u].as_expr() for u in rest if vals[u] is not None}
         g = None
         for e in with_v:
@@ -829,8 +843,15 @@ def _extend(root: _Root, vals: dict, g: list[sp.Poly], cell: tuple, undecided: l
 
     tau = v + lam rho is a root of N(tau) = Res_s(m(s), g(tau - lam s; s)); for each real root tau
     of an irreducible factor of N, rho' = the linear gcd of m(s) and g(tau - lam s; s) over Q(tau);
-    the pair is kept when rho' is our rho (it lies in rho's isolating interval).
+    the pair is kept when rho' is our rho (it lies in rho's isolating interval). Extensions of
+    degree above :data:`MAX_PRIMITIVE_DEGREE` are reported undecided instead.
     """
+    size = root.deg * (len(g) - 1)
+    if size > MAX_PRIMITIVE_DEGREE:
+        undecided.append(f"back-substitution needs a primitive element of degree up to {size} "
+                         f"(root of degree {root.deg}, gcd of degree {len(g) - 1}) > "
+                         f"{MAX_PRIMITIVE_DEGREE}: not attempted")
+        return []
     S, V = sp.Dummy("s"), sp.Dummy("v")
     gexpr = sum(c.as_expr().subs(T, S) * V ** (len(g) - 1 - k) for k, c in enumerate(g))
     mS = root.m.as_expr().subs(T, S)

@@ -478,3 +478,22 @@ def test_width_three_mixed_hinges_decided_empty_by_saturation() -> None:
         if -1 <= b[0] <= b[1] <= b[2] <= 1:  # on the closed region: a singular Gram matrix
             assert gram_min(b) < 1e-8, b
     assert zeros >= 10  # the positive-dimensional component is real: the check is not vacuous
+
+
+def test_large_number_fields_are_refused_and_reported_undecided() -> None:
+    """A piecewise core whose back-substitution needs a primitive element of degree 20 (it ran
+    for minutes): refused and reported undecided with its degree, never dropped silently."""
+    from symspline.population_critical import (
+        MAX_PRIMITIVE_DEGREE,
+        Core,
+        Group,
+        _build_core,
+        _solve,
+    )
+
+    pop = parse_population("density: 1 on [-1,0], 3 on [0,1]; target: x**2 on [-1,0], 1 - x on [0,1]")
+    core = Core(False, (Group(("cell", 0), ((1, False),)), Group(("cell", 1), ((-1, True),))))
+    sols, und = _solve(_build_core(pop, core), pop)
+    assert und and all("not attempted" in u for u in und)
+    assert any(f"degree up to 20 (root of degree 5, gcd of degree 4) > {MAX_PRIMITIVE_DEGREE}" in u
+               for u in und)
