@@ -1,4 +1,4 @@
-"""THEORY 7.3: the population loss for a continuous input measure, exact and piecewise."""
+"""theory §7.3: the population loss for a continuous input measure, exact and piecewise."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Population loss: exact risk for a continuous input measure and a piecewise-polynomial target.
 
-Normalization (THEORY 7.3). For an input measure with density p on [a, b] (uniform, or piecewise
+Normalization (theory §7.3). For an input measure with density p on [a, b] (uniform, or piecewise
 constant) and a target g,
 
     L_pop(theta) = (1/2) E_{X ~ p} [(f(X) - g(X))^2] = (1/2) int_a^b (f(x) - g(x))^2 p(x) dx,
 
-which is the N -> infinity limit of THEORY's sample loss (1/(2N)) sum_n (f(x_n) - y_n)^2 for samples
+which is the N -> infinity limit of the sample loss (1/(2N)) sum_n (f(x_n) - y_n)^2 for samples
 x_n ~ p, y_n = g(x_n) (law of large numbers; for stratified samples it is a Riemann sum).
 
 Exact piecewise structure. Let t_0 = a < t_1 < ... < t_K = b be the knots where p or g changes
@@ -14,7 +14,7 @@ the knots and the other breakpoints. On such a pattern f - g is a polynomial in 
 between consecutive events, so L_pop is a sum of integrals of polynomials whose limits are knots or
 breakpoints: a polynomial in (beta, mu, c) -- a rational function in (w, b, v, c). Differentiating it
 gives the gradient, Hessian and critical-point equations. Unlike the sample loss, L_pop is C^1 (the
-sample kink mu_i r_m / N of THEORY 2.3 becomes the continuous density term), and its Hessian has the
+sample kink mu_i r_m / N of theory §2.3 becomes the continuous density term), and its Hessian has the
 extra diagonal term d^2 L/d beta_i^2 \\ni mu_i r(beta_i) p(beta_i), which jumps only where p or g jumps.
 """
 

@@ -1,4 +1,4 @@
-"""Critical points of the population risk at any small width, by variable projection (THEORY 7.3).
+"""Critical points of the population risk at any small width, by variable projection (theory §7.3).
 
 Setting. p is a positive piecewise-constant density on [a, b] with knots t_0 = a < ... < t_K = b,
 g a piecewise polynomial, f(x) = c + sum_i mu_i [s_i (x - beta_i)]_+ and
@@ -54,7 +54,7 @@ intercept, tied NZ members with a fixed sum of their mu.
 - a unit with mu_i = 0 whose breakpoint is in the closed support where r is not identically zero
   nearby is a saddle: L(mu_i = eps, beta_i = beta') = L* + eps R(beta') + O(eps^2) with
   R(beta') = int [s_i (x - beta')]_+ r p, and R'' = r p, so R takes both signs arbitrarily close
-  (the population analogue of THEORY 3.2);
+  (the population analogue of theory §3.2);
 - a D or F unit exactly on the support end e entering the support changes L by
   mu_i r(e) p(e) delta^2 / 2 + O(delta^3): saddle if mu_i r(e) < 0, no descent if mu_i r(e) > 0;
 - a core without ties: the inertia of the exact Hessian of the core's polynomial in

@@ -1,4 +1,4 @@
-"""Gradient flow (THEORY 5): fields, events, captures, balances, quotient agreement, CLI."""
+"""Gradient flow (theory §5): fields, events, captures, balances, quotient agreement, CLI."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_balances_and_quotient_agree_done_when() -> None:
 
 
 def test_capture_on_default_problem_slides_and_loss_decreases() -> None:
-    """THEORY 5.4: a breakpoint is captured at x = -3/2, held exactly, and no stall happens."""
+    """theory §5.4: a breakpoint is captured at x = -3/2, held exactly, and no stall happens."""
     data = default_dataset().as_float()
     res = flow(default_network(), data, 40.0, t_eval=np.linspace(0, 40, 161))
     caps = res.captures

@@ -1,4 +1,4 @@
-"""Population loss (THEORY 7.3): exact integrals against quadrature, samples and finite differences."""
+"""Population loss (theory §7.3): exact integrals against quadrature, samples and finite differences."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gradient-flow dynamics (THEORY 5): event-driven flows in both parameterizations, regimes."""
+"""Gradient-flow dynamics (theory §5): event-driven flows in both parameterizations, regimes."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 discontinuity) with two terminal events: a *wall* event, the minimum over units of the signed
 distance h_i(x_m) of the breakpoint to the samples bounding its gap (O(H) per call), and a
 *release* event, the minimum over captured units of the two sliding margins. At a wall the
-one-sided normal velocities decide (THEORY 5.4): both pointing at the sample -> capture (the unit
+one-sided normal velocities decide (theory §5.4): both pointing at the sample -> capture (the unit
 slides on h_i(x_m) = 0 with the Filippov combination); otherwise the breakpoint crosses into the
 neighbouring pattern. A release leaves the sample on the side whose velocity stopped pointing at it.
 This is why the integrator never grinds at a capture, unlike a plain adaptive Runge-Kutta run.
@@ -650,7 +650,7 @@ def at_pair(system: System, y: np.ndarray, pat: FlowPattern, t: float, i: int, m
     A unit that leaves its only active sample is captured with lam = 0 (its rates vanish on the
     inactive side, so it stays on x_m) and is released into the active side when the flow there
     turns back: the branch that a smoothed ReLU selects as the smoothing vanishes (declaring such
-    a unit dead instead stops the adaptive regime of THEORY 6.2 from converging). Returns the new
+    a unit dead instead stops the adaptive regime of theory §6.2 from converging). Returns the new
     pattern and the event (None when no side's velocity carries the unit on).
     """
     xm = float(system.x[m])
@@ -869,7 +869,7 @@ def flow_network(net: Network, data: Dataset, time: float, **kwargs: object) -> 
 
 def flow_spline(spline: Spline, data: Dataset, time: float,
                 balance: float | np.ndarray = -1.0, **kwargs: object) -> FlowResult:
-    """The induced quotient flow on (beta, mu, c) with fixed orientations and balances (THEORY 5.2).
+    """The induced quotient flow on (beta, mu, c) with fixed orientations and balances (theory §5.2).
 
     ``balance`` holds delta_i = v_i^2 - w_i^2 - b_i^2 (scalar or per unit); it is the only
     information beyond the function that the dynamics need.

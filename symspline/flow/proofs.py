@@ -1,4 +1,4 @@
-"""Symbolic proofs of THEORY 5.1 (conserved balances) and 5.2 (the induced quotient flow).
+"""Symbolic proofs of theory §5.1 (conserved balances) and 5.2 (the induced quotient flow).
 
 The proofs are *general*: one unit i is written against an arbitrary rest of the network. On any
 pattern f(x_n) = c + chi_n v (w x_n + b) + g_n, where chi_n in {0, 1} says whether n is in A_i and
@@ -23,7 +23,7 @@ beta, mu, delta = sp.symbols("beta mu delta", real=True)
 
 
 def summand() -> sp.Expr:
-    """(f(x_n) - y_n)^2 / (2N) for one sample, unit i written out (THEORY 0)."""
+    """(f(x_n) - y_n)^2 / (2N) for one sample, unit i written out (theory §0)."""
     f = c + chi * v * (w * xn + b) + gn
     return (f - yn) ** 2 / (2 * N)
 
@@ -43,7 +43,7 @@ def prove_balance() -> tuple[Claim, Claim]:
     """
     rate = sp.simplify(balance_rate())
     ok = Claim("balance_conserved",
-               "Under gradient flow d/dt (v_i^2 - w_i^2 - b_i^2) = 0 for every unit (THEORY 5.1)",
+               "Under gradient flow d/dt (v_i^2 - w_i^2 - b_i^2) = 0 for every unit (theory §5.1)",
                "general" if rate == 0 else "refuted", 0.0 if rate == 0 else None,
                detail="the rate's summand -2(v dl/dv - w dl/dw - b dl/db) expands to 0 for every "
                "sample, pattern indicator chi_n and rest-of-network g_n; by linearity for every "
@@ -89,7 +89,7 @@ def prove_quotient() -> tuple[Claim, Claim, Claim, Claim]:
         ok_close &= sp.simplify((1 + bet**2) * ws**4 + dl * ws**2 - m**2) == 0
     claims.append(Claim("quotient_metric",
                         "M_i = P_i P_i^T = [[(1+beta^2)/w^2, -beta mu/w^2], [-beta mu/w^2, "
-                        "mu^2/w^2 + w^2]] (THEORY 5.2)", "general" if ok_m else "refuted", 0.0,
+                        "mu^2/w^2 + w^2]] (theory §5.2)", "general" if ok_m else "refuted", 0.0,
                         detail="P_i computed symbolically for w = +W and w = -W, W > 0"))
     claims.append(Claim("quotient_chain_rule",
                         "grad_network L = P^T grad_spline L unit by unit, so (beta, mu)' = "

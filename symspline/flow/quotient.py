@@ -1,4 +1,4 @@
-"""Quotient <-> network with per-unit balances (THEORY 5.2 closure), float64."""
+"""Quotient <-> network with per-unit balances (theory §5.2 closure), float64."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regime sweeps (THEORY 5.3, 6.1, 6.2): initial scale x width, run on a concurrent.futures.Executor.
+"""Regime sweeps (theory §5.3, 6.1, 6.2): initial scale x width, run on a concurrent.futures.Executor.
 
 Each sweep point integrates the network flow from a seeded Gaussian initialization
 w, b ~ scale N(0, 1), v ~ scale N(0, 1) / sqrt(H), and measures: breakpoint travel (median

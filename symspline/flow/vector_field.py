@@ -1,7 +1,7 @@
 """Float64 gradient-flow vector fields on a fixed activation pattern, with Filippov sliding.
 
-Inside one activation pattern the field theta' = -grad L is a polynomial (THEORY 2.2); it is
-discontinuous only where a breakpoint meets a sample (THEORY 2.3, 5.4). Each unit's active set is a
+Inside one activation pattern the field theta' = -grad L is a polynomial (theory §2.2); it is
+discontinuous only where a breakpoint meets a sample (theory §2.3, 5.4). Each unit's active set is a
 contiguous index interval [lo_i, hi_i) of the sorted samples (a prefix or a suffix, possibly empty
 or everything), so every sum over an active set is a difference of prefix sums: one field
 evaluation costs O(N + H) time and memory, no N x H array is formed.
@@ -458,7 +458,7 @@ class NetworkSystem(System):
 
 @dataclass(frozen=True, eq=False)
 class QuotientSystem(System):
-    """(beta, mu, c) with orientations s and conserved balances delta (THEORY 5.2).
+    """(beta, mu, c) with orientations s and conserved balances delta (theory §5.2).
 
     (beta_i', mu_i') = -M_i grad_(beta_i, mu_i) L, M_i = [[(1 + beta^2)/w^2, -beta mu / w^2],
     [-beta mu / w^2, mu^2 / w^2 + w^2]], with w^2 the positive root of
