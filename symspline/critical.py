@@ -272,44 +272,35 @@ class CriticalReport:
 
     def answer_3_3(self) -> str:
         """Can a PSD critical point inside a pattern be a saddle? Decided on the complete list."""
-        psd = [p for p in self.points if p.inertia_spline.neg == 0]
-        allmu = [p for p in psd if not p.zero_units]
-        bad = [p for p in psd if p.kind == KIND_SADDLE]
-        open_ = [p for p in psd if p.kind == KIND_UNDECIDED]
-        tail = ("" if not self.undecided else
-                f"; left undecided: {'; '.join(self.undecided)}")
-        if bad:
-            return (f"yes: {len(bad)} positive semidefinite critical famil(ies) are saddles"
-                    + tail)
-        if open_ or self.undecided:
-            return (f"open on this case: {len(open_)} positive semidefinite famil(ies) could "
-                    "not be classified" + tail)
-        return (f"no: all {len(psd)} positive semidefinite critical families inside patterns "
-                f"({len(allmu)} with every mu_i != 0) of the complete enumeration are local "
-                "minima, each certified exactly (the point minimises the convex quadratic "
-                "q(mu, mu*beta, c) that equals L on the pattern)")
+        return self._answer_3_3(latex=False)
 
     def answer_3_3_latex(self) -> str:
         """:meth:`answer_3_3` typeset for documents: prose with ``$...$`` math and code spans.
 
         The same decision on the same complete list; the text form stays for the terminal and JSON.
         """
+        return self._answer_3_3(latex=True)
+
+    def _answer_3_3(self, latex: bool) -> str:
         psd = [p for p in self.points if p.inertia_spline.neg == 0]
         allmu = [p for p in psd if not p.zero_units]
         bad = [p for p in psd if p.kind == KIND_SADDLE]
         open_ = [p for p in psd if p.kind == KIND_UNDECIDED]
+        quote = "`" if latex else ""
         tail = ("" if not self.undecided else
-                "; left undecided: " + "; ".join(f"`{u}`" for u in self.undecided))
+                "; left undecided: " + "; ".join(f"{quote}{u}{quote}" for u in self.undecided))
         if bad:
             return (f"yes: {len(bad)} positive semidefinite critical famil(ies) are saddles"
                     + tail)
         if open_ or self.undecided:
             return (f"open on this case: {len(open_)} positive semidefinite famil(ies) could "
                     "not be classified" + tail)
+        nonzero = "$\\mu_i \\neq 0$" if latex else "mu_i != 0"
+        q = "$q(\\mu, \\mu\\beta, c)$ that equals $L$" if latex else "q(mu, mu*beta, c) that equals L"
         return (f"no: all {len(psd)} positive semidefinite critical families inside patterns "
-                f"({len(allmu)} with every $\\mu_i \\neq 0$) of the complete enumeration are "
-                "local minima, each certified exactly (the point minimises the convex quadratic "
-                "$q(\\mu, \\mu\\beta, c)$ that equals $L$ on the pattern)")
+                f"({len(allmu)} with every {nonzero}) of the complete enumeration are local "
+                f"minima, each certified exactly (the point minimises the convex quadratic {q} "
+                "on the pattern)")
 
     def as_dict(self) -> dict:
         gm = self.global_minimum

@@ -113,6 +113,14 @@ def _beside(block: str, note: str) -> str:
                      for k, ln in enumerate(lines))
 
 
+def _as_expr(value: object) -> sp.Basic | None:
+    """The value as a SymPy object (text is read as a number, never evaluated), or None."""
+    try:
+        return value if isinstance(value, sp.Basic) else to_sympy(value)
+    except (SymsplineError, TypeError, ValueError):
+        return None
+
+
 def pretty(value: object) -> str:
     """Readable math for a terminal: SymPy's unicode pretty printing of the simplified value,
     with the float value beside an exact number that is not an integer (``√2/2 ≈ 0.707107``).
@@ -121,9 +129,8 @@ def pretty(value: object) -> str:
     """
     if isinstance(value, float | np.floating):
         return number_text(value)
-    try:
-        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
-    except (SymsplineError, TypeError, ValueError):
+    expr = _as_expr(value)
+    if expr is None:
         return str(value)
     if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Integer:
         if not expr.is_Rational:  # nested radicals: sqrt(3 + 2 sqrt 2) is 1 + sqrt 2
@@ -144,9 +151,8 @@ def inline(value: object) -> str:
     notation (``√2/8``, ``π``, ``atan(2)``), never LaTeX; floats with DIGITS digits."""
     if isinstance(value, float | np.floating):
         return number_text(value)
-    try:
-        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
-    except (SymsplineError, TypeError, ValueError):
+    expr = _as_expr(value)
+    if expr is None:
         return str(value)
     if isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.is_Rational:
         # nested radicals: the shortest of the value, its denested and its rationalised form
@@ -169,9 +175,8 @@ def approx_text(value: object) -> str:
     text = inline(value)
     if isinstance(value, float | np.floating | int | np.integer):
         return text
-    try:
-        expr = value if isinstance(value, sp.Basic) else to_sympy(value)
-    except (SymsplineError, TypeError, ValueError):
+    expr = _as_expr(value)
+    if expr is None:
         return text
     if not isinstance(expr, sp.Expr) or expr.free_symbols or expr.is_Integer or expr.is_Float:
         return text
