@@ -98,6 +98,15 @@ def _setup(params: Network | Spline, data: Dataset) -> tuple | None:
     return z, r
 
 
+def _prepared(params: object, data: object, side: object) -> tuple | None:
+    """(params, data, z, r) ready for the small path, or None when it does not apply."""
+    got = _float_inputs(params, data, side)
+    if got is None:
+        return None
+    st = _setup(*got)
+    return None if st is None else (*got, *st)
+
+
 def loss(params: object, data: object) -> float | None:
     """L = r.r / (2N), or None when the small path does not apply."""
     got = _float_inputs(params, data, None)
@@ -123,14 +132,10 @@ def loss(params: object, data: object) -> float | None:
 
 def gradient(params: object, data: object, side: object = None) -> np.ndarray | None:
     """grad L = J^T r / N, or None when the small path does not apply."""
-    got = _float_inputs(params, data, side)
+    got = _prepared(params, data, side)
     if got is None:
         return None
-    p, d = got
-    st = _setup(p, d)
-    if st is None:
-        return None
-    z, r = st
+    p, d, z, r = got
     n, H = z.shape
     # (sum_{A_i} r x, sum_{A_i} r) in one product with the cached columns [x, 1]
     sums = (d.x_one * r) @ np.sign(z)
@@ -179,14 +184,10 @@ def _indices(H: int, network: bool) -> tuple[np.ndarray, np.ndarray]:
 def hessian(params: object, data: object, parts: bool = False, side: object = None
             ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(J^T J + R) / N (or its parts), or None when the small path does not apply."""
-    got = _float_inputs(params, data, side)
+    got = _prepared(params, data, side)
     if got is None:
         return None
-    p, d = got
-    st = _setup(p, d)
-    if st is None:
-        return None
-    z, r = st
+    p, d, z, r = got
     n, H = z.shape
     network = type(p) is Network
     P = 3 * H + 1 if network else 2 * H + 1
