@@ -60,19 +60,24 @@ def best_of(fns: dict[str, Callable[[], object]], k: int = 5, inner: int = 1,
     return best
 
 
-def machine_line() -> str:
-    """One line: CPU, cores, load average, Python and NumPy versions, BLAS core type."""
-    import numpy as np
-
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return cpu
+
+
+def machine_line() -> str:
+    """One line: CPU, cores, load average, Python and NumPy versions, BLAS core type."""
+    import numpy as np
+
+    cpu = cpu_name()
     try:
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     except OSError:

@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _sections import fmt_time, machine_line, update_section  # noqa: E402
-from bench_hessian import make_problem  # noqa: E402
+from bench_hessian import make_problem, torch_loss  # noqa: E402
 
 import symspline.kernels as K  # noqa: E402
 from symspline import Dataset, Network  # noqa: E402
@@ -65,14 +65,8 @@ def torch_hvp(H: int, N: int):  # noqa: ANN201
 
     torch.set_num_threads(1)  # the Lanczos loop is sequential; one thread, as ours
     prob = make_problem(H, N)
-    X = torch.tensor(prob.x, dtype=torch.float64)
-    Y = torch.tensor(prob.y, dtype=torch.float64)
     T = torch.tensor(prob.theta, dtype=torch.float64)
-
-    def loss(t: torch.Tensor) -> torch.Tensor:
-        z = torch.relu(X[:, None] * t[:H] + t[H:2 * H])
-        r = z @ t[2 * H:3 * H] + t[3 * H] - Y
-        return 0.5 * (r * r).mean()
+    loss = torch_loss(prob)
 
     # As PyHessian does: the gradient once with create_graph, then one backward pass per product.
     T.requires_grad_(True)

@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _sections import best_of, fmt_time, machine_line, update_section  # noqa: E402
-from bench_hessian import dense_numpy, make_problem  # noqa: E402
+from bench_hessian import dense_jacobian, dense_numpy, make_problem  # noqa: E402
 
 import symspline  # noqa: E402
 import symspline.kernels as K  # noqa: E402
@@ -52,16 +52,7 @@ def dense_parts(prob):  # noqa: ANN001, ANN201
         return 0.5 * float(np.mean(r * r))
 
     def gradient() -> np.ndarray:
-        z = np.multiply.outer(x, w) + b
-        act = z > 0
-        relu = np.where(act, z, 0.0)
-        r = relu @ v + c - y
-        a = act.astype(np.float64)
-        J = np.empty((x.shape[0], 3 * H + 1))
-        np.multiply(a * v, x[:, None], out=J[:, :H])
-        np.multiply(a, v, out=J[:, H:2 * H])
-        J[:, 2 * H:3 * H] = relu
-        J[:, 3 * H] = 1.0
+        _, r, J = dense_jacobian(x, y, w, b, v, c)
         return J.T @ r / x.shape[0]
 
     return loss, gradient

@@ -142,22 +142,47 @@ def symspline_hessian(prob: Problem) -> Callable[[], np.ndarray]:
     return lambda: K.hessian(net, data)
 
 
+def dense_jacobian(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray, v: np.ndarray,
+                   c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The activation indicator a (N, H), the residual r and the explicit Jacobian J (N, 3H + 1)
+    of f in network order: the naive peer the structured kernels are measured against."""
+    H = w.shape[0]
+    z = np.multiply.outer(x, w) + b
+    act = z > 0
+    relu = np.where(act, z, 0.0)
+    r = relu @ v + c - y
+    a = act.astype(np.float64)
+    J = np.empty((x.shape[0], 3 * H + 1))
+    np.multiply(a * v, x[:, None], out=J[:, :H])
+    np.multiply(a, v, out=J[:, H:2 * H])
+    J[:, 2 * H:3 * H] = relu
+    J[:, 3 * H] = 1.0
+    return a, r, J
+
+
+def torch_loss(prob: Problem):  # noqa: ANN201 - torch stays an optional import
+    """The loss of ``prob`` as a function of a float64 torch parameter vector (autograd's view)."""
+    import torch
+
+    H = prob.H
+    X = torch.tensor(prob.x, dtype=torch.float64)
+    Y = torch.tensor(prob.y, dtype=torch.float64)
+
+    def loss(t: torch.Tensor) -> torch.Tensor:
+        z = torch.relu(X[:, None] * t[:H] + t[H:2 * H])
+        r = z @ t[2 * H:3 * H] + t[3 * H] - Y
+        return 0.5 * (r * r).mean()
+
+    return loss
+
+
 def dense_numpy(prob: Problem) -> Callable[[], np.ndarray]:
     """(J^T J + R) / N from an explicit (N, P) Jacobian and R = sum_n r_n Hess f(x_n)."""
     H, x, y, th = prob.H, prob.x, prob.y, prob.theta
     w, b, v, c = th[:H], th[H:2 * H], th[2 * H:3 * H], th[3 * H]
 
     def run() -> np.ndarray:
-        z = np.multiply.outer(x, w) + b
-        act = z > 0
-        relu = np.where(act, z, 0.0)
-        r = relu @ v + c - y
-        a = act.astype(np.float64)
-        J = np.empty((x.shape[0], 3 * H + 1))
-        np.multiply(a * v, x[:, None], out=J[:, :H])
-        np.multiply(a, v, out=J[:, H:2 * H])
-        J[:, 2 * H:3 * H] = relu
-        J[:, 3 * H] = 1.0
+        a, r, J = dense_jacobian(x, y, w, b, v, c)
         hess = J.T @ J
         rx = (r * x) @ a  # sum_{A_i} r_n x_n
         r0 = r @ a  # sum_{A_i} r_n
@@ -173,17 +198,8 @@ def dense_numpy(prob: Problem) -> Callable[[], np.ndarray]:
 def torch_hessian(prob: Problem) -> Callable[[], np.ndarray]:
     import torch
 
-    H = prob.H
-    X = torch.tensor(prob.x, dtype=torch.float64)
-    Y = torch.tensor(prob.y, dtype=torch.float64)
     T = torch.tensor(prob.theta, dtype=torch.float64)
-
-    def loss(t: torch.Tensor) -> torch.Tensor:
-        z = torch.relu(X[:, None] * t[:H] + t[H:2 * H])
-        r = z @ t[2 * H:3 * H] + t[3 * H] - Y
-        return 0.5 * (r * r).mean()
-
-    hess = torch.func.hessian(loss)
+    hess = torch.func.hessian(torch_loss(prob))
     return lambda: hess(T).numpy()
 
 
@@ -405,15 +421,9 @@ def load() -> str:
 
 
 def machine(load_start: str, load_end: str) -> list[str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    from _sections import cpu_name
+
+    cpu = cpu_name()
     mem = "unknown"
     try:
         with open("/proc/meminfo") as fh:
