@@ -480,6 +480,21 @@ class _LSQ:
     rref: tuple[tuple[Fraction, ...], ...]
 
 
+def _unit_columns(s: int, place: tuple[str, int], act: set[int],
+                  x: list[Fraction]) -> list[list[Fraction]]:
+    """Design columns of one live unit: (mu, nu = mu beta) in a gap, mu alone on a data point x_m.
+
+    f(x_n) gains s (mu x_n - nu) on the active samples in a gap; on a data point the breakpoint is
+    fixed, so the unit contributes s mu (x_n - x_m) and has one coefficient.
+    """
+    N = len(x)
+    if place[0] == "gap":
+        return [[s * x[n] if n in act else F(0) for n in range(N)],
+                [F(-s) if n in act else F(0) for n in range(N)]]
+    xm = x[place[1]]
+    return [[s * (x[n] - xm) if n in act else F(0) for n in range(N)]]
+
+
 def _lstsq(cols: list[list[Fraction]], y: list[Fraction]) -> _LSQ:
     """Least squares min |A u - y|^2 exactly: normal equations A^T A u = A^T y (always consistent)."""
     p, N = len(cols), len(y)
@@ -656,13 +671,7 @@ class _Ctx:
             N, x = self.N, self.x
             cols = []
             for s, place in live:
-                act = set(_active(s, place, N))
-                if place[0] == "gap":
-                    cols.append([s * x[n] if n in act else F(0) for n in range(N)])
-                    cols.append([F(-s) if n in act else F(0) for n in range(N)])
-                else:
-                    xm = x[place[1]]
-                    cols.append([s * (x[n] - xm) if n in act else F(0) for n in range(N)])
+                cols.extend(_unit_columns(s, place, set(_active(s, place, N)), x))
             cols.append([F(1)] * N)
             self.cache[live] = _lstsq(cols, self.y)
         return self.cache[live]
@@ -1152,12 +1161,8 @@ def _strict_at_kink(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...
         evars: list[tuple[int, int]] = []  # (column index, orientation sign of e in the cone)
         for i, (s, place, _) in enumerate(units):
             act = set(_active(s, place, N, side_of.get(i, "")))
-            if place[0] == "gap":
-                cols.append([s * x[n] if n in act else F(0) for n in range(N)])
-                cols.append([F(-s) if n in act else F(0) for n in range(N)])
-            else:
-                xm = x[place[1]]
-                cols.append([s * (x[n] - xm) if n in act else F(0) for n in range(N)])
+            cols.extend(_unit_columns(s, place, act, x))
+            if place[0] == "point":
                 S = sum((r[n] for n in act), F(0))
                 cols.append([F(-s) if n in act else F(0) for n in range(N)])
                 sg = signs[i] if side_of[i] == "right" else -signs[i]  # sg * e >= 0 on the cone

@@ -141,9 +141,7 @@ def pretty(value: object) -> str:
         except TypeError:  # complex or undefined
             return text
         return _beside(text, f"≈ {approx:.{DIGITS}g}")
-    if isinstance(expr, sp.Basic) and not isinstance(expr, sp.Expr):  # relations, booleans, sets
-        return sp.pretty(sp.simplify(expr), use_unicode=True)
-    return sp.pretty(sp.simplify(expr), use_unicode=True)
+    return sp.pretty(sp.simplify(expr), use_unicode=True)  # relations, sets, symbolic forms
 
 
 def inline(value: object) -> str:
