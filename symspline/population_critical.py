@@ -1410,11 +1410,20 @@ def _tie_rule(pop: object, alg: _CoreAlgebra, sol: _Sol, pt: _Point) -> list | N
     srM = root.sign(rb) * root.sign(M)
     if srM == 0:
         return None
-    minkind = KIND_MIN if mkind in (KIND_STRICT_MIN,) else KIND_UNDECIDED
-    why = f"merged point: {mkind} ({mreason}); split term (1/2) r(beta) p(beta) (m1 m2 / M) (d1 - d2)^2"
-    return [("m1*m2 > 0" if srM > 0 else "m1*m2 < 0", minkind if mkind == KIND_STRICT_MIN else
-             (KIND_SADDLE if mkind == KIND_SADDLE else KIND_UNDECIDED), why),
-            ("m1*m2 < 0" if srM > 0 else "m1*m2 > 0", KIND_SADDLE, why),
+    same, other = ("m1*m2 > 0", "m1*m2 < 0") if srM > 0 else ("m1*m2 < 0", "m1*m2 > 0")
+    split = "split term (1/2) r(beta) p(beta) (m1 m2 / M) (d1 - d2)^2"
+    if mkind == KIND_SADDLE:
+        # the merged point's descent direction lifts: both tied units move together with their
+        # slopes in fixed ratio, so the split function equals the merged one along it
+        why = f"merged point: {mkind} ({mreason}); its descent direction lifts to the tie"
+        return [(same, KIND_SADDLE, why), (other, KIND_SADDLE, why),
+                ("m1*m2 = 0", KIND_SADDLE, "a tied unit has mu = 0 and r(beta) != 0 (mu = 0 rule)")]
+    # the split-term formula is a hand derivation checked numerically in the tests, not an
+    # engine proof: the reason says so
+    why = (f"merged point: {mkind} ({mreason}); {split} (formula tested numerically, not proved "
+           "by the engine)")
+    return [(same, KIND_MIN if mkind == KIND_STRICT_MIN else KIND_UNDECIDED, why),
+            (other, KIND_SADDLE, why),
             ("m1*m2 = 0", KIND_SADDLE, "a tied unit has mu = 0 and r(beta) != 0 (mu = 0 rule)")]
 
 
