@@ -1,4 +1,4 @@
-"""The theorem checker: theory §1-3 as Theorem records, proved general / exhaustive / numeric, or refuted.
+"""The theorem checker: theory §1-3 as Theorem records: proved, tested (never a proof), or refuted.
 
 >>> from symspline.theorems import catalogue, prove
 >>> prove(catalogue()["2.2"]).level
