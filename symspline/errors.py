@@ -60,5 +60,13 @@ class UnknownNameError(InputError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class IntegrationError(ParameterError):
+    """The integrator failed on valid input (non-finite field, step underflow, a stall, too many
+    pattern changes): a failed computation, which the CLI reports with exit code 1, not 2.
+
+    It stays a ParameterError for callers of the library that caught that before.
+    """
+
+
 class CheckFailed(Exception):
     """A proof or numeric check that ran and failed (CLI exit code 1); not an input problem."""

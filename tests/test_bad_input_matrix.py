@@ -455,12 +455,12 @@ def test_integrator_failure_on_valid_input_exits_1_without_warnings(tmp_path, cl
     import warnings
 
     import symspline.flow as flow_pkg
-    from symspline.errors import ParameterError
+    from symspline.errors import IntegrationError
 
     def failing(*args, **kwargs):
         warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
         np.ones(2) / np.zeros(2)  # a floating-point warning as an integrator would raise
-        raise ParameterError("integration failed at t = 3.2e+05: step size underflow")
+        raise IntegrationError("integration failed at t = 3.2e+05: step size underflow")
 
     monkeypatch.setattr(flow_pkg, "flow", failing)
     monkeypatch.chdir(tmp_path)

@@ -174,10 +174,10 @@ def test_flow_and_its_failure_document(cli, files, monkeypatch):
     check_document(doc, "flow", exact_input=False)
     assert doc["loss_final"] < doc["loss_initial"]
     import symspline.flow as flow_pkg
-    from symspline.errors import ParameterError
+    from symspline.errors import IntegrationError
 
     def failing(*args, **kwargs):
-        raise ParameterError("integration failed at t = 1.5: step size underflow")
+        raise IntegrationError("integration failed at t = 1.5: step size underflow")
 
     monkeypatch.setattr(flow_pkg, "flow", failing)
     res = cli("flow", "--data", "e.csv", "--params", "e.json", "--time", "3", "--json")

@@ -20,7 +20,7 @@ from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, DenseOutput, Radau
 from scipy.optimize import brentq
 
 from ..data import Dataset
-from ..errors import InputError, ParameterError
+from ..errors import InputError, IntegrationError, ParameterError
 from ..params import Network, Spline
 from .carry import Carried, Chebyshev, Dense, Tableau, carry
 from .vector_field import FlowPattern, NetworkSystem, QuotientSystem, System, pattern_from_lines
@@ -337,7 +337,7 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
         while hit is None:
             msg = solver.step()
             if solver.status == "failed":
-                raise ParameterError(f"integration failed at t = {solver.t:.6g}: {msg}"
+                raise IntegrationError(f"integration failed at t = {solver.t:.6g}: {msg}"
                                      + system.diagnose(solver.y))
             t_old, t_new = float(solver.t_old), float(solver.t)
             g_new, r_new = seg.wall_values(solver.y), seg.release_value(solver.y)
@@ -367,7 +367,7 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
         y = np.asarray(sol_of()(t), dtype=np.float64).copy()
         n_events += 1
         if n_events > MAX_EVENTS:
-            raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
+            raise IntegrationError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
         if hit[1] == 0:
             pat, new, fresh = _at_wall(system, y, cur, t, seg.pairs)
         else:
@@ -421,11 +421,11 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
         sc = atol + rtol * np.maximum(np.abs(y), np.abs(y1))
         n_rk = float(np.sqrt(np.mean((err / sc) ** 2)))
         if not np.isfinite(n_rk):
-            raise ParameterError(f"integration failed at t = {t:.6g}: the field is not finite")
+            raise IntegrationError(f"integration failed at t = {t:.6g}: the field is not finite")
         if n_rk > 1.0:
             h *= max(0.2, 0.9 * n_rk ** grow)
             if t + h == t:
-                raise ParameterError(f"integration failed at t = {t:.6g}: step size underflow"
+                raise IntegrationError(f"integration failed at t = {t:.6g}: step size underflow"
                                      + system.diagnose(y))
             continue
         # releases seen at the end of the step (margins read with the held units on their walls)
@@ -454,7 +454,7 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
         t_stop = t + done.theta * h if done.theta < 1.0 else t + h
         stalled = stalled + 1 if t_stop == t else 0
         if stalled > MAX_STALL:
-            raise ParameterError(f"integration stalled at t = {t:.6g}: {MAX_STALL} events without "
+            raise IntegrationError(f"integration stalled at t = {t:.6g}: {MAX_STALL} events without "
                                  "progress (please report the data and parameters)")
         while k_eval < times.size and times[k_eval] <= t_stop:
             tk = float(times[k_eval])
@@ -500,7 +500,7 @@ def _integrate_carry(system: System, y: np.ndarray, t_end: float, times: np.ndar
         sticky = fresh
         events.extend(_ordered(new))
         if len(events) > MAX_EVENTS:
-            raise ParameterError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
+            raise IntegrationError(f"more than {MAX_EVENTS} pattern changes before t = {t_end}")
         t = t_stop
         if new or done.cut is not None:  # (a graze too: its pair gets the fresh offset)
             pat, pairs = _consistent(system, y, pat)
