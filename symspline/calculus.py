@@ -51,18 +51,22 @@ class HessianParts(NamedTuple):
 
 @dataclass(frozen=True)
 class Column:
-    """Column a of J on a pattern: J_{n,a} = 1[n in A] (p + q x_n), A = [lo, hi) (0-based)."""
+    """Column a of J on a pattern: J_{n,a} = g(n) (p + q x_n), g = 1 on A = [lo, hi), ``alpha`` off A.
+
+    ``alpha`` is the leaky-ReLU slope of the unit (0 for the ReLU, where the column vanishes off A).
+    """
 
     name: str
     lo: int
     hi: int
     p: object
     q: object
+    alpha: object = 0
 
 
 @dataclass(frozen=True)
 class SecondTerm:
-    """A non-zero second derivative d^2 f(x_n)/d theta_a d theta_b = 1[n in [lo,hi)] (alpha + gamma x_n)."""
+    """A non-zero d^2 f(x_n)/d theta_a d theta_b = g(n) (alpha + gamma x_n), g = 1 on [lo, hi), ``slope`` off it."""
 
     a: int
     b: int
@@ -70,66 +74,52 @@ class SecondTerm:
     hi: int
     alpha: object
     gamma: object
+    slope: object = 0
 
 
 # ------------------------------------------------------------------ structure of one pattern
 def columns(pattern: Pattern, params: Network | Spline) -> list[Column]:
     """The Jacobian columns of f on ``pattern`` in the fixed parameter order (theory §0).
 
-    Spline: d f/d beta_i = -s_i mu_i, d f/d mu_i = s_i (x - beta_i) on A_i; network:
-    d f/d w_i = v_i x, d f/d b_i = v_i, d f/d v_i = w_i x + b_i on A_i; d f/d c = 1 everywhere.
+    Built from the model protocol (``params.line_derivatives``): unit i contributes
+    g_i(n) (P_i + Q_i x_n) with g_i = 1 on its active set A_i and alpha off it, so
+    d f(x_n)/d theta_a = g_i(n) (p_a + q_a x_n). Spline: d f/d beta_i = -s_i mu_i,
+    d f/d mu_i = s_i (x - beta_i); network: d f/d w_i = v_i x, d f/d b_i = v_i,
+    d f/d v_i = w_i x + b_i; d f/d c = 1 everywhere.
     """
     _check_pattern(pattern, params)
-    H, n = params.H, pattern.n
-    bounds = [pattern.active_bounds(i) for i in range(H)]
-    cols: list[Column] = []
-    if isinstance(params, Spline):
-        s = [_int_like(si, params.kind) for si in params.s]
-        for i in range(H):
-            cols.append(Column(f"beta{i + 1}", *bounds[i], -s[i] * params.mu[i], _zero(params)))
-        for i in range(H):
-            cols.append(Column(f"mu{i + 1}", *bounds[i], -s[i] * params.beta[i], s[i]))
-    else:
-        z = _zero(params)
-        for i in range(H):
-            cols.append(Column(f"w{i + 1}", *bounds[i], z, params.v[i]))
-        for i in range(H):
-            cols.append(Column(f"b{i + 1}", *bounds[i], params.v[i], z))
-        for i in range(H):
-            cols.append(Column(f"v{i + 1}", *bounds[i], params.b[i], params.w[i]))
-    cols.append(Column("c", 0, n, _one(params), _zero(params)))
+    bounds = [pattern.active_bounds(i) for i in range(params.H)]
+    alpha = params.negative_slope
+    cols = []
+    for name, (unit, p, q) in zip(params.names, params.line_derivatives(), strict=True):
+        lo, hi = (0, pattern.n) if unit is None else bounds[unit]
+        cols.append(Column(name, lo, hi, p, q, 0 if unit is None else alpha))
     return cols
 
 
 def second_terms(pattern: Pattern, params: Network | Spline) -> list[SecondTerm]:
     """Non-zero entries (a < b) of Hess f(x_n) on ``pattern``: the residual part's structure.
 
-    Spline: d^2 f/d mu_i d beta_i = -s_i on A_i (nothing else). Network: d^2 f/d w_i d v_i = x and
-    d^2 f/d b_i d v_i = 1 on A_i.
+    From ``params.line_second_derivatives``. Spline: d^2 f/d mu_i d beta_i = -s_i g_i (nothing
+    else). Network: d^2 f/d w_i d v_i = g_i x and d^2 f/d b_i d v_i = g_i.
     """
     _check_pattern(pattern, params)
-    H = params.H
-    one, zero = _one(params), _zero(params)
-    out = []
-    for i in range(H):
-        lo, hi = pattern.active_bounds(i)
-        if isinstance(params, Spline):
-            out.append(SecondTerm(i, H + i, lo, hi, -_int_like(params.s[i], params.kind), zero))
-        else:
-            out.append(SecondTerm(i, 2 * H + i, lo, hi, zero, one))
-            out.append(SecondTerm(H + i, 2 * H + i, lo, hi, one, zero))
-    return out
+    alpha = params.negative_slope
+    return [SecondTerm(a, b, *pattern.active_bounds(i), al, ga, alpha)
+            for a, b, i, al, ga in params.line_second_derivatives()]
 
 
 def unit_pieces(params: Network | Spline) -> list[tuple[object, object]]:
-    """(P_i, Q_i) with unit i's contribution P_i + Q_i x on its active set."""
-    if isinstance(params, Spline):
-        out = []
-        for i in range(params.H):
-            si = _int_like(params.s[i], params.kind)
-            out.append((-si * params.mu[i] * params.beta[i], si * params.mu[i]))
-        return out
-    return [(params.v[i] * params.b[i], params.v[i] * params.w[i]) for i in range(params.H)]
+    """(P_i, Q_i) with unit i's contribution P_i + Q_i x on its active set (alpha times it off)."""
+    P, Q = params.unit_lines()
+    return list(zip(P, Q, strict=True))
+
+
+def _gain_sum(total: object, inside: object, alpha: object) -> object:
+    """sum_n g(n) h(n) with g = 1 on A and alpha off A, from sum_A h and the total sum."""
+    if alpha == 0:
+        return inside
+    return (1 - alpha) * inside + alpha * total
 
 
 @dataclass(frozen=True)
@@ -153,15 +143,32 @@ class _Sums:
         """sum_{n in [lo,hi)} r_n x_n as a closed form in the parameters."""
         return self._rsum(lo, hi, "x", "xx", "xy")
 
+    def weighted(self, col: Column | SecondTerm) -> object:
+        """sum_n g(n) r_n (p + q x_n) for a column (or alpha + gamma x_n for a second term)."""
+        p, q, slope = ((col.p, col.q, col.alpha) if isinstance(col, Column)
+                       else (col.alpha, col.gamma, col.slope))
+
+        def inside(lo: int, hi: int) -> object:
+            return p * self.r(lo, hi) + q * self.rx(lo, hi)
+
+        if slope == 0:
+            return inside(col.lo, col.hi)
+        return _gain_sum(inside(0, self.pattern.n), inside(col.lo, col.hi), slope)
+
     def _rsum(self, lo: int, hi: int, m0: str, m1: str, my: str) -> object:
         if hi <= lo:
             return sp.Integer(0)
+        alpha = self.params.negative_slope
         terms = [self.params.c * self.moment(m0, lo, hi), -self.moment(my, lo, hi)]
         for i, (P, Q) in enumerate(unit_pieces(self.params)):
             a, b = self.pattern.active_bounds(i)
             ilo, ihi = max(lo, a), min(hi, b)
-            if ihi > ilo:
-                terms.append(P * self.moment(m0, ilo, ihi) + Q * self.moment(m1, ilo, ihi))
+            on = (P * self.moment(m0, ilo, ihi) + Q * self.moment(m1, ilo, ihi)
+                  if ihi > ilo else sp.Integer(0))
+            if alpha != 0:
+                everywhere = P * self.moment(m0, lo, hi) + Q * self.moment(m1, lo, hi)
+                on = _gain_sum(everywhere, on, alpha)
+            terms.append(on)
         return sp.Add(*terms)
 
 
@@ -169,32 +176,57 @@ class _Sums:
 def pattern_gradient(pattern: Pattern, params: Network | Spline, data: Dataset) -> sp.Matrix:
     """Closed-form gradient of the pattern polynomial L_P (theory §2.2), as a column ``Matrix``.
 
-    dL/d theta_a = (1/N) (p_a sum_{A_a} r_n + q_a sum_{A_a} r_n x_n). In the spline
-    parameterization this is dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n (x_n - beta_i),
+    dL/d theta_a = (1/N) sum_n g_a(n) r_n (p_a + q_a x_n). In the spline parameterization (ReLU)
+    this is dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n (x_n - beta_i),
     dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n.
     """
     _check_pattern(pattern, params, data)
     _check_symbolic_size(params, data)
     S = _Sums(data, pattern, params)
     N = data.n
-    out = [_tidy((col.p * S.r(col.lo, col.hi) + col.q * S.rx(col.lo, col.hi)) / N)
-           for col in columns(pattern, params)]
-    return sp.Matrix(out)
+    return sp.Matrix([_tidy(S.weighted(col) / N) for col in columns(pattern, params)])
 
 
 def pattern_rho(pattern: Pattern, params: Spline, data: Dataset) -> list[sp.Expr]:
-    """rho_i = -s_i sum_{A_i} r_n (theory §3.1): R[mu_i, beta_i] of the spline residual part."""
+    """rho_i = -s_i sum_n g_i(n) r_n (theory §3.1): R[mu_i, beta_i] of the spline residual part."""
     S = _Sums(data, pattern, params)
-    return [_tidy(-params.s[i] * S.r(*pattern.active_bounds(i))) for i in range(params.H)]
+    return [_tidy(S.weighted(t)) for t in second_terms(pattern, params)]
+
+
+def _gauss_newton_entry(S: _Sums, ca: Column, cb: Column) -> object:
+    """sum_n g_a g_b (p_a + q_a x)(p_b + q_b x) over the samples, from interval moments."""
+    n = S.pattern.n
+
+    def block(lo: int, hi: int) -> object:
+        if hi <= lo:
+            return sp.Integer(0)
+        return (ca.p * cb.p * S.moment("one", lo, hi)
+                + (ca.p * cb.q + ca.q * cb.p) * S.moment("x", lo, hi)
+                + ca.q * cb.q * S.moment("xx", lo, hi))
+
+    both = block(max(ca.lo, cb.lo), min(ca.hi, cb.hi))
+    aa, ab = ca.alpha, cb.alpha
+    if aa == 0 and ab == 0:
+        return both
+    # g_a g_b = (1-a_a)(1-a_b) 1_{A_a cap A_b} + a_b (1-a_a) 1_{A_a} + a_a (1-a_b) 1_{A_b} + a_a a_b
+    out = (1 - aa) * (1 - ab) * both
+    if ab != 0:
+        out += ab * (1 - aa) * block(ca.lo, ca.hi)
+    if aa != 0:
+        out += aa * (1 - ab) * block(cb.lo, cb.hi)
+    if aa != 0 and ab != 0:
+        out += aa * ab * block(0, n)
+    return out
 
 
 def pattern_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *,
                     parts: bool = False) -> sp.Matrix | HessianParts:
     """Closed-form Hessian of the pattern polynomial: (J^T J + R) / N (theory §3.1).
 
-    (J^T J)_{ab} = sum_{A_a cap A_b} (p_a + q_a x)(p_b + q_b x) from the moments of 1, x, x^2;
-    R_{ab} = sum_{A_u} r_n (alpha + gamma x_n) for the few non-zero second derivatives of f.
-    With ``parts`` returns ``HessianParts(hessian, gauss_newton, residual)`` (each / N).
+    (J^T J)_{ab} = sum_n g_a g_b (p_a + q_a x_n)(p_b + q_b x_n) from the moments of 1, x, x^2 on
+    interval intersections; R_{ab} = sum_n g(n) r_n (alpha + gamma x_n) for the few non-zero
+    second derivatives of f. With ``parts`` returns ``HessianParts(hessian, gauss_newton,
+    residual)`` (each / N).
     """
     _check_pattern(pattern, params, data)
     _check_symbolic_size(params, data)
@@ -204,19 +236,13 @@ def pattern_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *
     N = data.n
     gn = sp.zeros(P, P)
     for a in range(P):
-        ca = cols[a]
         for b in range(a, P):
-            cb = cols[b]
-            lo, hi = max(ca.lo, cb.lo), min(ca.hi, cb.hi)
-            if hi <= lo:
-                continue
-            e = (ca.p * cb.p * S.moment("one", lo, hi)
-                 + (ca.p * cb.q + ca.q * cb.p) * S.moment("x", lo, hi)
-                 + ca.q * cb.q * S.moment("xx", lo, hi))
-            gn[a, b] = gn[b, a] = _tidy(e / N)
+            e = _gauss_newton_entry(S, cols[a], cols[b])
+            if e != 0:
+                gn[a, b] = gn[b, a] = _tidy(e / N)
     res = sp.zeros(P, P)
     for t in second_terms(pattern, params):
-        e = _tidy((t.alpha * S.r(t.lo, t.hi) + t.gamma * S.rx(t.lo, t.hi)) / N)
+        e = _tidy(S.weighted(t) / N)
         res[t.a, t.b] = res[t.b, t.a] = e
     full = (gn + res).applyfunc(_tidy)
     return HessianParts(full, gn, res) if parts else full
@@ -230,23 +256,17 @@ def _float_inputs(params: Network | Spline, data: Dataset) -> tuple[Network | Sp
 
 
 def _float_structure(pattern: Pattern, params: Network | Spline, data: Dataset):
-    """Vectorised column data: lo, hi, p, q arrays and prefix sums of 1, x, x^2, r, r x."""
-    H, N = params.H, data.n
+    """Vectorised column data: lo, hi, p, q, gain arrays and prefix sums of 1, x, x^2, r, r x."""
+    N = data.n
     x = data.x
-    lo_u = np.array([pattern.active_bounds(i)[0] for i in range(H)], dtype=np.intp)
-    hi_u = np.array([pattern.active_bounds(i)[1] for i in range(H)], dtype=np.intp)
-    zero = np.zeros(H)
-    if isinstance(params, Spline):
-        s = np.asarray(params.s, dtype=np.float64)
-        p = np.concatenate([-s * params.mu, -s * params.beta, [1.0]])
-        q = np.concatenate([zero, s, [0.0]])
-        lo = np.concatenate([lo_u, lo_u, [0]])
-        hi = np.concatenate([hi_u, hi_u, [N]])
-    else:
-        p = np.concatenate([zero, params.v, params.b, [1.0]])
-        q = np.concatenate([params.v, zero, params.w, [0.0]])
-        lo = np.concatenate([lo_u, lo_u, lo_u, [0]])
-        hi = np.concatenate([hi_u, hi_u, hi_u, [N]])
+    derivs = params.line_derivatives()
+    bounds = [pattern.active_bounds(i) for i in range(params.H)]
+    lo = np.array([0 if u is None else bounds[u][0] for u, _, _ in derivs], dtype=np.intp)
+    hi = np.array([N if u is None else bounds[u][1] for u, _, _ in derivs], dtype=np.intp)
+    p = np.array([float(pa) for _, pa, _ in derivs])
+    q = np.array([float(qa) for _, _, qa in derivs])
+    alpha = float(params.negative_slope)
+    gain = np.array([0.0 if u is None else alpha for u, _, _ in derivs])
     # Residuals by direct evaluation of f: independent of the pattern bookkeeping above.
     r = np.asarray(params(x), dtype=np.float64) - data.y
 
@@ -257,17 +277,18 @@ def _float_structure(pattern: Pattern, params: Network | Spline, data: Dataset):
 
     pre = {"one": np.arange(N + 1, dtype=np.float64), "x": prefix(x), "xx": prefix(x * x),
            "r": prefix(r), "rx": prefix(r * x)}
-    return lo, hi, p, q, pre, lo_u, hi_u, r
+    return lo, hi, p, q, gain, pre
 
 
 def float_gradient(pattern: Pattern, params: Network | Spline, data: Dataset) -> np.ndarray:
     """Float64 closed-form gradient on ``pattern`` (vectorised over parameters)."""
     _check_pattern(pattern, params, data)
     params, data = _float_inputs(params, data)
-    lo, hi, p, q, pre, *_ = _float_structure(pattern, params, data)
-    sr = pre["r"][hi] - pre["r"][lo]
-    srx = pre["rx"][hi] - pre["rx"][lo]
-    return (p * sr + q * srx) / data.n
+    lo, hi, p, q, gain, pre = _float_structure(pattern, params, data)
+    N = data.n
+    sr = (1 - gain) * (pre["r"][hi] - pre["r"][lo]) + gain * pre["r"][N]
+    srx = (1 - gain) * (pre["rx"][hi] - pre["rx"][lo]) + gain * pre["rx"][N]
+    return (p * sr + q * srx) / N
 
 
 def float_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *,
@@ -275,25 +296,31 @@ def float_hessian(pattern: Pattern, params: Network | Spline, data: Dataset, *,
     """Float64 closed-form Hessian on ``pattern``: O(N + P^2) with P = number of parameters."""
     _check_pattern(pattern, params, data)
     params, data = _float_inputs(params, data)
-    lo, hi, p, q, pre, lo_u, hi_u, _ = _float_structure(pattern, params, data)
-    N, H = data.n, params.H
+    lo, hi, p, q, gain, pre = _float_structure(pattern, params, data)
+    N = data.n
     ilo = np.maximum.outer(lo, lo)
     ihi = np.minimum.outer(hi, hi)
     ihi = np.maximum(ihi, ilo)  # empty intersections sum to zero
-    s1 = pre["one"][ihi] - pre["one"][ilo]
-    sx = pre["x"][ihi] - pre["x"][ilo]
-    sxx = pre["xx"][ihi] - pre["xx"][ilo]
+    on = 1.0 - gain
+
+    def weighted(name: str) -> np.ndarray:
+        # sum_n g_a(n) g_b(n) m(n), g = 1 on the active interval and the gain off it
+        both = pre[name][ihi] - pre[name][ilo]
+        own = pre[name][hi] - pre[name][lo]
+        total = pre[name][N]
+        return (np.outer(on, on) * both + np.outer(own * on, gain) + np.outer(gain, own * on)
+                + np.outer(gain, gain) * total)
+
+    s1, sx, sxx = weighted("one"), weighted("x"), weighted("xx")
     gn = (np.outer(p, p) * s1 + (np.outer(p, q) + np.outer(q, p)) * sx + np.outer(q, q) * sxx) / N
     res = np.zeros_like(gn)
-    sr = (pre["r"][hi_u] - pre["r"][lo_u]) / N
-    srx = (pre["rx"][hi_u] - pre["rx"][lo_u]) / N
-    idx = np.arange(H)
-    if isinstance(params, Spline):
-        rho = -np.asarray(params.s, dtype=np.float64) * sr
-        res[idx, H + idx] = res[H + idx, idx] = rho
-    else:
-        res[idx, 2 * H + idx] = res[2 * H + idx, idx] = srx
-        res[H + idx, 2 * H + idx] = res[2 * H + idx, H + idx] = sr
+    bounds = [pattern.active_bounds(i) for i in range(params.H)]
+    alpha = float(params.negative_slope)
+    for a, b, i, al, ga in params.line_second_derivatives():
+        ulo, uhi = bounds[i]
+        sr = (1 - alpha) * (pre["r"][uhi] - pre["r"][ulo]) + alpha * pre["r"][N]
+        srx = (1 - alpha) * (pre["rx"][uhi] - pre["rx"][ulo]) + alpha * pre["rx"][N]
+        res[a, b] = res[b, a] = (float(al) * sr + float(ga) * srx) / N
     full = gn + res
     return HessianParts(full, gn, res) if parts else full
 

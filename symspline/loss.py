@@ -23,18 +23,24 @@ from .regions import (
 
 
 def pattern_outputs(pattern: Pattern, params: Network | Spline, data: Dataset) -> list[sp.Expr]:
-    """f(x_n) on the pattern, as polynomials: c + sum_{i : n in A_i} (unit i's linear piece).
+    """f(x_n) on the pattern, as polynomials: c + sum_i g_i(n) (P_i + Q_i x_n).
 
-    Spline: mu_i s_i (x_n - beta_i); network: v_i (w_i x_n + b_i) (docs/theory.md §2.1).
+    g_i = 1 on the active set A_i and alpha (the leaky slope, 0 for the ReLU) off it; P_i + Q_i x
+    is unit i's line from the model protocol: mu_i s_i (x - beta_i) for a spline, v_i (w_i x + b_i)
+    for a network (docs/theory.md §2.1).
     """
     _check_shapes(pattern, params, data)
+    P, Q = params.unit_lines()
+    alpha = params.negative_slope
     out = []
     for n in range(data.n):
         xn = data.x[n]
         terms = [params.c]
         for i in range(pattern.H):
             if pattern.indicator(i, n):
-                terms.append(_piece(params, i, xn, pattern.s[i]))
+                terms.append(P[i] + Q[i] * xn)
+            elif alpha != 0:
+                terms.append(alpha * (P[i] + Q[i] * xn))
         out.append(sp.Add(*terms))
     return out
 
@@ -48,12 +54,6 @@ def pattern_loss(pattern: Pattern, params: Network | Spline, data: Dataset) -> s
     """The loss on one pattern: a polynomial in the parameters (and in symbolic data)."""
     r = pattern_residuals(pattern, params, data)
     return sp.Add(*[ri**2 for ri in r]) / (2 * data.n)
-
-
-def _piece(params: Network | Spline, i: int, xn: object, s: int) -> sp.Expr:
-    if isinstance(params, Spline):
-        return params.mu[i] * s * (xn - params.beta[i])
-    return params.v[i] * (params.w[i] * xn + params.b[i])
 
 
 def _check_shapes(pattern: Pattern, params: Network | Spline, data: Dataset) -> None:

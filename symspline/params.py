@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -46,15 +47,63 @@ def _kind(values: Sequence[object]) -> Kind:
     return combine_kinds(kinds)
 
 
-def _relu(z: object, kind: Kind) -> object:
+def _activation(z: object, kind: Kind, alpha: object) -> object:
+    """sigma_alpha(z) = z for z > 0 and alpha z otherwise (alpha = 0: the ReLU)."""
     if kind == "symbolic":
-        return sp.Max(0, z)
-    return z if z > 0 else sp.Integer(0)
+        return sp.Max(0, z) + alpha * sp.Min(0, z) if alpha != 0 else sp.Max(0, z)
+    return z if z > 0 else alpha * z if alpha != 0 else sp.Integer(0)
+
+
+def _negative_slope(alpha: object) -> object:
+    """Validate the leaky-ReLU slope alpha: a number in [0, 1) or a SymPy symbol."""
+    if isinstance(alpha, bool) or isinstance(alpha, list | tuple | np.ndarray | str | bytes):
+        raise ParameterError(f"negative_slope must be one number in [0, 1), got {alpha!r}")
+    kind = kind_of(alpha)
+    if kind == "symbolic":
+        return to_sympy(alpha)
+    value = float(alpha) if kind == "float" else to_sympy(alpha)
+    if not (0 <= value < 1):
+        raise ParameterError(
+            f"negative_slope must be in [0, 1) (0 is the ReLU, 1 would make every unit linear), "
+            f"got {alpha}")
+    return value
+
+
+class Decay(NamedTuple):
+    """A weight-decay penalty with its gradient and Hessian, in the parameters' number kind."""
+
+    value: object
+    gradient: np.ndarray
+    hessian: np.ndarray
+
+
+def weight_decay_value(lam: object) -> object:
+    """Validate the weight-decay strength lambda: a finite number >= 0 or a SymPy expression."""
+    if isinstance(lam, bool) or isinstance(lam, list | tuple | np.ndarray | str | bytes):
+        raise ParameterError(f"weight_decay must be one number >= 0, got {lam!r}")
+    kind = kind_of(lam)
+    if kind == "symbolic":
+        return to_sympy(lam)
+    value = float(lam) if kind == "float" else to_sympy(lam)
+    if not (value >= 0) or (kind == "float" and not np.isfinite(value)):
+        raise ParameterError(f"weight_decay must be a finite number >= 0, got {lam}")
+    return value
+
+
+def _decay_arrays(P: int, kind: Kind) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "float":
+        return np.zeros(P), np.zeros((P, P))
+    zero = sp.Integer(0)
+    g = np.full(P, zero, dtype=object)
+    return g, np.full((P, P), zero, dtype=object)
 
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """f(x) = sum_i v_i [w_i x + b_i]_+ + c, parameter order (w_1..w_H, b_1..b_H, v_1..v_H, c).
+    """f(x) = sum_i v_i sigma(w_i x + b_i) + c, parameter order (w_1..w_H, b_1..b_H, v_1..v_H, c).
+
+    sigma is the ReLU [z]_+, or with ``negative_slope`` = alpha in [0, 1) the leaky ReLU
+    sigma(z) = max(z, alpha z) = alpha z + (1 - alpha) [z]_+ (torch's ``nn.LeakyReLU``).
 
     Parameters are float64 arrays, exact SymPy rationals, or SymPy symbols; the ``kind`` of the
     whole network is the combination (symbolic > float > exact). Immutable.
@@ -64,9 +113,11 @@ class Network:
     b: np.ndarray
     v: np.ndarray
     c: object = 0
+    negative_slope: object = 0
     kind: Kind = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "negative_slope", _negative_slope(self.negative_slope))
         w, b, v = _vector(self.w, "w"), _vector(self.b, "b"), _vector(self.v, "v")
         if not (len(w) == len(b) == len(v)):
             raise ParameterError(
@@ -76,8 +127,9 @@ class Network:
             raise ParameterError("a network needs at least one hidden unit (width H >= 1)")
         if isinstance(self.c, list | tuple | np.ndarray):
             raise ParameterError("c must be a single number")
-        kind = _kind([*w, *b, *v, self.c])
+        kind = _kind([*w, *b, *v, self.c, self.negative_slope])
         object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "negative_slope", scalar_as_kind(self.negative_slope, kind))
         for name, vals in (("w", w), ("b", b), ("v", v)):
             arr = as_kind(vals, kind)
             _check_finite(arr, name)
@@ -88,7 +140,8 @@ class Network:
         object.__setattr__(self, "c", c)
 
     @classmethod
-    def symbols(cls, H: int, s: Sequence[int] | None = None) -> Network:
+    def symbols(cls, H: int, s: Sequence[int] | None = None, *,
+                negative_slope: object = 0) -> Network:
         """Symbolic network with real symbols w_i, b_i, v_i, c.
 
         With orientations ``s`` given, w_i is declared positive (s_i = +1) or negative (s_i = -1),
@@ -106,7 +159,7 @@ class Network:
                 ws.append(sp.Symbol(f"w{i + 1}", negative=True))
         bs = sp.symbols(f"b1:{H + 1}", real=True)
         vs = sp.symbols(f"v1:{H + 1}", real=True)
-        return cls(ws, bs, vs, sp.Symbol("c", real=True))
+        return cls(ws, bs, vs, sp.Symbol("c", real=True), negative_slope)
 
     @property
     def H(self) -> int:
@@ -126,12 +179,80 @@ class Network:
         return np.concatenate([self.w, self.b, self.v, np.array([self.c], dtype=dtype)])
 
     @classmethod
-    def from_vector(cls, theta: Sequence | np.ndarray, H: int) -> Network:
+    def from_vector(cls, theta: Sequence | np.ndarray, H: int, *,
+                    negative_slope: object = 0) -> Network:
         """Inverse of :attr:`vector`."""
         theta = _vector(theta, "theta")
         if len(theta) != 3 * H + 1:
             raise ParameterError(f"a width-{H} network has {3 * H + 1} parameters, got {len(theta)}")
-        return cls(theta[:H], theta[H : 2 * H], theta[2 * H : 3 * H], theta[3 * H])
+        return cls(theta[:H], theta[H : 2 * H], theta[2 * H : 3 * H], theta[3 * H],
+                   negative_slope)
+
+    # ------------------------------------------------------------------ the model protocol
+    @property
+    def size(self) -> int:
+        """Number of continuous parameters P = 3H + 1."""
+        return 3 * self.H + 1
+
+    def with_vector(self, theta: Sequence | np.ndarray) -> Network:
+        """A network of the same width and activation with parameters ``theta``."""
+        return Network.from_vector(theta, self.H, negative_slope=self.negative_slope)
+
+    def unit_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """(P_i, Q_i): unit i contributes P_i + Q_i x on its active side, alpha times that off it.
+
+        Network: P_i = v_i b_i, Q_i = v_i w_i.
+        """
+        return self.v * self.b, self.v * self.w
+
+    def line_derivatives(self) -> list[tuple[int | None, object, object]]:
+        """For every parameter a (fixed order): (unit, p_a, q_a) with d(P + Q x)/d theta_a = p_a + q_a x.
+
+        The unit is None for c, whose column is 1 on every sample. Network: d/dw_i = x v_i,
+        d/db_i = v_i, d/dv_i = b_i + w_i x.
+        """
+        zero, one = _zero_one(self.kind)
+        H = self.H
+        out: list[tuple[int | None, object, object]] = []
+        out += [(i, zero, self.v[i]) for i in range(H)]
+        out += [(i, self.v[i], zero) for i in range(H)]
+        out += [(i, self.b[i], self.w[i]) for i in range(H)]
+        out.append((None, one, zero))
+        return out
+
+    def line_second_derivatives(self) -> list[tuple[int, int, int, object, object]]:
+        """Non-zero d^2(P_i + Q_i x)/d theta_a d theta_b = alpha_ab + gamma_ab x, a < b:
+        (a, b, unit, alpha_ab, gamma_ab). Network: (w_i, v_i) -> x, (b_i, v_i) -> 1."""
+        zero, one = _zero_one(self.kind)
+        H = self.H
+        out = []
+        for i in range(H):
+            out.append((i, 2 * H + i, i, zero, one))
+            out.append((H + i, 2 * H + i, i, one, zero))
+        return out
+
+    def decay(self, weight_decay: object) -> Decay:
+        """(lambda/2) ||theta||^2 over all 3H + 1 parameters (torch.optim's weight_decay), its
+        gradient lambda theta and Hessian lambda I."""
+        lam = weight_decay_value(weight_decay)
+        theta = self.vector
+        g, h = _decay_arrays(self.size, self.kind)
+        g[:] = lam * theta
+        for a in range(self.size):
+            h[a, a] = lam
+        value = lam * sum(t * t for t in theta) / 2
+        return Decay(float(value) if self.kind == "float" else value, g, h)
+
+    def knots(self) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Breakpoints beta_i = -b_i / w_i and orientations s_i = sign(w_i) (theory §1.1).
+
+        Raises
+        ------
+        DegenerateUnitError
+            If some w_i = 0.
+        """
+        sp_ = self.to_spline()
+        return sp_.beta, sp_.s
 
     def __repr__(self) -> str:
         from .display import params_repr  # lazy, like the other renderings
@@ -154,10 +275,11 @@ class Network:
     def __call__(self, x: object) -> object:
         """Evaluate f at a scalar or an array of points (float arrays for float networks)."""
         if self.kind == "float":
-            return _eval_float(x, self.w, self.b, self.v, float(self.c))
+            return _eval_float(x, self.w, self.b, self.v, float(self.c), self.negative_slope)
         xs = np.atleast_1d(np.asarray(x, dtype=object))
+        a = self.negative_slope
         out = [
-            self.c + sum(vi * _relu(wi * xv + bi, self.kind) for wi, bi, vi in
+            self.c + sum(vi * _activation(wi * xv + bi, self.kind, a) for wi, bi, vi in
                          zip(self.w, self.b, self.v, strict=True))
             for xv in xs
         ]
@@ -175,7 +297,7 @@ class Network:
         for i, ai in enumerate(a_arr):
             if kind_of(ai) != "symbolic" and not ai > 0:
                 raise ParameterError(f"scale factor for unit {i + 1} must be positive, got {ai}")
-        return Network(self.w * a_arr, self.b * a_arr, self.v / a_arr, self.c)
+        return Network(self.w * a_arr, self.b * a_arr, self.v / a_arr, self.c, self.negative_slope)
 
     def orientations(self) -> tuple[int, ...]:
         """s_i = sign(w_i); raises for w_i = 0 or a sign SymPy cannot decide."""
@@ -203,7 +325,7 @@ class Network:
         s = self.orientations()
         s_arr = np.array(s, dtype=np.float64 if self.kind == "float" else object)
         abs_w = self.w * s_arr
-        return Spline(-self.b / self.w, self.v * abs_w, s, self.c)
+        return Spline(-self.b / self.w, self.v * abs_w, s, self.c, self.negative_slope)
 
     def canonical(self) -> Network:
         """Units sorted by (breakpoint, orientation, delta-slope); degenerate units (w = 0) last."""
@@ -217,7 +339,7 @@ class Network:
         if self.kind == "symbolic":
             raise ParameterError("symbolic networks have no canonical order")
         order = [k[-1] for k in sorted(keys)]
-        return Network(self.w[order], self.b[order], self.v[order], self.c)
+        return Network(self.w[order], self.b[order], self.v[order], self.c, self.negative_slope)
 
     def as_float(self) -> Network:
         """The network in float64 (exact values rounded once)."""
@@ -225,13 +347,17 @@ class Network:
             raise ParameterError("a symbolic network has no float values")
         return Network(
             self.w.astype(np.float64), self.b.astype(np.float64), self.v.astype(np.float64),
-            float(self.c),
+            float(self.c), float(self.negative_slope),
         )
 
 
 @dataclass(frozen=True, eq=False)
 class Spline:
-    """f(x) = c + sum_i mu_i [s_i (x - beta_i)]_+ (theory §1.1): breakpoints, delta-slopes, orientations.
+    """f(x) = c + sum_i mu_i sigma(s_i (x - beta_i)) (theory §1.1): breakpoints, amplitudes, orientations.
+
+    With the ReLU (``negative_slope`` = 0) mu_i is the delta-slope at beta_i. With the leaky ReLU
+    (alpha in [0, 1)) mu_i = v_i |w_i| still, unit i adds alpha mu_i s_i (x - beta_i) to a global
+    linear part and the slope of f jumps by (1 - alpha) mu_i at beta_i (:attr:`delta_slopes`).
 
     Continuous parameter order (beta_1..beta_H, mu_1..mu_H, c); ``s`` holds discrete labels +-1.
     """
@@ -240,9 +366,11 @@ class Spline:
     mu: np.ndarray
     s: tuple[int, ...]
     c: object = 0
+    negative_slope: object = 0
     kind: Kind = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "negative_slope", _negative_slope(self.negative_slope))
         beta, mu = _vector(self.beta, "beta"), _vector(self.mu, "mu")
         if len(beta) != len(mu):
             raise ParameterError(f"beta and mu must have equal lengths, got {len(beta)}, {len(mu)}")
@@ -251,8 +379,9 @@ class Spline:
         s = _orientations(self.s, len(beta))
         if isinstance(self.c, list | tuple | np.ndarray):
             raise ParameterError("c must be a single number")
-        kind = _kind([*beta, *mu, self.c])
+        kind = _kind([*beta, *mu, self.c, self.negative_slope])
         object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "negative_slope", scalar_as_kind(self.negative_slope, kind))
         object.__setattr__(self, "s", s)
         for name, vals in (("beta", beta), ("mu", mu)):
             arr = as_kind(vals, kind)
@@ -264,12 +393,12 @@ class Spline:
         object.__setattr__(self, "c", c)
 
     @classmethod
-    def symbols(cls, H: int, s: Sequence[int]) -> Spline:
+    def symbols(cls, H: int, s: Sequence[int], *, negative_slope: object = 0) -> Spline:
         """Symbolic spline with real symbols beta_i, mu_i, c and the given orientations."""
         H = _width(H)
         betas = sp.symbols(f"beta1:{H + 1}", real=True)
         mus = sp.symbols(f"mu1:{H + 1}", real=True)
-        return cls(betas, mus, tuple(s), sp.Symbol("c", real=True))
+        return cls(betas, mus, tuple(s), sp.Symbol("c", real=True), negative_slope)
 
     @property
     def H(self) -> int:
@@ -289,13 +418,117 @@ class Spline:
         return np.concatenate([self.beta, self.mu, np.array([self.c], dtype=dtype)])
 
     @classmethod
-    def from_vector(cls, theta: Sequence | np.ndarray, s: Sequence[int]) -> Spline:
+    def from_vector(cls, theta: Sequence | np.ndarray, s: Sequence[int], *,
+                    negative_slope: object = 0) -> Spline:
         """Inverse of :attr:`vector`, with the orientations given separately."""
         theta = _vector(theta, "theta")
         H = len(s)
         if len(theta) != 2 * H + 1:
             raise ParameterError(f"a width-{H} spline has {2 * H + 1} parameters, got {len(theta)}")
-        return cls(theta[:H], theta[H : 2 * H], tuple(s), theta[2 * H])
+        return cls(theta[:H], theta[H : 2 * H], tuple(s), theta[2 * H], negative_slope)
+
+    # ------------------------------------------------------------------ the model protocol
+    @property
+    def size(self) -> int:
+        """Number of continuous parameters P = 2H + 1."""
+        return 2 * self.H + 1
+
+    def with_vector(self, theta: Sequence | np.ndarray) -> Spline:
+        """A spline of the same orientations and activation with parameters ``theta``."""
+        return Spline.from_vector(theta, self.s, negative_slope=self.negative_slope)
+
+    def unit_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """(P_i, Q_i): unit i contributes P_i + Q_i x on its active side, alpha times that off it.
+
+        Spline: P_i = -s_i mu_i beta_i, Q_i = s_i mu_i.
+        """
+        s = self.s_array
+        m = s * self.mu
+        return -m * self.beta, m
+
+    def line_derivatives(self) -> list[tuple[int | None, object, object]]:
+        """For every parameter a (fixed order): (unit, p_a, q_a) with d(P + Q x)/d theta_a = p_a + q_a x.
+
+        The unit is None for c. Spline: d/dbeta_i = -s_i mu_i, d/dmu_i = s_i (x - beta_i).
+        """
+        zero, one = _zero_one(self.kind)
+        s = self.s_array
+        H = self.H
+        out: list[tuple[int | None, object, object]] = []
+        out += [(i, -s[i] * self.mu[i], zero) for i in range(H)]
+        out += [(i, -s[i] * self.beta[i], s[i]) for i in range(H)]
+        out.append((None, one, zero))
+        return out
+
+    def line_second_derivatives(self) -> list[tuple[int, int, int, object, object]]:
+        """Non-zero d^2(P_i + Q_i x)/d theta_a d theta_b = alpha_ab + gamma_ab x, a < b:
+        (a, b, unit, alpha_ab, gamma_ab). Spline: (beta_i, mu_i) -> -s_i."""
+        zero, _ = _zero_one(self.kind)
+        s = self.s_array
+        return [(i, self.H + i, i, -s[i], zero) for i in range(self.H)]
+
+    def knots(self) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Breakpoints beta_i and orientations s_i."""
+        return self.beta, self.s
+
+    def decay(self, weight_decay: object) -> Decay:
+        """The weight-decay penalty reduced over the scale orbits (theory §1.5):
+
+        min_{a > 0} (lambda/2)(a^2 (w^2 + b^2) + v^2 / a^2) = lambda |mu| sqrt(1 + beta^2) per unit,
+        attained at the balanced representative v^2 = w^2 + b^2, plus lambda c^2 / 2. Gradient:
+        lambda |mu_i| beta_i / sqrt(1 + beta_i^2) in beta_i, lambda sign(mu_i) sqrt(1 + beta_i^2) in
+        mu_i, lambda c in c; Hessian: lambda |mu_i| / (1 + beta_i^2)^(3/2) on (beta_i, beta_i),
+        lambda sign(mu_i) beta_i / sqrt(1 + beta_i^2) on (beta_i, mu_i), lambda on (c, c).
+
+        Raises
+        ------
+        ParameterError
+            When lambda > 0 and some numeric mu_i = 0, where |mu_i| has a kink and the reduced
+            penalty has no derivative.
+        """
+        lam = weight_decay_value(weight_decay)
+        H, kind = self.H, self.kind
+        g, h = _decay_arrays(self.size, kind)
+        if kind == "float":
+            root = np.sqrt(1.0 + self.beta * self.beta)
+            absmu = np.abs(self.mu)
+            value = float(lam * (absmu @ root + self.c * self.c / 2))
+            if lam == 0:
+                return Decay(value, g, h)
+            _require_nonzero_mu(self.mu)
+            sign = np.sign(self.mu)
+            i = np.arange(H)
+            g[:H] = lam * absmu * self.beta / root
+            g[H:2 * H] = lam * sign * root
+            g[-1] = lam * self.c
+            h[i, i] = lam * absmu / root**3
+            h[i, H + i] = h[H + i, i] = lam * sign * self.beta / root
+            h[-1, -1] = lam
+            return Decay(value, g, h)
+        root = [sp.sqrt(1 + b**2) for b in self.beta]
+        value = lam * (sp.Add(*[sp.Abs(m) * r for m, r in zip(self.mu, root, strict=True)])
+                       + self.c**2 / 2)
+        if lam != 0 and kind != "symbolic":
+            _require_nonzero_mu(self.mu)
+        for i in range(H):
+            b, m, r = self.beta[i], self.mu[i], root[i]
+            g[i] = lam * sp.Abs(m) * b / r
+            g[H + i] = lam * sp.sign(m) * r
+            h[i, i] = lam * sp.Abs(m) / r**3
+            h[i, H + i] = h[H + i, i] = lam * sp.sign(m) * b / r
+        g[-1] = lam * self.c
+        h[-1, -1] = lam
+        return Decay(value, g, h)
+
+    def balanced(self) -> Network:
+        """The network on this spline's orbit with every balance v_i^2 - w_i^2 - b_i^2 = 0: the
+        representative where weight decay is smallest (theory §1.5)."""
+        return self.to_network(0)
+
+    @property
+    def delta_slopes(self) -> np.ndarray:
+        """The jumps of f' at the breakpoints, (1 - alpha) mu_i (right minus left; theory §1.1)."""
+        return (1 - self.negative_slope) * self.mu
 
     @property
     def s_array(self) -> np.ndarray:
@@ -326,20 +559,28 @@ class Spline:
         """Evaluate f at a scalar or an array of points."""
         if self.kind == "float":
             s = self.s_array
-            return _eval_float(x, s, -s * self.beta, self.mu, float(self.c))
+            return _eval_float(x, s, -s * self.beta, self.mu, float(self.c), self.negative_slope)
         xs = np.atleast_1d(np.asarray(x, dtype=object))
+        a = self.negative_slope
         out = [
-            self.c + sum(mi * _relu(si * (xv - bi), self.kind)
+            self.c + sum(mi * _activation(si * (xv - bi), self.kind, a)
                          for bi, mi, si in zip(self.beta, self.mu, self.s, strict=True))
             for xv in xs
         ]
         return out[0] if np.ndim(x) == 0 else np.array(out, dtype=object)
 
     def slopes(self) -> tuple[object, object]:
-        """Slopes of f left of every breakpoint and right of every breakpoint (theory §1.1)."""
-        left = -sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si < 0)
-        right = sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si > 0)
-        return left, right
+        """Slopes of f left of every breakpoint and right of every breakpoint (theory §1.1).
+
+        Left: alpha sum_{s_i=+1} mu_i - sum_{s_i=-1} mu_i; right: sum_{s_i=+1} mu_i -
+        alpha sum_{s_i=-1} mu_i (alpha = 0 for the ReLU).
+        """
+        a = self.negative_slope
+        plus = sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si > 0)
+        minus = sum(mi for mi, si in zip(self.mu, self.s, strict=True) if si < 0)
+        if a == 0:
+            return -minus, plus
+        return a * plus - minus, plus - a * minus
 
     def to_network(self, balance: object = 0) -> Network:
         """The representative (w, b, v, c) whose per-unit balance v_i^2 - w_i^2 - b_i^2 is ``balance``.
@@ -361,8 +602,7 @@ class Spline:
         if len(d_vals) not in (1, self.H):
             raise ParameterError(f"balance must be one number or {self.H} numbers, got {len(d_vals)}")
         kind = combine_kinds([self.kind, *(kind_of(d) for d in d_vals)])
-        sc = self if kind == self.kind else Spline(
-            self.beta.astype(np.float64), self.mu.astype(np.float64), self.s, float(self.c))
+        sc = self if kind == self.kind else self.as_float()
         d_arr = np.broadcast_to(np.asarray(d_vals, dtype=np.float64 if kind == "float" else object),
                                 (self.H,))
         ws, bs, vs = [], [], []
@@ -395,21 +635,30 @@ class Spline:
             ws.append(s * a)
             bs.append(-s * a * beta)
             vs.append(mu / a)
-        return Network(ws, bs, vs, sc.c)
+        return Network(ws, bs, vs, sc.c, sc.negative_slope)
 
     def canonical(self) -> Spline:
         """Units sorted by (breakpoint, orientation, delta-slope)."""
         if self.kind == "symbolic":
             raise ParameterError("symbolic splines have no canonical order")
         order = sorted(range(self.H), key=lambda i: (self.beta[i], self.s[i], self.mu[i]))
-        return Spline(self.beta[order], self.mu[order], tuple(self.s[i] for i in order), self.c)
+        return Spline(self.beta[order], self.mu[order], tuple(self.s[i] for i in order), self.c,
+                      self.negative_slope)
 
     def as_float(self) -> Spline:
         """The spline in float64."""
         if self.kind == "symbolic":
             raise ParameterError("a symbolic spline has no float values")
         return Spline(self.beta.astype(np.float64), self.mu.astype(np.float64), self.s,
-                      float(self.c))
+                      float(self.c), float(self.negative_slope))
+
+
+def _require_nonzero_mu(mu: np.ndarray) -> None:
+    for i, m in enumerate(mu):
+        if m == 0:
+            raise ParameterError(
+                f"the reduced weight decay lambda |mu{i + 1}| sqrt(1 + beta{i + 1}^2) is not "
+                f"differentiable at mu{i + 1} = 0; differentiate in network parameters instead")
 
 
 def _width(H: object) -> int:
@@ -433,13 +682,19 @@ def _orientations(s: object, H: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _eval_float(x: object, w: np.ndarray, b: np.ndarray, v: np.ndarray, c: float) -> object:
+def _zero_one(kind: Kind) -> tuple[object, object]:
+    return (0.0, 1.0) if kind == "float" else (sp.Integer(0), sp.Integer(1))
+
+
+def _eval_float(x: object, w: np.ndarray, b: np.ndarray, v: np.ndarray, c: float,
+                alpha: float = 0.0) -> object:
     xs = np.asarray(x, dtype=np.float64)
     flat = np.atleast_1d(xs).ravel()
     out = np.full(flat.shape, c, dtype=np.float64)
     step = max(1, _CHUNK // max(1, w.shape[0]))
     for lo in range(0, flat.shape[0], step):
         z = np.multiply.outer(flat[lo : lo + step], w) + b
-        np.maximum(z, 0.0, out=z)
+        # max(z, alpha z) is the leaky ReLU for alpha in [0, 1), the ReLU for alpha = 0
+        np.maximum(z, alpha * z if alpha else 0.0, out=z)
         out[lo : lo + step] += z @ v
     return float(out[0]) if xs.ndim == 0 else out.reshape(xs.shape)
