@@ -18,6 +18,7 @@ from .errors import (
     TimeLimitError,
     UnknownNameError,
 )
+from .evaluation import Evaluation, evaluate
 from .interop import from_arrays, from_flax, from_torch
 from .io import read_data, read_params, write_data, write_params
 from .loss import PiecewiseLoss, pattern_loss, pattern_residuals
@@ -27,7 +28,8 @@ from .regions import Pattern, kinks, locate, patterns
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "InputError", "KinkError",
+    "CheckFailed", "DataError", "Dataset", "DegenerateUnitError", "Evaluation", "InputError",
+    "KinkError", "evaluate",
     "Network", "ParameterError", "ParseError", "Pattern", "PiecewiseLoss", "SizeError", "Spline",
     "SymsplineError", "TimeLimitError", "UnknownNameError", "from_arrays", "from_flax", "from_torch",
     "claim", "gradient", "hessian", "kind", "kinks", "locate", "loss",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import kernels
 from .data import Dataset
 from .errors import InputError
-from .loss import PiecewiseLoss, loss_exact, pattern_loss
+from .evaluation import evaluate
 from .numbers import Kind, combine_kinds
 from .params import Network, Spline
 from .regions import Pattern
@@ -20,31 +20,30 @@ def kind(params: Network | Spline, data: Dataset) -> Kind:
     return combine_kinds([pk, dk])
 
 
-def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None) -> object:
-    """L = (1/(2N)) sum_n (f(x_n) - y_n)^2 (docs/theory.md §0).
+def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None,
+         weight_decay: object = 0) -> object:
+    """The objective L + penalty, L = (1/(2N)) sum_n (f(x_n) - y_n)^2 (docs/theory.md §0).
 
     Returns a float for float input, an exact SymPy number for exact input, and a SymPy expression
     for symbolic input: the polynomial of ``pattern`` if one is given, else the global
     ``Piecewise`` over all patterns (refused with :class:`SizeError` when absurdly large).
+    ``weight_decay`` = lambda adds (lambda/2)||theta||^2 for a network and its orbit minimum
+    lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2 for a spline (theory §8.2).
     """
-    k = kind(params, data)
-    if pattern is not None:
-        return pattern_loss(pattern, params, data)
-    if k == "float":
-        return kernels.loss(params, data)
-    if k == "exact":
-        return loss_exact(params, data)
-    return PiecewiseLoss(params, data).piecewise
+    if weight_decay == 0 and pattern is None and kind(params, data) == "float":
+        return kernels.loss(params, data)  # the hot path: no evaluation object
+    return evaluate(params, data, weight_decay=weight_decay, pattern=pattern).loss
 
 
 def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = None,
-             side: str | None = None) -> object:
-    """Gradient of L in the parameterization of ``params``, order (w, b, v, c) or (beta, mu, c).
+             side: str | None = None, weight_decay: object = 0) -> object:
+    """Gradient of the objective in the parameterization of ``params``, order (w, b, v, c) or
+    (beta, mu, c).
 
     float -> (P,) NumPy array (fast kernels); exact -> exact column ``sympy.Matrix``; symbolic ->
     expressions on ``pattern`` (a Matrix of ``Piecewise`` over patterns when none is given).
-    In the spline parameterization dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i sum_{A_i} r_n
-    (x_n - beta_i), dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n (theory §2.2).
+    In the spline parameterization (ReLU, no decay) dL/dc = (1/N) sum r_n, dL/dmu_i = (1/N) s_i
+    sum_{A_i} r_n (x_n - beta_i), dL/dbeta_i = -(1/N) s_i mu_i sum_{A_i} r_n (theory §2.2).
 
     Raises
     ------
@@ -52,25 +51,25 @@ def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None
         If a breakpoint lies exactly on a data point and ``side`` is None; ``side="left"`` or
         ``"right"`` gives the one-sided derivative from below or above.
     """
-    if kind(params, data) == "float" and pattern is None:
+    if weight_decay == 0 and pattern is None and kind(params, data) == "float":
         return kernels.gradient(params, data, side=side)
-    from .calculus import gradient as _gradient
-
-    return _gradient(params, data, pattern=pattern, side=side)
+    return evaluate(params, data, weight_decay=weight_decay, side=side, pattern=pattern).gradient
 
 
 def hessian(params: Network | Spline, data: Dataset, *, parts: bool = False,
-            pattern: Pattern | None = None, side: str | None = None) -> object:
-    """Hessian of L = (J^T J + R) / N (theory §3.1), dispatching like :func:`gradient`.
+            pattern: Pattern | None = None, side: str | None = None,
+            weight_decay: object = 0) -> object:
+    """Hessian of the objective, (J^T J + R) / N + penalty (theory §3.1), dispatching like
+    :func:`gradient`.
 
-    With ``parts=True`` returns the tuple ``(hessian, gauss_newton, residual)``, each already
-    divided by N. Kinks are handled as in :func:`gradient`.
+    With ``parts=True`` returns ``HessianParts(hessian, gauss_newton, residual)`` (a triple, with
+    ``.penalty`` for the weight-decay part), the first two already divided by N. Kinks are handled
+    as in :func:`gradient`.
     """
-    if kind(params, data) == "float" and pattern is None:
+    if weight_decay == 0 and pattern is None and kind(params, data) == "float":
         return kernels.hessian(params, data, parts=parts, side=side)
-    from .calculus import hessian as _hessian
-
-    return _hessian(params, data, parts=parts, pattern=pattern, side=side)
+    ev = evaluate(params, data, weight_decay=weight_decay, side=side, pattern=pattern)
+    return ev.parts if parts else ev.hessian
 
 
 def _check(params: object, data: object) -> None:
@@ -80,4 +79,4 @@ def _check(params: object, data: object) -> None:
         raise InputError(f"data must be a Dataset, got {type(data).__name__}")
 
 
-__all__ = ["gradient", "hessian", "kind", "loss"]
+__all__ = ["evaluate", "gradient", "hessian", "kind", "loss"]

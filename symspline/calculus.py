@@ -41,12 +41,28 @@ MAX_SYMBOLIC_TERMS = 200_000
 MAX_PIECEWISE_PATTERNS = 512
 
 
-class HessianParts(NamedTuple):
-    """Hessian = Gauss-Newton part + residual part, each already divided by N (theory §3.1)."""
-
+class _Parts(NamedTuple):
     hessian: object
     gauss_newton: object
     residual: object
+
+
+class HessianParts(_Parts):
+    """Hessian = Gauss-Newton part + residual part (+ weight-decay part), theory §3.1.
+
+    Unpacks as the triple ``(hessian, gauss_newton, residual)``, the last two already divided by N;
+    ``penalty`` is the Hessian of the weight-decay term (None without weight decay), so that
+    hessian = gauss_newton + residual + penalty.
+    """
+
+    def __new__(cls, hessian: object, gauss_newton: object, residual: object,
+                penalty: object = None) -> HessianParts:
+        self = super().__new__(cls, hessian, gauss_newton, residual)
+        self.penalty = penalty
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return (*self, self.penalty)
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,10 @@ class Column:
 
 @dataclass(frozen=True)
 class SecondTerm:
-    """A non-zero d^2 f(x_n)/d theta_a d theta_b = g(n) (alpha + gamma x_n), g = 1 on [lo, hi), ``slope`` off it."""
+    """A non-zero d^2 f(x_n)/d theta_a d theta_b = g(n) (alpha + gamma x_n).
+
+    g = 1 on [lo, hi) and ``slope`` (the unit's leaky slope) off it.
+    """
 
     a: int
     b: int
