@@ -268,6 +268,8 @@ class Population:
                   or (pattern.s[i] < 0 and pattern.slot[i] > 0)}
         total = sp.Integer(0)
         cell = 0
+        alpha = spline.negative_slope
+        lines = [spline.mu[i] * pattern.s[i] * (X - spline.beta[i]) for i in range(pattern.H)]
 
         def where(ev: tuple[str, int]) -> sp.Expr:
             return self.knots[ev[1]] if ev[0] == "k" else spline.beta[ev[1]]
@@ -279,20 +281,22 @@ class Population:
                 active ^= {ev[1]}
             if cell >= self.K or self.density[cell] == 0:
                 continue
-            f = spline.c + sum((spline.mu[i] * pattern.s[i] * (X - spline.beta[i])
-                                for i in sorted(active)), sp.Integer(0))
+            # unit i adds its line on the active side and alpha times it off it (leaky ReLU)
+            f = spline.c + sum((lines[i] if i in active else alpha * lines[i]
+                                for i in range(pattern.H) if i in active or alpha != 0),
+                               sp.Integer(0))
             poly = sp.Poly(sp.expand((f - self.target[cell]) ** 2), X)
             anti = poly.integrate()
             total += self.density[cell] * (anti.eval(where(nxt)) - anti.eval(where(ev)))
         return sp.expand(total / 2)
 
-    def _symbolic(self, pattern: PopulationPattern, param: str) -> dict:
-        key = (pattern, param)
+    def _symbolic(self, pattern: PopulationPattern, param: str, alpha: object = 0) -> dict:
+        key = (pattern, param, alpha)
         if key not in self._cache:
             if param == "spline":
-                sym = Spline.symbols(pattern.H, pattern.s)
+                sym = Spline.symbols(pattern.H, pattern.s, negative_slope=alpha)
             else:
-                sym = Network.symbols(pattern.H, pattern.s)
+                sym = Network.symbols(pattern.H, pattern.s, negative_slope=alpha)
             theta = list(sym.vector)
             L = self.pattern_loss(pattern, sym)
             grad = [sp.diff(L, t) for t in theta]
@@ -306,12 +310,26 @@ class Population:
                                       lambda a, b: sp.diff(entry["grad"][a], th[b]))
         return entry["hess"]
 
-    def _evaluate(self, params: Network | Spline, what: str, side: str) -> object:
+    def _evaluate(self, params: Network | Spline, what: str, side: str,
+                  weight_decay: object = 0) -> object:
+        value = self._evaluate_risk(params, what, side)
+        if weight_decay == 0:
+            return value
+        decay = params.decay(weight_decay)
+        if what == "loss":
+            return value + (float(decay.value) if params.kind == "float" else decay.value)
+        extra = decay.gradient if what == "grad" else decay.hessian
+        if params.kind == "float":
+            return value + np.asarray(extra, dtype=np.float64)
+        return (value + sp.Matrix(extra).reshape(*value.shape)).applyfunc(_tidy)
+
+    def _evaluate_risk(self, params: Network | Spline, what: str, side: str) -> object:
         param = "network" if isinstance(params, Network) else "spline"
         if params.kind == "symbolic":
             raise ParameterError("give numeric parameters, or use pattern_loss for expressions")
         pattern = self.locate(params, side=side)
-        entry = self._symbolic(pattern, param)
+        alpha = params.negative_slope
+        entry = self._symbolic(pattern, param, 0 if alpha == 0 else to_sympy(alpha))
         expr = {"loss": lambda: entry["loss"], "grad": lambda: sp.Matrix(entry["grad"]),
                 "hess": lambda: self._hess(entry)}[what]()
         if params.kind == "exact":
@@ -325,16 +343,19 @@ class Population:
             (-1,) if what == "grad" else (len(entry["theta"]),) * 2)
 
     # ------------------------------------------------------------------ public evaluation
-    def loss(self, params: Network | Spline) -> object:
+    def loss(self, params: Network | Spline, *, weight_decay: object = 0) -> object:
         """L_pop = (1/2) int (f - g)^2 p dx: exact SymPy number for exact input, float for float.
 
         Float input uses Gauss-Legendre quadrature on every cell between sorted knots and
         breakpoints (exact for the polynomial integrand up to rounding); exact input the
         pattern polynomial. Degenerate network units (w_i = 0) are allowed for float input.
+        ``weight_decay`` adds the penalty of ``params.decay`` (theory §8.2); a leaky
+        ``negative_slope`` on the parameters is honoured.
         """
         if params.kind == "float":
-            return self.loss_quadrature(params)
-        return self._evaluate(params, "loss", "left")
+            value = self.loss_quadrature(params)
+            return value if weight_decay == 0 else value + float(params.decay(weight_decay).value)
+        return self._evaluate(params, "loss", "left", weight_decay)
 
     def loss_quadrature(self, params: Network | Spline) -> float:
         """Float64 L_pop by Gauss-Legendre on each polynomial cell: an independent route."""
@@ -360,13 +381,17 @@ class Population:
                 total += dj * 0.5 * (v - u) * float(np.dot(weights, r * r))
         return 0.5 * total
 
-    def gradient(self, params: Network | Spline) -> object:
-        """grad L_pop in the order of ``params`` (exact Matrix / float array). L_pop is C^1."""
-        return self._evaluate(params, "grad", "left")
+    def gradient(self, params: Network | Spline, *, weight_decay: object = 0) -> object:
+        """grad L_pop (+ penalty) in the order of ``params`` (exact Matrix / float array).
 
-    def hessian(self, params: Network | Spline, side: str = "left") -> object:
-        """Hess L_pop on the pattern of ``params``; ``side`` picks the cell of a breakpoint on a knot."""
-        return self._evaluate(params, "hess", side)
+        L_pop is C^1."""
+        return self._evaluate(params, "grad", "left", weight_decay)
+
+    def hessian(self, params: Network | Spline, side: str = "left", *,
+                weight_decay: object = 0) -> object:
+        """Hess L_pop (+ penalty) on the pattern of ``params``; ``side`` picks the cell of a
+        breakpoint on a knot."""
+        return self._evaluate(params, "hess", side, weight_decay)
 
     def critical_equations(self, pattern: PopulationPattern, param: str = "spline"
                            ) -> tuple[list[sp.Symbol], list[sp.Expr]]:
@@ -581,7 +606,7 @@ def _as_spline(params: Network | Spline, s: Sequence[int] | None = None) -> Spli
         sa = [sp.Integer(si) for si in s]
         return Spline([-bi / wi for wi, bi in zip(params.w, params.b, strict=True)],
                       [vi * si * wi for vi, si, wi in zip(params.v, sa, params.w, strict=True)],
-                      tuple(s), params.c)
+                      tuple(s), params.c, params.negative_slope)
     return params.to_spline()
 
 
