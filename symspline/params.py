@@ -653,6 +653,14 @@ class Spline:
                       float(self.c), float(self.negative_slope))
 
 
+def require_relu(params: Network | Spline, what: str) -> None:
+    """Refuse a leaky network in an engine derived for the ReLU only, naming the engine."""
+    if params.negative_slope != 0:
+        raise ParameterError(
+            f"{what} is derived for the ReLU; negative_slope = {params.negative_slope} is not "
+            "supported there")
+
+
 def _require_nonzero_mu(mu: np.ndarray) -> None:
     for i, m in enumerate(mu):
         if m == 0:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .data import Dataset
 from .errors import InputError, ParameterError
-from .params import Network, Spline
+from .params import Network, Spline, require_relu
 from .report import Claim
 
 __all__ = [
@@ -53,6 +53,7 @@ def kernel_interpolant(net: Network, data: Dataset) -> Spline:
         raise InputError(f"data must be a Dataset, got {type(data).__name__}")
     if net.kind == "symbolic" or data.kind == "symbolic":
         raise ParameterError("the kernel interpolant needs numeric parameters and data")
+    require_relu(net, "the kernel interpolant (theory §6.1)")
     spline = net.to_spline()
     exact = net.kind == "exact" and data.kind == "exact"
     if exact:
@@ -105,6 +106,7 @@ def linear_interpolant(data: Dataset, x: np.ndarray) -> np.ndarray:
 
 def label_noise_penalty(net: Network, data: Dataset) -> float:
     """sum_n ||grad_theta f(x_n)||^2 = N + sum_i sum_{A_i} [w_i^2 (x_n - beta_i)^2 + v_i^2 (1 + x_n^2)]."""
+    require_relu(net, "the label-noise penalty (theory §6.4)")
     nf = net.as_float() if net.kind != "float" else net
     x = data.as_float().x
     act = (np.multiply.outer(x, nf.w) + nf.b) > 0
