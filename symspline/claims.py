@@ -678,10 +678,14 @@ def _point_params(inst: Instance, values: dict, fixed: dict, param: str) -> obje
     for sym, v in fixed.items():
         vals[sym] = to_sympy(v).xreplace(values)
     p = inst.params
+    alpha = p.negative_slope
+    if isinstance(alpha, sp.Basic):
+        alpha = alpha.xreplace(vals)  # a symbolic leaky slope is a variable of the claim too
     if param == "spline":
-        return Spline([vals[b] for b in p.beta], [vals[m] for m in p.mu], inst.pattern.s, vals[p.c])
+        return Spline([vals[b] for b in p.beta], [vals[m] for m in p.mu], inst.pattern.s, vals[p.c],
+                      alpha)
     return Network([vals[w] for w in p.w], [vals[b] for b in p.b], [vals[v] for v in p.v],
-                   vals[p.c])
+                   vals[p.c], alpha)
 
 
 def _counterexample(name: str, inst: Instance, viol: object, fixed: dict,
