@@ -1,7 +1,15 @@
 """Read networks trained elsewhere (PyTorch, JAX/Flax/Haiku, NumPy) as float64 ``Network`` objects.
 
-The only architecture symspline describes is f(x) = sum_i v_i [w_i x + b_i]_+ + c, i.e.
-``Linear(1, H) -> ReLU -> Linear(H, 1)``. Framework objects are read by duck typing (``state_dict()``,
+The only architecture symspline describes is f(x) = sum_i v_i sigma(w_i x + b_i) + c, i.e.
+``Linear(1, H) -> ReLU -> Linear(H, 1)``, or with ``nn.LeakyReLU(negative_slope)`` the leaky ReLU
+sigma(z) = max(z, alpha z) = alpha z + (1 - alpha)[z]_+ with alpha = ``negative_slope`` in [0, 1)
+(the network's ``negative_slope``). The slope travels both ways: :func:`from_torch` reads it from
+the ``LeakyReLU`` module, :func:`to_torch` writes ``nn.LeakyReLU(alpha)``, :func:`to_arrays`
+returns it beside the weights, and where a framework keeps the activation in code only (a
+``forward`` calling ``F.leaky_relu``, a Flax ``apply`` calling ``nn.leaky_relu``) it is given as
+``negative_slope=`` and verified against the forward pass; a mismatch is refused with the slope
+the model's outputs fit, when some slope in [0, 1) fits them. Framework objects are read by duck
+typing (``state_dict()``,
 ``detach()``, ``numpy()``, ``__array__``), so importing symspline never imports torch or jax; only
 :func:`to_torch` imports torch, when it is called.
 
@@ -34,8 +42,10 @@ import numpy as np
 from .errors import InputError
 from .params import Network
 
-#: Module class names allowed inside an imported model, in the only order accepted for a Sequential.
+#: Module class names allowed inside an imported model, in the only order accepted for a Sequential
+#: (a LeakyReLU takes the place of the ReLU).
 _SEQUENCE = ("Linear", "ReLU", "Linear")
+_ACTIVATIONS = ("ReLU", "LeakyReLU")
 _WEIGHT_KEYS = ("kernel", "w")  # (in, out) layout: Flax, Haiku
 _TORCH_WEIGHT_KEYS = ("weight",)  # (out, in) layout: PyTorch
 _BIAS_KEYS = ("bias", "b")
@@ -75,10 +85,37 @@ def _unit_vector(arr: np.ndarray, name: str, H: int | None = None) -> np.ndarray
     return out
 
 
+def _slope(alpha: object, source: str) -> float:
+    """The leaky-ReLU slope alpha as a float in [0, 1), or a one-line InputError."""
+    bad = InputError(f"{source}: negative_slope must be one number in [0, 1), got "
+                     f"{_one_line(repr(alpha))[:40]}")
+    if isinstance(alpha, bool) or isinstance(alpha, str | bytes) or alpha is None:
+        raise bad
+    try:
+        arr = _as_array(alpha, "negative_slope")
+    except InputError:
+        raise bad from None
+    if arr.size != 1:
+        raise bad
+    value = float(arr.reshape(-1)[0])
+    if not 0.0 <= value < 1.0:
+        raise InputError(f"{source}: negative_slope must be in [0, 1) (0 is the ReLU), got "
+                         f"{value:g}; symspline reads the leaky ReLU max(z, alpha z) for "
+                         "0 <= alpha < 1 only")
+    return value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def from_arrays(w: object, b: object, v: object, c: object = 0.0, *,
+                negative_slope: object = 0.0,
                 model: Callable[[np.ndarray], object] | None = None,
                 verify: bool = True) -> Network:
-    """The float64 network f(x) = sum_i v_i [w_i x + b_i]_+ + c from four arrays.
+    """The float64 network f(x) = sum_i v_i sigma(w_i x + b_i) + c from four arrays.
+
+    sigma is the ReLU, or the leaky ReLU max(z, alpha z) with alpha = ``negative_slope``.
 
     Parameters
     ----------
@@ -87,6 +124,9 @@ def from_arrays(w: object, b: object, v: object, c: object = 0.0, *,
         NumPy, JAX, PyTorch arrays (any float dtype, on any device) or lists.
     c : array_like
         Output bias: a scalar or an array of shape (1,) or (1, 1).
+    negative_slope : float
+        alpha in [0, 1) of the leaky ReLU (torch's ``nn.LeakyReLU(negative_slope)``, JAX's
+        ``nn.leaky_relu(x, negative_slope)``); 0 (default) is the ReLU.
     model : callable, optional
         The model the arrays were taken from: called with a float64 array of shape (n, 1) of
         probe points, it returns n outputs (any array-like). The import is then verified
@@ -98,8 +138,9 @@ def from_arrays(w: object, b: object, v: object, c: object = 0.0, *,
     ------
     InputError
         If a shape does not fit a width-H network with one input and one output, a value is
-        not finite, or the network differs from ``model``.
+        not finite, ``negative_slope`` is outside [0, 1), or the network differs from ``model``.
     """
+    alpha = _slope(negative_slope, "from_arrays")
     wa = _unit_vector(_as_array(w, "w"), "w")
     H = wa.shape[0]
     ba = _unit_vector(_as_array(b, "b"), "b", H)
@@ -109,7 +150,7 @@ def from_arrays(w: object, b: object, v: object, c: object = 0.0, *,
         raise InputError(f"c has shape {ca.shape}; the network must have exactly one output")
     if H == 0:
         raise InputError("w is empty: a network needs at least one hidden unit")
-    net = Network(wa, ba, va, float(ca.reshape(-1)[0]))
+    net = Network(wa, ba, va, float(ca.reshape(-1)[0]), negative_slope=alpha)
     if model is not None and verify:
         if not callable(model):
             raise InputError(f"model must be callable, got {type(model).__name__}")
@@ -188,10 +229,41 @@ def verify_forward(net: Network, forward: Callable[[np.ndarray], object], source
     diff = np.abs(np.asarray(mine, dtype=np.float64) - out)
     k = int(np.argmax(diff))
     if not diff[k] <= tol:  # also catches NaN
+        act = "ReLU" if f.negative_slope == 0 else f"LeakyReLU({f.negative_slope:g})"
         raise InputError(f"{source} differs from the imported network by {diff[k]:.3g} at "
                          f"x = {x[k]:.6g} (model {out[k]:.6g}, imported {mine[k]:.6g}; "
-                         f"tolerance {tol:.2g}): it is not Linear(1,H) -> ReLU -> Linear(H,1) "
-                         "as read; pass verify=False to import the weights anyway")
+                         f"tolerance {tol:.2g}): it is not Linear(1,H) -> {act} -> Linear(H,1) "
+                         f"as read{_slope_hint(f, x, out, tol)}; pass verify=False to import "
+                         "the weights anyway")
+
+
+def _slope_hint(net: Network, x: np.ndarray, out: np.ndarray, tol: float) -> str:
+    """``" (its outputs fit negative_slope=0.01: pass that)"`` when a leaky ReLU explains them.
+
+    The network with slope alpha is f_0 + alpha g, g(x) = sum_i v_i min(w_i x + b_i, 0), affine in
+    alpha; the least-squares alpha is accepted only if it lies in [0, 1) and the network with it
+    agrees with every output within the verification tolerance ``tol``.
+    """
+    w, b, v = (np.asarray(a, dtype=np.float64) for a in (net.w, net.b, net.v))
+    if x.shape[0] * w.shape[0] > (1 << 24):
+        return ""
+    z = np.outer(x, w) + b
+    g = np.minimum(z, 0.0) @ v
+    f0 = np.maximum(z, 0.0) @ v + float(net.c)
+    gg = float(g @ g)
+    if not gg > 0:
+        return ""
+    alpha = float(g @ (out - f0)) / gg
+    if not 0.0 <= alpha < 1.0:
+        return ""
+    shown = float(f"{alpha:.6g}")
+    for a in (shown, alpha):
+        if np.max(np.abs(f0 + a * g - out)) <= tol:
+            if a == net.negative_slope:
+                return ""
+            return (f" (its outputs fit the leaky ReLU with negative_slope={a:.6g})" if a else
+                    " (its outputs fit the ReLU, negative_slope=0)")
+    return ""
 
 
 def _eps_of(dtype: object) -> float:
@@ -225,9 +297,11 @@ def _torch_forward(module: Any) -> Callable[[np.ndarray], object]:
 
 
 def to_arrays(net: Network) -> dict[str, np.ndarray]:
-    """``{"w", "b", "v", "c"}`` as float64 arrays of shapes (H,), (H,), (H,), () (inverse of from_arrays)."""
+    """``{"w", "b", "v", "c", "negative_slope"}`` as float64 arrays of shapes (H,), (H,), (H,),
+    (), () (the inverse of from_arrays: ``from_arrays(**to_arrays(net))`` is ``net``)."""
     f = net.as_float()
-    return {"w": f.w.copy(), "b": f.b.copy(), "v": f.v.copy(), "c": np.float64(f.c)}
+    return {"w": f.w.copy(), "b": f.b.copy(), "v": f.v.copy(), "c": np.float64(f.c),
+            "negative_slope": np.float64(f.negative_slope)}
 
 
 # ------------------------------------------------------------------ layers
@@ -261,7 +335,7 @@ def _layers_from_mapping(params: Mapping, source: str) -> list[tuple[str, np.nda
 
 
 def _network_from_layers(layers: list[tuple[str, np.ndarray, np.ndarray | None]],
-                         source: str) -> Network:
+                         source: str, negative_slope: float = 0.0) -> Network:
     """Check two dense layers 1 -> H -> 1 (matrices in (in, out) layout) and build the network."""
     if len(layers) != 2:
         names = ", ".join(n for n, _, _ in layers) or "none"
@@ -285,7 +359,7 @@ def _network_from_layers(layers: list[tuple[str, np.ndarray, np.ndarray | None]]
     # A layer without bias (bias=False / use_bias=False) is the same network with zero bias.
     b = np.zeros(H) if b1 is None else b1
     c = 0.0 if b2 is None else float(b2[0])
-    return from_arrays(m1[0], b, m2[:, 0], c)
+    return from_arrays(m1[0], b, m2[:, 0], c, negative_slope=negative_slope)
 
 
 def _natural_key(name: str) -> tuple:
@@ -294,8 +368,12 @@ def _natural_key(name: str) -> tuple:
 
 
 def from_flax(params: Mapping, apply_fn: Callable[..., object] | None = None, *,
-              verify: bool = True) -> Network:
+              negative_slope: object = 0.0, verify: bool = True) -> Network:
     """The network of a Flax/Haiku params tree ``Dense(H) -> relu -> Dense(1)`` with one input.
+
+    A params tree holds no activation: for ``nn.leaky_relu(x, negative_slope=alpha)`` between
+    the layers pass ``negative_slope=alpha`` (JAX's default slope is 0.01, not 0); the forward
+    pass of ``apply_fn`` is then verified against the leaky network.
 
     With ``apply_fn`` (e.g. ``model.apply``, called as ``apply_fn(params, x)`` with x of shape
     (n, 1)) the import is verified against the model's forward pass (:func:`verify_forward`).
@@ -314,7 +392,7 @@ def from_flax(params: Mapping, apply_fn: Callable[..., object] | None = None, *,
         entries in a layer; when the network differs from ``apply_fn``; and without
         ``apply_fn`` unless ``verify=False``.
     """
-    net = _from_flax_tree(params)
+    net = _from_flax_tree(params, _slope(negative_slope, "from_flax"))
     if verify:
         if apply_fn is None:
             raise InputError("a Flax params tree alone cannot be verified against its model: "
@@ -326,7 +404,7 @@ def from_flax(params: Mapping, apply_fn: Callable[..., object] | None = None, *,
     return net
 
 
-def _from_flax_tree(params: Mapping) -> Network:
+def _from_flax_tree(params: Mapping, negative_slope: float = 0.0) -> Network:
     if not isinstance(params, Mapping) and not hasattr(params, "items"):
         raise InputError(f"flax params must be a dict, got {type(params).__name__}")
     tree = params
@@ -337,21 +415,36 @@ def _from_flax_tree(params: Mapping) -> Network:
                              "reads only Dense(H) -> relu -> Dense(1)")
         tree = tree["params"]
     if set(tree.keys()) <= {"w", "b", "v", "c"} and {"w", "b", "v"} <= set(tree.keys()):
-        return from_arrays(tree["w"], tree["b"], tree["v"], tree.get("c", 0.0))
+        return from_arrays(tree["w"], tree["b"], tree["v"], tree.get("c", 0.0),
+                           negative_slope=negative_slope)
     ordered = {k: tree[k] for k in sorted(tree.keys(), key=lambda k: _natural_key(str(k)))}
     layers = _layers_from_mapping(ordered, "flax params")
     if len(layers) == 2:
         (_, m1, _), (_, m2, _) = layers
         if m1.shape[0] != 1 and m2.shape[0] == 1 and m1.shape[1] == 1:
             layers = layers[::-1]
-    return _network_from_layers(layers, "flax params")
+    return _network_from_layers(layers, "flax params", negative_slope)
 
 
-def to_flax(net: Network) -> dict:
+def to_flax(net: Network, *, weights_only: bool = False) -> dict:
     """``{"params": {"Dense_0": {"kernel": (1, H), "bias": (H,)}, "Dense_1": ...}}`` of NumPy arrays.
 
     The inverse of :func:`from_flax`; ``flax.linen`` accepts the plain dict as variables.
+    A params tree has no place for the activation: for a leaky network (``negative_slope``
+    alpha > 0) the export is refused unless ``weights_only=True`` says the model applies
+    ``nn.leaky_relu(x, negative_slope=alpha)`` itself (read back with
+    ``from_flax(tree, apply_fn, negative_slope=alpha)``).
+
+    Raises
+    ------
+    InputError
+        For a leaky network without ``weights_only=True``: the slope would be lost silently.
     """
+    if float(net.as_float().negative_slope) != 0.0 and not weights_only:
+        raise InputError(f"to_flax: the network is leaky (negative_slope = "
+                         f"{float(net.as_float().negative_slope):g}) and a Flax params tree "
+                         "holds weights only; apply nn.leaky_relu(x, negative_slope) in the model "
+                         "and pass weights_only=True (or use to_arrays, which keeps the slope)")
     a = to_arrays(net)
     H = a["w"].shape[0]
     return {"params": {"Dense_0": {"kernel": a["w"].reshape(1, H), "bias": a["b"]},
@@ -376,21 +469,28 @@ def _module_name(module: Any) -> str:
     return str(getattr(module, "original_name", None) or type(module).__name__)
 
 
-def _check_torch_modules(module: Any) -> None:
-    """Reject activations other than ReLU and extra layers, by the modules' class names.
+def _check_torch_modules(module: Any) -> float | None:
+    """Reject activations other than ReLU / LeakyReLU and extra layers, by the modules' class names.
 
     Every Sequential in the tree must run its layers in an order compatible with
-    Linear -> ReLU -> Linear (a contiguous part of it); other containers are trusted for order,
-    since their ``forward`` cannot be inspected.
+    Linear -> ReLU -> Linear (a contiguous part of it; a LeakyReLU in the ReLU's place); other
+    containers are trusted for order, since their ``forward`` cannot be inspected.
+
+    Returns
+    -------
+    float or None
+        The activation's slope alpha: 0 for a ``ReLU`` module, ``negative_slope`` of a
+        ``LeakyReLU`` module; None when the tree holds no activation module (it is applied
+        functionally in ``forward``, e.g. ``F.leaky_relu``, and cannot be read).
     """
     leaves = _leaf_modules(module)
     if leaves == [module]:
-        return  # a bare module with no sub-modules: only its state_dict can be checked
+        return None  # a bare module with no sub-modules: only its state_dict can be checked
     names = [_module_name(m) for m in leaves]
     for nm in names:
-        if nm not in ("Linear", "ReLU"):
+        if nm not in ("Linear", *_ACTIVATIONS):
             raise InputError(f"torch model contains a {nm} module; symspline reads only "
-                             "Linear(1,H) -> ReLU -> Linear(H,1)")
+                             "Linear(1,H) -> ReLU or LeakyReLU -> Linear(H,1)")
     if names.count("Linear") != 2:
         raise InputError(f"torch model has {names.count('Linear')} Linear layers; symspline reads "
                          "exactly two (Linear(1,H) -> ReLU -> Linear(H,1))")
@@ -400,23 +500,49 @@ def _check_torch_modules(module: Any) -> None:
         stack.extend(_children(m))
         if "Sequential" not in _module_name(m):
             continue
-        seq = tuple(_module_name(leaf) for leaf in _leaf_modules(m))
+        shown = tuple(_module_name(leaf) for leaf in _leaf_modules(m))
+        seq = tuple("ReLU" if nm in _ACTIVATIONS else nm for nm in shown)
         fits = any(_SEQUENCE[i:i + len(seq)] == seq for i in range(len(_SEQUENCE) - len(seq) + 1))
         if not fits:
-            raise InputError(f"torch Sequential is {' -> '.join(seq)}; symspline reads "
-                             "Linear -> ReLU -> Linear")
+            raise InputError(f"torch Sequential is {' -> '.join(shown)}; symspline reads "
+                             "Linear -> ReLU (or LeakyReLU) -> Linear")
+    slopes = []
+    for leaf, nm in zip(leaves, names, strict=True):
+        if nm == "ReLU":
+            slopes.append(0.0)
+        elif nm == "LeakyReLU":
+            raw = getattr(leaf, "negative_slope", None)
+            if raw is None:
+                raise InputError("torch LeakyReLU module without a negative_slope attribute")
+            slopes.append(_slope(raw, "torch LeakyReLU"))
+    if len(set(slopes)) > 1:
+        raise InputError("torch model holds activations with different slopes ("
+                         + ", ".join(f"{a:g}" for a in slopes) + "); symspline reads one "
+                         "activation between the two Linear layers")
+    return slopes[0] if slopes else None
 
 
-def from_torch(module_or_state_dict: object, *, verify: bool = True) -> Network:
+def from_torch(module_or_state_dict: object, *, negative_slope: object = None,
+               verify: bool = True) -> Network:
     """The float64 network of a PyTorch ``Linear(1, H) -> ReLU -> Linear(H, 1)`` model.
+
+    With ``nn.LeakyReLU(alpha)`` in place of the ReLU the network has ``negative_slope`` = alpha:
+    f(x) = sum_i v_i max(z_i, alpha z_i) + c, z_i = w_i x + b_i.
 
     Parameters
     ----------
     module_or_state_dict
-        An ``nn.Sequential(nn.Linear(1, H), nn.ReLU(), nn.Linear(H, 1))``, any module whose state
-        dict holds exactly two Linear layers (the ReLU may be applied functionally in
-        ``forward``; that cannot be inspected), or such a state dict itself. Read by duck
+        An ``nn.Sequential(nn.Linear(1, H), nn.ReLU(), nn.Linear(H, 1))`` (or with
+        ``nn.LeakyReLU(alpha)``), any module whose state dict holds exactly two Linear layers
+        (the activation may be applied functionally in ``forward``, ``F.relu`` or
+        ``F.leaky_relu``; that cannot be inspected), or such a state dict itself. Read by duck
         typing: torch is not imported.
+
+    negative_slope : float, optional
+        alpha of a leaky ReLU applied functionally (``F.leaky_relu(z, alpha)``) or of the model
+        a state dict came from. None (default): the slope of the model's ``LeakyReLU`` module,
+        0 for a ``ReLU`` module or when there is no activation module. A value that contradicts
+        the model's activation module is refused; a functional slope is verified like the rest.
 
     verify : bool
         ``True`` (default): run the module on probe points around every breakpoint (float64)
@@ -432,21 +558,30 @@ def from_torch(module_or_state_dict: object, *, verify: bool = True) -> Network:
     Raises
     ------
     InputError
-        For another architecture: input or output size not 1, an activation other than ReLU
-        between the layers, extra layers or parameters, a forward pass that differs from the
-        network read; a state dict unless ``verify=False``.
+        For another architecture: input or output size not 1, an activation other than ReLU or
+        LeakyReLU between the layers (PReLU, whose slope is learned per model, included), a
+        slope outside [0, 1), extra layers or parameters, a forward pass that differs from the
+        network read (with the slope its outputs fit, if one does); a state dict unless
+        ``verify=False``.
     """
     obj: Any = module_or_state_dict
     module = None
+    given = None if negative_slope is None else _slope(negative_slope, "from_torch")
+    found = None
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
-        _check_torch_modules(obj)
+        found = _check_torch_modules(obj)
         sd = obj.state_dict()
         module = obj
     elif isinstance(obj, Mapping) or hasattr(obj, "items"):
         sd = obj
     else:
         raise InputError(f"from_torch needs a torch module or a state dict, got {type(obj).__name__}")
-    net = _network_from_state_dict(sd)
+    if given is not None and found is not None and given != found:
+        act = "ReLU" if found == 0 else f"LeakyReLU({found:g})"
+        raise InputError(f"from_torch: negative_slope={given:g} contradicts the model's {act} "
+                         "module")
+    alpha = found if found is not None else (given or 0.0)
+    net = _network_from_state_dict(sd, alpha)
     if verify:
         if module is None:
             raise InputError("a state dict alone cannot be verified against its model: pass the "
@@ -458,7 +593,7 @@ def from_torch(module_or_state_dict: object, *, verify: bool = True) -> Network:
     return net
 
 
-def _network_from_state_dict(sd: Any) -> Network:
+def _network_from_state_dict(sd: Any, negative_slope: float = 0.0) -> Network:
     groups: dict[str, dict[str, object]] = {}
     for key, value in sd.items():
         prefix, _, leaf = str(key).rpartition(".")
@@ -478,13 +613,15 @@ def _network_from_state_dict(sd: Any) -> Network:
                              "Linear layers (2-D weights) are supported")
         bias = None if "bias" not in g else _as_array(g["bias"], f"{prefix}.bias").reshape(-1)
         layers.append((prefix or "<root>", mat.T, bias))
-    return _network_from_layers(layers, "torch model")
+    return _network_from_layers(layers, "torch model", negative_slope)
 
 
 def to_torch(net: Network, *, dtype: object = None) -> Any:
     """An ``nn.Sequential(Linear(1, H), ReLU(), Linear(H, 1))`` computing ``net`` (imports torch).
 
-    ``dtype`` defaults to ``torch.float64`` so that the round trip from_torch(to_torch(net)) is exact.
+    A leaky network (``negative_slope`` alpha > 0) gets ``nn.LeakyReLU(alpha)`` in the middle.
+    ``dtype`` defaults to ``torch.float64`` so that the round trip from_torch(to_torch(net)) is
+    exact, the slope included.
     """
     try:
         import torch
@@ -493,7 +630,9 @@ def to_torch(net: Network, *, dtype: object = None) -> Any:
     a = to_arrays(net)
     H = a["w"].shape[0]
     dt = torch.float64 if dtype is None else dtype
-    model = torch.nn.Sequential(torch.nn.Linear(1, H), torch.nn.ReLU(), torch.nn.Linear(H, 1)).to(dt)
+    alpha = float(a["negative_slope"])
+    act = torch.nn.LeakyReLU(alpha) if alpha != 0.0 else torch.nn.ReLU()
+    model = torch.nn.Sequential(torch.nn.Linear(1, H), act, torch.nn.Linear(H, 1)).to(dt)
     with torch.no_grad():
         model[0].weight.copy_(torch.from_numpy(a["w"].reshape(H, 1)))
         model[0].bias.copy_(torch.from_numpy(a["b"]))

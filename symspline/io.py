@@ -284,13 +284,18 @@ def write_data(path: str | os.PathLike, data: Dataset) -> None:
 # ---------------------------------------------------------------------- parameter files
 _NETWORK_KEYS = {"w", "b", "v", "c"}
 _SPLINE_KEYS = {"beta", "mu", "s", "c"}
+#: Optional keys of either layout: the model's activation (leaky-ReLU slope alpha, default 0).
+_MODEL_KEYS = {"negative_slope"}
 
 
 def read_params(path: str | os.PathLike) -> Network | Spline:
     """Read a network ``{"w","b","v","c"}`` or a spline ``{"beta","mu","s","c"}`` from JSON.
 
     Numbers may be JSON numbers (integers are exact, others float) or strings holding exact
-    rationals (``"2/7"``) or decimals (read exactly: ``"0.1"`` is 1/10).
+    rationals (``"2/7"``) or decimals (read exactly: ``"0.1"`` is 1/10). Either layout may add
+    ``"negative_slope": alpha`` with 0 <= alpha < 1, the leaky ReLU max(z, alpha z) (torch's
+    ``nn.LeakyReLU``); without it the activation is the ReLU (alpha = 0). A float alpha makes
+    the parameters float, an exact one (``"1/100"``, ``"0.01"``, ``0``) keeps them exact.
     """
     if not str(path).strip():
         raise ParameterError("no parameter file given (an empty file name)")
@@ -308,20 +313,25 @@ def params_from_dict(obj: object, *, source: str = "<dict>") -> Network | Spline
     if not isinstance(obj, dict):
         raise ParameterError(f"{source}: expected a JSON object with keys w,b,v,c or beta,mu,s,c")
     keys = set(obj)
-    unknown = keys - _NETWORK_KEYS - _SPLINE_KEYS
+    unknown = keys - _NETWORK_KEYS - _SPLINE_KEYS - _MODEL_KEYS
     if unknown:  # name the stray keys first: they are the likeliest mistake
         shown = ",".join(_one_line(str(k))[:40] for k in sorted(unknown, key=str)[:5])
-        raise ParameterError(f"{source}: unknown keys {shown} (expected w,b,v,c or beta,mu,s,c)")
+        raise ParameterError(f"{source}: unknown keys {shown} (expected w,b,v,c or beta,mu,s,c, "
+                             "and optionally negative_slope)")
+    alpha = _negative_slope(obj["negative_slope"], source) if "negative_slope" in obj else 0
+    keys -= _MODEL_KEYS
+    if not keys:
+        raise ParameterError(f"{source}: no parameters (expected keys w,b,v,c or beta,mu,s,c)")
     if keys == _NETWORK_KEYS:
         w, b, v = (_num_list(obj[k], k, source) for k in "wbv")
-        return Network(w, b, v, _num(obj["c"], "c", source))
+        return Network(w, b, v, _num(obj["c"], "c", source), negative_slope=alpha)
     if keys == _SPLINE_KEYS:
         beta, mu = _num_list(obj["beta"], "beta", source), _num_list(obj["mu"], "mu", source)
         s = obj["s"]
         if not isinstance(s, list) or not all(isinstance(si, int) and not isinstance(si, bool)
                                               for si in s):
             raise ParameterError(f"{source}: 's' must be a list of +1 and -1")
-        return Spline(beta, mu, tuple(s), _num(obj["c"], "c", source))
+        return Spline(beta, mu, tuple(s), _num(obj["c"], "c", source), negative_slope=alpha)
     if keys <= _NETWORK_KEYS and keys - {"c"}:
         raise ParameterError(f"{source}: network needs keys w,b,v,c; missing "
                              f"{','.join(sorted(_NETWORK_KEYS - keys))}")
@@ -333,14 +343,22 @@ def params_from_dict(obj: object, *, source: str = "<dict>") -> Network | Spline
 
 
 def params_to_dict(params: Network | Spline) -> dict:
-    """The JSON layout of parameters; exact values become strings ``"p/q"``."""
+    """The JSON layout of parameters; exact values become strings ``"p/q"``.
+
+    ``negative_slope`` is written only for a leaky ReLU (alpha != 0), so ReLU files keep their
+    four keys; an exact alpha is written as ``"p/q"`` and read back exactly.
+    """
     if params.kind == "symbolic":
         raise ParameterError("symbolic parameters cannot be written to a parameter file")
     if isinstance(params, Network):
-        return {"w": _json_list(params.w), "b": _json_list(params.b), "v": _json_list(params.v),
-                "c": _json_num(params.c)}
-    return {"beta": _json_list(params.beta), "mu": _json_list(params.mu), "s": list(params.s),
-            "c": _json_num(params.c)}
+        out = {"w": _json_list(params.w), "b": _json_list(params.b), "v": _json_list(params.v),
+               "c": _json_num(params.c)}
+    else:
+        out = {"beta": _json_list(params.beta), "mu": _json_list(params.mu),
+               "s": list(params.s), "c": _json_num(params.c)}
+    if params.negative_slope != 0:
+        out["negative_slope"] = _json_num(params.negative_slope)
+    return out
 
 
 def write_params(path: str | os.PathLike, params: Network | Spline) -> None:
@@ -367,6 +385,15 @@ def _num(value: object, name: str, source: str) -> object:
         except ParseError as exc:
             raise ParameterError(f"{source}: {name}: {exc}") from None
     raise ParameterError(f"{source}: {name} must be a number, got {type(value).__name__}")
+
+
+def _negative_slope(value: object, source: str) -> object:
+    """The ``negative_slope`` entry: a number (JSON number or exact string) in [0, 1)."""
+    alpha = _num(value, "negative_slope", source)
+    if not 0 <= alpha < 1:
+        raise ParameterError(f"{source}: negative_slope must be in [0, 1) (0 is the ReLU, the "
+                             f"leaky ReLU is max(z, alpha z)), got {_one_line(str(alpha))[:40]}")
+    return alpha
 
 
 def _num_list(values: object, name: str, source: str) -> list:

@@ -219,7 +219,8 @@ def test_list_latex_derive(cli, files):
 @pytest.fixture(scope="module")
 def good_loss_doc():
     return {"ok": True, "command": "loss", "param": "network", "H": 2, "N": 4,
-            "loss": 3.9453125, "loss_exact": "505/128"}
+            "negative_slope": 0.0, "negative_slope_exact": "0", "weight_decay": 0.0,
+            "weight_decay_exact": "0", "loss": 3.9453125, "loss_exact": "505/128"}
 
 
 @pytest.mark.parametrize("mutate, why", [

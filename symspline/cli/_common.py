@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -13,9 +14,10 @@ import numpy as np
 import sympy as sp
 
 from ..data import Dataset
-from ..errors import InputError, SizeError
+from ..errors import InputError, ParameterError, ParseError, SizeError
 from ..io import read_data, read_input_text, read_params
-from ..params import Network, Spline
+from ..numbers import parse_number
+from ..params import Network, Spline, weight_decay_value
 
 #: Exact results are printed in full up to this many decimal digits per integer (Python's own
 #: guard stops at 4300); longer ones are refused in one line rather than printed for minutes.
@@ -35,10 +37,119 @@ def add_data(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="read decimal cells of a CSV as exact rationals (0.1 -> 1/10)")
 
 
-def add_params(p: argparse.ArgumentParser, required: bool = True) -> None:
-    """Add `--params FILE` (JSON network or spline)."""
+def add_params(p: argparse.ArgumentParser, required: bool = True, *,
+               negative_slope: bool = True) -> None:
+    """Add `--params FILE` (JSON network or spline) and, unless told not to, `--negative-slope`.
+
+    :func:`load_params` and :func:`load_params_as_requested` apply `--negative-slope` to the
+    parameters read, so every command that reads parameters through them takes the option.
+    """
     p.add_argument("--params", required=required, metavar="FILE",
-                   help='parameters: JSON {"w","b","v","c"} (network) or {"beta","mu","s","c"}')
+                   help='parameters: JSON {"w","b","v","c"} (network) or {"beta","mu","s","c"}, '
+                   'optionally with "negative_slope"')
+    if negative_slope:
+        add_negative_slope(p)
+
+
+def add_negative_slope(p: argparse.ArgumentParser) -> None:
+    """Add `--negative-slope ALPHA`: the leaky ReLU max(z, alpha z), 0 <= alpha < 1.
+
+    Read with :func:`with_negative_slope` (done by :func:`load_params`).
+    """
+    p.add_argument("--negative-slope", default=None, metavar="ALPHA",
+                   help="leaky ReLU sigma(z) = max(z, ALPHA z), 0 <= ALPHA < 1 (torch's "
+                   "nn.LeakyReLU negative_slope; integer, p/q or decimal, exact for exact "
+                   "parameters); default: the parameter file's negative_slope, else 0 (ReLU)")
+
+
+def add_weight_decay(p: argparse.ArgumentParser) -> None:
+    """Add `--weight-decay LAMBDA`: the objective L + (lambda/2)||theta||^2 (network) or its
+    scale-orbit minimum L + lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2 (spline).
+
+    Read with :func:`weight_decay_arg`.
+    """
+    p.add_argument("--weight-decay", default=None, metavar="LAMBDA",
+                   help="add weight decay: (LAMBDA/2)||theta||^2 over every network parameter "
+                   "including c (torch.optim's weight_decay); in spline coordinates its minimum "
+                   "over the scale orbit, LAMBDA sum_i |mu_i| sqrt(1 + beta_i^2) + LAMBDA c^2/2 "
+                   "(LAMBDA >= 0: integer, p/q or decimal, exact for exact input; default 0)")
+
+
+def _option_number(text: str, option: str, exact: bool) -> object:
+    """The number of an option's text: exact (decimals as rationals) when ``exact``, else float."""
+    try:
+        value = parse_number(str(text), exact_decimals=exact)
+    except ParseError as exc:
+        raise InputError(f"{option}: {exc}") from None
+    if not exact:
+        value = float(value)
+        if not math.isfinite(value):
+            raise InputError(f"{option} must be a finite number, got {str(text)[:40]!r}")
+    return value
+
+
+def with_negative_slope(params: Network | Spline, text: str | None) -> Network | Spline:
+    """``params`` with the leaky-ReLU slope of `--negative-slope` (``text``; None: unchanged).
+
+    The slope is exact for exact parameters (``0.01`` is 1/100) and float otherwise. A file that
+    already names a different non-zero slope is refused rather than silently overridden.
+
+    Raises
+    ------
+    InputError
+        One line: not a number, outside [0, 1), or contradicting the file's negative_slope.
+    """
+    if text is None:
+        return params
+    alpha = _option_number(text, "--negative-slope", params.kind != "float")
+    if not 0 <= alpha < 1:
+        raise InputError(f"--negative-slope must be in [0, 1) (0 is the ReLU, the leaky ReLU is "
+                         f"max(z, alpha z)), got {str(text)[:40]!r}")
+    if params.negative_slope != 0 and params.negative_slope != alpha:
+        raise InputError(f"--negative-slope {text} contradicts negative_slope = "
+                         f"{params.negative_slope} in the parameter file")
+    try:
+        return dataclasses.replace(params, negative_slope=alpha)
+    except ParameterError as exc:
+        raise InputError(f"--negative-slope: {exc}") from None
+
+
+def weight_decay_arg(args: argparse.Namespace, kind: str) -> object:
+    """lambda of `--weight-decay` (0 when absent): exact when the input ``kind`` is exact.
+
+    ``kind`` is the number kind of the answer without the penalty (parameters and data
+    combined), so exact input gives an exact objective and float input a float one.
+
+    Raises
+    ------
+    InputError
+        One line: not a number, negative or not finite.
+    """
+    text = getattr(args, "weight_decay", None)
+    if text is None:
+        return 0
+    lam = _option_number(text, "--weight-decay", kind == "exact")
+    try:
+        return weight_decay_value(lam)
+    except ParameterError:
+        raise InputError(f"--weight-decay must be a finite number >= 0, got "
+                         f"{str(text)[:40]!r}") from None
+
+
+def model_fields(params: Network | Spline, weight_decay: object = None, *,
+                 exact: bool = False) -> dict:
+    """``negative_slope`` (and ``weight_decay`` unless None) under the JSON contract.
+
+    Exact twins (``negative_slope_exact``, ``weight_decay_exact``) only when the answer is exact
+    (``exact``), so float output never carries them (docs/json.md rule 3).
+    """
+    def field_(name: str, value: object) -> dict:
+        return exact_fields(name, value if exact else float(value))
+
+    out = field_("negative_slope", params.negative_slope)
+    if weight_decay is not None:
+        out.update(field_("weight_decay", weight_decay))
+    return out
 
 
 def add_param_choice(p: argparse.ArgumentParser, what: str = "the result") -> None:
@@ -51,9 +162,8 @@ def add_param_choice(p: argparse.ArgumentParser, what: str = "the result") -> No
 
 
 def load_params_as_requested(args: argparse.Namespace) -> Network | Spline:
-    """The parameters of `--params`, converted to the parameterization `--param` asks for."""
-    from ..numbers import parse_number
-
+    """The parameters of `--params` (with `--negative-slope`), converted to the
+    parameterization `--param` asks for."""
     params = load_params(args)
     if args.param == "spline" and isinstance(params, Network):
         return params.to_spline()
@@ -100,7 +210,8 @@ def load_data(args: argparse.Namespace) -> Dataset:
 
 
 def load_params(args: argparse.Namespace) -> Network | Spline:
-    return read_params(args.params)
+    """The parameters of `--params`, with `--negative-slope` applied when the command has it."""
+    return with_negative_slope(read_params(args.params), getattr(args, "negative_slope", None))
 
 
 def to_jsonable(value: object) -> object:

@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "convert", help="convert parameters between the network and spline forms",
         description="Network -> spline: beta = -b/w, mu = v|w|, s = sign(w). Spline -> network: "
-        "the representative with per-unit balance v^2 - w^2 - b^2 = d (default 0).")
+        "the representative with per-unit balance v^2 - w^2 - b^2 = d (default 0). The "
+        "activation (negative_slope of the file or --negative-slope) is kept: the maps are the "
+        "same for the leaky ReLU.")
     add_params(p)
     p.add_argument("--to", required=True, choices=("spline", "network"), help="target form")
     p.add_argument("--balance", default="0", metavar="d",
@@ -77,11 +79,15 @@ def _table(p: Network | Spline) -> str:
     rows = tuple((str(i + 1), *(cell(col[i]) if name != "s" else str(int(col[i]))
                                 for name, col in zip(names, cols, strict=True)))
                  for i in range(p.H))
-    return f"{Table(('unit', *names), rows)}\nc = {cell(p.c)}"
+    text = f"{Table(('unit', *names), rows)}\nc = {cell(p.c)}"
+    if p.negative_slope != 0:
+        text += f"\nnegative_slope = {cell(p.negative_slope)} (leaky ReLU max(z, alpha z))"
+    return text
 
 
 def params_fields(p: Network | Spline) -> dict:
-    """Parameters under the JSON contract: each vector as floats beside its exact twin."""
+    """Parameters under the JSON contract: each vector as floats beside its exact twin, and
+    ``negative_slope`` for a leaky ReLU (absent for the ReLU, as in parameter files)."""
     if isinstance(p, Network):
         out = {**exact_fields("w", list(p.w)), **exact_fields("b", list(p.b)),
                **exact_fields("v", list(p.v))}
@@ -89,6 +95,8 @@ def params_fields(p: Network | Spline) -> dict:
         out = {**exact_fields("beta", list(p.beta)), **exact_fields("mu", list(p.mu)),
                "s": [int(si) for si in p.s]}
     out.update(exact_fields("c", p.c))
+    if p.negative_slope != 0:
+        out.update(exact_fields("negative_slope", p.negative_slope))
     return out
 
 
@@ -99,6 +107,8 @@ def _exact_view(p: Network | Spline) -> dict[str, str]:
         fields = {"beta": p.beta, "mu": p.mu, "s": p.s}
     view = {k: "[" + ", ".join(exact_text(x) for x in vals) + "]" for k, vals in fields.items()}
     view["c"] = exact_text(p.c)
+    if p.negative_slope != 0:
+        view["negative_slope"] = exact_text(p.negative_slope)
     return view
 
 

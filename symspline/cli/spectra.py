@@ -20,6 +20,7 @@ from ._common import (
     int_option,
     load_data,
     load_params_as_requested,
+    model_fields,
     payload_head,
     require_finite,
     require_finite_loss,
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     head = payload_head(args)
     head.update({"param": "network" if isinstance(params, Network) else "spline",
                  "order": list(params.names), "H": params.H, "N": data.n})
+    head.update(model_fields(params))  # singular values are float: no exact twin
     if args.flow is None:
         sv = group_spectra(params, data, groups, side=args.side)
         payload = {**head, "groups": {k: {"size": sizes[k], "singular_values": v.tolist()}
