@@ -33,18 +33,24 @@ def lambdify(args: Sequence[sp.Symbol], exprs: object) -> Callable[..., object]:
 
 
 # ------------------------------------------------------------------ loss at a parameter vector
-def _template(params: Network | Spline) -> tuple[str, int, tuple[int, ...] | None]:
+def _template(params: Network | Spline) -> tuple[str, int, tuple[int, ...] | None, object]:
     if params.kind == "symbolic":
         raise InputError("finite differences need numeric parameters")
+    alpha = params.negative_slope
     if isinstance(params, Network):
-        return "network", params.H, None
-    return "spline", params.H, params.s
+        return "network", params.H, None, alpha
+    return "spline", params.H, params.s, alpha
 
 
-def _rebuild(template: tuple, theta: Sequence) -> Network | Spline:
-    kind, H, s = template
-    return Network.from_vector(list(theta), H) if kind == "network" else Spline.from_vector(
-        list(theta), s)
+def _rebuild(template: tuple, theta: Sequence, alpha: object | None = None) -> Network | Spline:
+    """Parameters of the template's model at ``theta`` (leaky slope ``alpha``, default the
+    template's). Rebuilt through the constructors rather than ``with_vector`` so that exact theta
+    with an exact alpha stays exact: stencil patterns below float resolution are decided exactly."""
+    kind, H, s, a = template
+    a = a if alpha is None else alpha
+    if kind == "network":
+        return Network.from_vector(list(theta), H, negative_slope=a)
+    return Spline.from_vector(list(theta), s, negative_slope=a)
 
 
 def _mp(value: object) -> mpmath.mpf:
@@ -57,20 +63,36 @@ def _mp(value: object) -> mpmath.mpf:
 
 def loss_function(params: Network | Spline, data: Dataset,
                   precision: Precision = "float64") -> Callable[[Sequence], object]:
-    """theta -> L(theta) for parameter vectors shaped like ``params`` (float64 or mpmath)."""
+    """theta -> L(theta) for parameter vectors shaped like ``params`` (float64 or mpmath).
+
+    Both are references independent of the kernels and of the pattern bookkeeping: float64
+    evaluates f by ``params(x)`` (the model's own sigma, leaky-aware) and sums the squared
+    residuals; mpmath evaluates sigma(z) = z for z > 0 and alpha z otherwise itself, sample by
+    sample, at :data:`MP_DPS` digits. Kinks need no care: L is continuous.
+    """
     template = _template(params)
     if data.kind == "symbolic":
         raise InputError("finite differences need numeric data")
     if precision == "float64":
-        from .loss import loss_float
-
         fdata = data.as_float()
-        return lambda theta: loss_float(_rebuild(template, np.asarray(theta, dtype=float)), fdata)
+        x, y, two_n = fdata.x, fdata.y, 2 * fdata.n
+        alpha = float(template[3])
+
+        def loss_float(theta: Sequence) -> float:
+            p = _rebuild(template, np.asarray(theta, dtype=float), alpha)
+            r = p(x) - y
+            return float(np.sum(r * r)) / two_n
+
+        return loss_float
     if precision != "mpmath":
         raise InputError(f"precision must be 'float64' or 'mpmath', got {precision!r}")
     xs = [_mp(v) for v in data.x]
     ys = [_mp(v) for v in data.y]
-    kind, H, s = template
+    kind, H, s, alpha = template
+    a = _mp(alpha)
+
+    def sigma(z: mpmath.mpf) -> mpmath.mpf:
+        return z if z > 0 else a * z
 
     def loss_mp(theta: Sequence) -> mpmath.mpf:
         t = list(theta)
@@ -79,13 +101,9 @@ def loss_function(params: Network | Spline, data: Dataset,
             f = t[-1]
             for i in range(H):
                 if kind == "network":
-                    z = t[i] * xn + t[H + i]
-                    if z > 0:
-                        f += t[2 * H + i] * z
+                    f += t[2 * H + i] * sigma(t[i] * xn + t[H + i])
                 else:
-                    z = s[i] * (xn - t[i])
-                    if z > 0:
-                        f += t[H + i] * z
+                    f += t[H + i] * sigma(s[i] * (xn - t[i]))
             total += (f - yn) ** 2
         return total / (2 * len(xs))
 
@@ -135,7 +153,8 @@ class _Region:
 
     def key(self, theta: Sequence) -> Pattern | tuple:
         conv = _exact_number if self.exact else float
-        p = _rebuild(self.template, [conv(t) for t in theta])
+        # The pattern does not depend on the leaky slope: an exact 0 keeps exact theta exact.
+        p = _rebuild(self.template, [conv(t) for t in theta], sp.Integer(0) if self.exact else None)
         try:
             return locate(p, self.data)
         except KinkError:

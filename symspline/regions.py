@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -17,31 +16,110 @@ from .params import Network, Spline
 MAX_PATTERNS = 20_000
 
 
-@dataclass(frozen=True)
 class Pattern:
     """Orientation s_i and gap k_i of every unit, for data with ``n`` points (docs/theory.md §0).
 
     Unit i is active on the 0-based sample indices ``range(k_i, n)`` when s_i = +1 and
     ``range(0, k_i)`` when s_i = -1, i.e. A_i = {n > k_i} or {n <= k_i} in 1-based indexing.
+
+    The one interval-pattern type of the library: the exact engine reads the tuples ``s`` and
+    ``k``, the float64 kernels the arrays ``s_array`` and ``k_array``. A pattern built from arrays
+    (:meth:`from_arrays`, as :func:`locate` does for float input) keeps them and makes the tuples
+    only when asked, so H = 10^4 units cost no per-unit Python work. Immutable, hashable, equal
+    when (s, k, n) are equal.
     """
 
-    s: tuple[int, ...]
-    k: tuple[int, ...]
-    n: int
+    __slots__ = ("_s", "_k", "n", "_s_arr", "_k_arr")
 
-    def __post_init__(self) -> None:
-        if len(self.s) != len(self.k):
-            raise InputError(f"pattern has {len(self.s)} orientations but {len(self.k)} gaps")
-        for i, (si, ki) in enumerate(zip(self.s, self.k, strict=True)):
+    def __init__(self, s: Sequence[int], k: Sequence[int], n: int) -> None:
+        s, k = tuple(s), tuple(k)
+        if len(s) != len(k):
+            raise InputError(f"pattern has {len(s)} orientations but {len(k)} gaps")
+        for i, (si, ki) in enumerate(zip(s, k, strict=True)):
             if si not in (1, -1):
                 raise InputError(f"orientation of unit {i + 1} must be +1 or -1, got {si}")
-            if not 0 <= ki <= self.n:
-                raise InputError(f"gap of unit {i + 1} must be in 0..{self.n}, got {ki}")
+            if not 0 <= ki <= n:
+                raise InputError(f"gap of unit {i + 1} must be in 0..{n}, got {ki}")
+        for name, value in (("_s", s), ("_k", k), ("n", n), ("_s_arr", None), ("_k_arr", None)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_arrays(cls, s: np.ndarray, k: np.ndarray, n: int) -> Pattern:
+        """A pattern from integer arrays of orientations (+1/-1) and gaps (0..n), checked at once."""
+        s_arr = np.array(s, dtype=np.intp)  # copies: the pattern owns (and freezes) its arrays
+        k_arr = np.array(k, dtype=np.intp)
+        if s_arr.ndim != 1 or s_arr.shape != k_arr.shape:
+            raise InputError(f"pattern has {s_arr.size} orientations but {k_arr.size} gaps")
+        bad_s = (s_arr != 1) & (s_arr != -1)
+        bad_k = (k_arr < 0) | (k_arr > n)
+        if bad_s.any() or bad_k.any():
+            cls(s_arr.tolist(), k_arr.tolist(), n)  # raises with the first bad unit named
+        return cls._trusted(s_arr, k_arr, n)
+
+    @classmethod
+    def _trusted(cls, s_arr: np.ndarray, k_arr: np.ndarray, n: int) -> Pattern:
+        # For arrays valid by construction (locate): no checks, no copies.
+        out = object.__new__(cls)
+        for name, value in (("_s", None), ("_k", None), ("n", int(n)), ("_s_arr", s_arr),
+                            ("_k_arr", k_arr)):
+            object.__setattr__(out, name, value)
+        s_arr.setflags(write=False)
+        k_arr.setflags(write=False)
+        return out
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Pattern is immutable: cannot set {name}")
+
+    @property
+    def s(self) -> tuple[int, ...]:
+        """Orientations s_i in {+1, -1}."""
+        if self._s is None:
+            object.__setattr__(self, "_s", tuple(self._s_arr.tolist()))
+        return self._s
+
+    @property
+    def k(self) -> tuple[int, ...]:
+        """Gaps k_i in 0..n: the number of samples left of unit i's breakpoint."""
+        if self._k is None:
+            object.__setattr__(self, "_k", tuple(self._k_arr.tolist()))
+        return self._k
+
+    @property
+    def s_array(self) -> np.ndarray:
+        """Orientations as a read-only integer array."""
+        if self._s_arr is None:
+            arr = np.array(self._s, dtype=np.intp)
+            arr.setflags(write=False)
+            object.__setattr__(self, "_s_arr", arr)
+        return self._s_arr
+
+    @property
+    def k_array(self) -> np.ndarray:
+        """Gaps as a read-only integer array."""
+        if self._k_arr is None:
+            arr = np.array(self._k, dtype=np.intp)
+            arr.setflags(write=False)
+            object.__setattr__(self, "_k_arr", arr)
+        return self._k_arr
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pattern):
+            return NotImplemented
+        return self.n == other.n and self.s == other.s and self.k == other.k
+
+    def __hash__(self) -> int:
+        return hash((self.s, self.k, self.n))
+
+    def __repr__(self) -> str:
+        return f"Pattern(s={self.s!r}, k={self.k!r}, n={self.n!r})"
+
+    def __reduce__(self) -> tuple:
+        return (Pattern, (self.s, self.k, self.n))
 
     @property
     def H(self) -> int:
         """Number of units."""
-        return len(self.s)
+        return len(self._s) if self._s is not None else int(self._s_arr.shape[0])
 
     def active(self, i: int) -> range:
         """0-based indices of the samples on which unit i is active."""
@@ -51,6 +129,12 @@ class Pattern:
         """Half-open index interval [lo, hi) of the active set of unit i."""
         r = self.active(i)
         return r.start, r.stop
+
+    def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Arrays lo, hi of every unit's active interval [lo_i, hi_i) (vectorised active_bounds)."""
+        up = self.s_array > 0
+        k = self.k_array
+        return np.where(up, k, 0), np.where(up, self.n, k)
 
     def is_dead(self, i: int) -> bool:
         """True when unit i is active on no sample."""
@@ -178,6 +262,12 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
     one reached from above. A network unit with w_i = 0 is constant on the data: it is placed in
     the all-active pattern (s = +1, k = 0) when b_i > 0 and the dead one (s = +1, k = N) when
     b_i < 0, as in :func:`region_conditions`; w_i = b_i = 0 puts every sample on its kink.
+    When several units sit on kinks, the error names the one with the lowest index.
+
+    Float input (parameters and data both float64) is located in a few vectorised NumPy calls
+    (O(H log N), no per-unit Python work) and gives a pattern that keeps its arrays
+    (:meth:`Pattern.from_arrays`); exact input is decided unit by unit in exact arithmetic.
+    The two routes implement the same rules (tests/test_kernels_models.py compares them).
 
     Raises
     ------
@@ -189,6 +279,8 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
     if params.kind == "symbolic" or data.kind == "symbolic":
         raise ParameterError("locating a pattern needs numeric parameters and data")
     params, data = _same_kind(params, data)
+    if params.kind == "float":
+        return _locate_float(params, data, side)
     ss, ks = [], []
     for i in range(params.H):
         if isinstance(params, Network):
@@ -214,6 +306,50 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
         ss.append(s_i)
         ks.append(k)
     return Pattern(tuple(ss), tuple(ks), data.n)
+
+
+def _float_knots(params: Network | Spline) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(beta, s, flat) of float parameters, vectorised: breakpoints and orientations of the units
+    with a breakpoint, and (networks only) the mask of units with w_i = 0, whose beta is unused."""
+    if isinstance(params, Network):
+        w = params.w
+        flat = w == 0
+        if flat.any():
+            safe = np.where(flat, 1.0, w)
+            return -params.b / safe, np.where(w > 0, 1, np.where(flat, 1, -1)), flat
+        return -params.b / w, np.where(w > 0, 1, -1), None
+    return params.beta, np.asarray(params.s, dtype=np.intp), None
+
+
+def _locate_float(params: Network | Spline, data: Dataset, side: str | None) -> Pattern:
+    """:func:`locate` for float64 parameters and data, in vectorised NumPy (same rules)."""
+    beta, s, flat = _float_knots(params)
+    x = data.x
+    n = data.n
+    # gap_of: the number of samples strictly left of beta (np.searchsorted, side="left")
+    k = np.searchsorted(x, beta, side="left")
+    on = (k < n) & (x[np.minimum(k, n - 1)] == beta)
+    kink: tuple[int, int] | None = None
+    if flat is not None:
+        on &= ~flat
+        b = params.b
+        both_zero = flat & (b == 0)
+        k = np.where(flat, np.where(b > 0, 0, n), k)
+        if both_zero.any():
+            if side is None:
+                kink = (int(np.flatnonzero(both_zero)[0]), 0)
+            else:
+                k = np.where(both_zero, 0 if side == "right" else n, k)
+    if on.any():
+        if side is None:
+            j = int(np.flatnonzero(on)[0])
+            if kink is None or j < kink[0]:
+                kink = (j, int(k[j]))
+        elif side == "right":
+            k = k + on
+    if kink is not None:
+        raise KinkError(kink[0], kink[1], float(x[kink[1]]))
+    return Pattern._trusted(np.asarray(s, dtype=np.intp), k.astype(np.intp, copy=False), n)
 
 
 def region_conditions(pattern: Pattern, params: Network | Spline, data: Dataset) -> sp.Boolean:

@@ -1,7 +1,9 @@
 """Per-sample gradient matrix G (rows r_n grad_theta f(x_n)) and its singular spectra by group of samples.
 
-On the pattern of theta every Jacobian column is 1[n in A_u] (p_a + q_a x_n) (symspline.calculus
-.columns), so G_{n,a} = r_n 1[n in A_u] (p_a + q_a x_n) in closed form: exact for exact input.
+On the pattern of theta every Jacobian column is g_u(n) (p_a + q_a x_n) (symspline.calculus
+.columns), with the gain g_u = 1 on the active set A_u and alpha off it (the leaky ReLU's
+negative_slope; 0 for the ReLU), so G_{n,a} = r_n g_u(n) (p_a + q_a x_n) in closed form: exact for
+exact input.
 Identities used as checks: sum_n G_{n,.} = N grad L, and sum over a partition of the samples of
 G_g^T G_g = G^T G (so the squared singular values of all groups add up to ||G||_F^2).
 A group is a set of samples: an interval of x (``groups_by_edges``) or a label from a third CSV
@@ -32,6 +34,9 @@ from .regions import locate
 def jacobian(params: Network | Spline, data: Dataset, *, side: str | None = None) -> object:
     """J_{n,a} = d f(x_n) / d theta_a on the pattern of ``params`` (float array or exact Matrix).
 
+    J_{n,a} = g(n) (p_a + q_a x_n) with the column's gain g = 1 on its active interval and
+    ``Column.alpha`` off it (the leaky slope alpha; 0 for the ReLU and for c).
+
     Raises
     ------
     KinkError
@@ -47,12 +52,19 @@ def jacobian(params: Network | Spline, data: Dataset, *, side: str | None = None
     cols = columns(pattern, params)
     N, P = data.n, len(cols)
     if exact:
-        return sp.Matrix(N, P, lambda n, a: (cols[a].p + cols[a].q * data.x[n])
-                         if cols[a].lo <= n < cols[a].hi else sp.Integer(0))
-    J = np.zeros((N, P))
+        def entry(n: int, a: int) -> object:
+            col = cols[a]
+            line = col.p + col.q * data.x[n]
+            return line if col.lo <= n < col.hi else col.alpha * line
+
+        return sp.Matrix(N, P, entry)
+    J = np.empty((N, P))
     x = data.x
     for a, col in enumerate(cols):
-        J[col.lo:col.hi, a] = col.p + col.q * x[col.lo:col.hi]
+        line = float(col.p) + float(col.q) * x
+        alpha = float(col.alpha)
+        J[:, a] = alpha * line  # off the active set: the leaky gain (0 for the ReLU)
+        J[col.lo:col.hi, a] = line[col.lo:col.hi]
     return J
 
 

@@ -31,6 +31,7 @@ from scipy.sparse.linalg import LinearOperator
 from ..data import Dataset
 from ..errors import InputError, ParameterError
 from ..params import Network, Spline
+from ..regions import Pattern, locate
 from . import small
 from .base import Kernel
 from .density import (
@@ -43,23 +44,29 @@ from .density import (
 from .network import NetworkKernel
 from .spectrum import extremes, operator
 from .spline import SplineKernel
-from .sweep import Layout, network_layout, spline_layout
+from .sweep import Layout
 
 __all__ = [
-    "Kernel", "Layout", "NetworkKernel", "SpectralDensity", "SplineKernel", "extreme_eigenvalues",
+    "KERNELS", "Kernel", "Layout", "NetworkKernel", "SpectralDensity", "SplineKernel", "extreme_eigenvalues",
     "gradient", "hessian", "hessian_operator", "hvp", "kernel", "lanczos_quadrature", "loss",
     "plot_spectral_density", "residuals", "spectral_density", "wasserstein1",
 ]
 
 
+#: The specialised kernel of each parameterization (both read the model's leaky gain from the
+#: layout, so a new activation needs no entry here; a new parameterization needs one).
+KERNELS: dict[type, type[Kernel]] = {Network: NetworkKernel, Spline: SplineKernel}
+
+
 def kernel(params: Network | Spline, data: Dataset, *, side: str | None = None,
-           strict: bool = True) -> Kernel:
+           strict: bool = True, pattern: Pattern | None = None) -> Kernel:
     """The float64 kernel object of ``params`` on ``data`` (reusable for several quantities).
 
     Parameters
     ----------
     params : Network or Spline
-        Float or exact parameters (exact values are converted to float64).
+        Float or exact parameters (exact values are converted to float64), ReLU or leaky ReLU
+        (``negative_slope``).
     data : Dataset
         Float or exact samples.
     side : {None, "left", "right"}
@@ -68,19 +75,38 @@ def kernel(params: Network | Spline, data: Dataset, *, side: str | None = None,
         With ``side=None``, raise :class:`KinkError` on a kink (needed for derivatives); when
         false the left pattern is used, which is harmless for the loss and residuals because L
         is continuous across pattern boundaries.
+    pattern : Pattern, optional
+        The activation pattern to work on (e.g. one already located by the caller); by default
+        :func:`symspline.regions.locate` of the float parameters on the float data (with
+        ``side``). The kernel then computes the derivatives of the pattern polynomial L_P.
     """
-    if not isinstance(params, Network | Spline):
+    kern_cls = KERNELS.get(type(params))
+    if kern_cls is None:
         raise InputError(f"params must be a Network or a Spline, got {type(params).__name__}")
     if not isinstance(data, Dataset):
         raise InputError(f"data must be a Dataset, got {type(data).__name__}")
     p = params if params.kind == "float" else params.as_float()
     d = data.as_float()
-    if isinstance(p, Network):
-        lay = network_layout(p, d, side, strict)
-        return NetworkKernel(lay, float(p.c), w=p.w, b=p.b, v=p.v)
-    lay = spline_layout(p, d, side, strict)
-    s = np.asarray(p.s, dtype=np.float64)
-    return SplineKernel(lay, float(p.c), beta=p.beta, mu=p.mu, s=s)
+    if pattern is None:
+        pattern = locate(p, d, side=side if side is not None or strict else "left")
+    else:
+        _check_pattern(pattern, p, d, side)
+    return kern_cls.of(Layout.build(d, pattern, p.negative_slope), p)
+
+
+def _check_pattern(pattern: object, params: Network | Spline, data: Dataset,
+                   side: str | None) -> None:
+    if side not in (None, "left", "right"):
+        raise InputError(f"side must be 'left' or 'right', got {side!r}")
+    if not isinstance(pattern, Pattern):
+        raise InputError(f"pattern must be a Pattern, got {type(pattern).__name__}")
+    if pattern.H != params.H:
+        raise ParameterError(f"pattern has {pattern.H} units but the parameters have {params.H}")
+    if pattern.n != data.n:
+        raise ParameterError(f"pattern is for {pattern.n} samples but the data has {data.n}")
+    s = getattr(params, "s", None)  # a spline's orientations are fixed labels, not pattern data
+    if s is not None and tuple(s) != pattern.s:
+        raise ParameterError(f"pattern orientations {pattern.s} differ from the spline's {s}")
 
 
 def residuals(params: Network | Spline, data: Dataset) -> np.ndarray:

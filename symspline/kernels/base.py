@@ -1,7 +1,8 @@
 """What both parameterizations share: residuals by the sweep, J^T u, J v and the Hessian driver.
 
-On a fixed activation pattern f(x_n) = c + sum_{i : n in A_i} (a_i x'_n + g_i) with a per-unit slope
-a_i and intercept g_i (in shifted coordinates x' = x - t). Every directional derivative of f is of
+On a fixed activation pattern f(x_n) = c + sum_i gain_i(n) (a_i x'_n + g_i) with a per-unit slope
+a_i and intercept g_i (in shifted coordinates x' = x - t), gain_i = 1 on the active set A_i and
+alpha (the leaky slope, 0 for the ReLU) off it. Every directional derivative of f is of
 the same form, a "tangent" (da_i, dg_i, dc). Residuals, Jacobian-vector products J d and
 transposed products J^T u therefore reduce to sums over the O(H) segments of
 :class:`~symspline.kernels.sweep.Layout`, after one O(N) pass over the data.
@@ -135,18 +136,27 @@ class Kernel:
         units i, j are sums over the intersection [max(lo), min(hi)) of 1, x', x'^2 times parameter
         factors. With prefix moments Q_q (monotone because x' >= 0) that sum is
         max(0, min(Q_q[hi_i], Q_q[hi_j]) - max(Q_q[lo_i], Q_q[lo_j])): no gather per entry.
+        With the leaky gain alpha every such sum S_ij becomes (1-alpha)^2 S_ij
+        + alpha(1-alpha)(S_ii + S_jj) + alpha^2 S_all (:meth:`Layout.gain`) before the
+        parameterization's :meth:`fill_rows` combines them, and the diagonals handed to
+        :meth:`fill_c` become (1-alpha) S_ii + alpha S_all.
         """
         lay = self.layout
         m = lay.m
         lo = np.where(lay.suffix, lay.rank, 0)
         hi = np.where(lay.suffix, m, lay.rank)
         scale = 1.0 / lay.n
-        q = []
+        q, totals = [], []
         for seg in (lay.m0, lay.m1, lay.m2):
             p = lay.prefix(seg) * scale
             q.append((p[lo], p[hi]))
+            totals.append(float(p[-1]))  # sum over all samples, for the leaky gains
         H = lay.H
         out = np.empty((self.size, self.size))
+        diag = [qhi - qlo for qlo, qhi in q]  # sum over A_i itself (min/max of equal arguments)
+        # Leaky gains (alpha > 0): every block sum is transformed by Layout.gain before the
+        # specialised fill, with D_i = diag and T the sum over all samples.
+        leaky = bool(lay.alpha)
         # Scratch rows reused by every chunk: fresh temporaries would each cost page faults.
         scratch = {name: np.empty((min(ROW_CHUNK, H), H)) for name in SCRATCH}
         for start in range(0, H, ROW_CHUNK):
@@ -154,15 +164,18 @@ class Kernel:
             n = rows.stop - rows.start
             tmp = scratch["tmp"][:n]
             blocks = []
-            for name, (qlo, qhi) in zip(("s0", "s1", "s2"), q, strict=True):
+            for j, (name, (qlo, qhi)) in enumerate(zip(("s0", "s1", "s2"), q, strict=True)):
                 s = scratch[name][:n]
                 np.minimum(qhi[rows, None], qhi[None, :], out=s)
                 np.maximum(qlo[rows, None], qlo[None, :], out=tmp)
                 s -= tmp
                 np.maximum(s, 0.0, out=s)
+                if leaky:
+                    lay.gain(s, diag[j][rows, None], diag[j][None, :], totals[j], tmp)
                 blocks.append(s)
             self.fill_rows(out, rows, *blocks, {k: v[:n] for k, v in scratch.items()})
-        diag = [qhi - qlo for qlo, qhi in q]  # sum over A_i itself (min/max of equal arguments)
+        if leaky:
+            diag = [lay.gained(d, tot) for d, tot in zip(diag, totals, strict=True)]
         self.fill_c(out, *diag)
         return out
 

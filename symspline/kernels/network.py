@@ -12,6 +12,9 @@ On a pattern f(x) = c + sum_{i : n in A_i} v_i (w_i x + b_i), so with x' = x - t
   [c, w_i] = v_i sum_{A_i} x, [c, b_i] = v_i |A_i|, [c, v_i] = sum_{A_i} (w_i x + b_i), [c, c] = N.
 
 f is bilinear in v and (w, b) on a pattern, which is why R has the two off-diagonal families above.
+With the leaky ReLU every 1_{A_i} above is the gain g_i (1 on A_i, alpha off it) and every sum over
+A_i cap A_j is the gained one: :class:`~symspline.kernels.sweep.Layout` and
+:meth:`~symspline.kernels.base.Kernel.gauss_newton` transform the sums, this module is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from functools import cached_property
 
 import numpy as np
 
+from ..params import Network
 from .base import Kernel
+from .sweep import Layout
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -31,6 +36,11 @@ class NetworkKernel(Kernel):
     w: np.ndarray
     b: np.ndarray
     v: np.ndarray
+
+    @classmethod
+    def of(cls, layout: Layout, params: Network) -> NetworkKernel:
+        """The kernel of float ``params`` on ``layout`` (the leaky gain lives in the layout)."""
+        return cls(layout, float(params.c), w=params.w, b=params.b, v=params.v)
 
     @property
     def size(self) -> int:

@@ -66,9 +66,10 @@ def _float_inputs(params: object, data: object, side: object
 def _setup(params: Network | Spline, data: Dataset) -> tuple | None:
     """Activations and residuals on the current pattern in nine vectorized calls.
 
-    Returns ``(z, r)``: the activations z[n, i] = [w_i x_n + b_i]_+ (network) or
-    [s_i (x_n - beta_i)]_+ (spline), N x H, and the residuals r. None on a kink or a network
-    unit with w_i = 0.
+    Returns ``(z, r, g)``: the activations z[n, i] = sigma(w_i x_n + b_i) (network) or
+    sigma(s_i (x_n - beta_i)) (spline), N x H, the residuals r, and the gains g[n, i] (1 on the
+    active set, alpha off it) for the leaky ReLU, None for the ReLU (whose gains are sign(z)).
+    None on a kink or a network unit with w_i = 0.
 
     Activity is decided by the sign of x_n - beta_i, which floating-point subtraction gets
     exactly right (it is zero only when x_n = beta_i), so the active sets are those of
@@ -91,15 +92,21 @@ def _setup(params: Network | Spline, data: Dataset) -> tuple | None:
             return None
         z *= np.asarray(params.s, dtype=np.float64)
         out = params.mu
-    np.maximum(z, 0.0, out=z)
+    alpha = params.negative_slope
+    if alpha:
+        g = np.where(z > 0, 1.0, alpha)  # the pattern's gains: sigma(z) = g z
+        z *= g
+    else:
+        g = None
+        np.maximum(z, 0.0, out=z)
     r = z @ out
     r += params.c
     r -= data.y
-    return z, r
+    return z, r, g
 
 
 def _prepared(params: object, data: object, side: object) -> tuple | None:
-    """(params, data, z, r) ready for the small path, or None when it does not apply."""
+    """(params, data, z, r, gains) ready for the small path, or None when it does not apply."""
     got = _float_inputs(params, data, side)
     if got is None:
         return None
@@ -118,16 +125,21 @@ def loss(params: object, data: object) -> float | None:
         # The loss is continuous across patterns, so the plain ReLU form is exact here.
         z = x[:, None] * p.w
         z += p.b
-        np.maximum(z, 0.0, out=z)
+        _activate(z, p.negative_slope)
         r = z @ p.v
     else:
         z = x[:, None] - p.beta
         z *= np.asarray(p.s, dtype=np.float64)
-        np.maximum(z, 0.0, out=z)
+        _activate(z, p.negative_slope)
         r = z @ p.mu
     r += p.c
     r -= d.y
     return float(r @ r) / (2 * x.shape[0])
+
+
+def _activate(z: np.ndarray, alpha: float) -> None:
+    """In place: z -> sigma(z) = max(z, alpha z), the (leaky) ReLU."""
+    np.maximum(z, alpha * z if alpha else 0.0, out=z)
 
 
 def gradient(params: object, data: object, side: object = None) -> np.ndarray | None:
@@ -135,10 +147,10 @@ def gradient(params: object, data: object, side: object = None) -> np.ndarray | 
     got = _prepared(params, data, side)
     if got is None:
         return None
-    p, d, z, r = got
+    p, d, z, r, g = got
     n, H = z.shape
-    # (sum_{A_i} r x, sum_{A_i} r) in one product with the cached columns [x, 1]
-    sums = (d.x_one * r) @ np.sign(z)
+    # (sum_n g_i(n) r x, sum_n g_i(n) r) in one product with the cached columns [x, 1]
+    sums = (d.x_one * r) @ (np.sign(z) if g is None else g)
     if type(p) is Network:
         # dL/dw = v sum r x, dL/db = v sum r, dL/dv = sum r [w x + b]_+ = r @ z
         out = np.empty(3 * H + 1)
@@ -187,11 +199,11 @@ def hessian(params: object, data: object, parts: bool = False, side: object = No
     got = _prepared(params, data, side)
     if got is None:
         return None
-    p, d, z, r = got
+    p, d, z, r, g = got
     n, H = z.shape
     network = type(p) is Network
     P = 3 * H + 1 if network else 2 * H + 1
-    act = np.sign(z)
+    act = np.sign(z) if g is None else g  # the gains: 1 on the active set, alpha (or 0) off it
     x = d.x
     if n * P <= TINY_WORK:
         # Few samples: J itself (N x P) and one BLAS product; no moment combinations, so no
@@ -207,8 +219,8 @@ def hessian(params: object, data: object, parts: bool = False, side: object = No
         gn = J.T @ J
     else:
         gn = _gauss_newton(p, d, network)
-    # Residual curvature: R[w_i, v_i] = sum_{A_i} r x, R[b_i, v_i] = sum_{A_i} r (network);
-    # R[beta_i, mu_i] = -s_i sum_{A_i} r (spline).
+    # Residual curvature: R[w_i, v_i] = sum_n g_i r x, R[b_i, v_i] = sum_n g_i r (network);
+    # R[beta_i, mu_i] = -s_i sum_n g_i r (spline).
     _, ridx = _indices(H, network)
     sums = (d.x_one * r) @ act  # (sum_{A_i} r x, sum_{A_i} r)
     if network:
@@ -255,6 +267,18 @@ def _gauss_newton(p: Network | Spline, d: Dataset, network: bool) -> np.ndarray:
     np.subtract(Q[1].take(HI), Q[1].take(LO), out=M[:H1, H1:])
     M[H1:, :H1] = M[:H1, H1:]
     np.subtract(HI, LO, out=M[H1:, H1:])
+    alpha = p.negative_slope
+    if alpha:
+        # Leaky gains: unit i has gain alpha off [lo_i, hi_i), c (index H) none, so
+        # S_ij -> (1-g_i)(1-g_j) S_ij + g_j (1-g_i) S_ii + g_i (1-g_j) S_jj + g_i g_j S_cc.
+        gam = np.full(H1, alpha)
+        gam[H] = 0.0
+        on = 1.0 - gam
+        for blk in (M[:H1, :H1], M[:H1, H1:], M[H1:, H1:]):
+            own = np.diag(blk) * on
+            blk *= np.outer(on, on)
+            blk += np.outer(own, gam) + np.outer(gam, own) + np.outer(gam, gam) * blk[H, H]
+        M[H1:, :H1] = M[:H1, H1:]
     # Coefficients (a_p, g_p) of every column of J, a_p x' + g_p on the active set of its unit.
     if network:
         P = 3 * H + 1

@@ -9,6 +9,10 @@ and x' = x - t, beta'_i = beta_i - t (so that x - beta_i = x' - beta'_i):
   J^T J[beta_i, mu_j] = -m_i s_j sum_{A_i cap A_j} (x - beta_j),
   J^T J[mu_i, mu_j] = s_i s_j sum_{A_i cap A_j} (x - beta_i)(x - beta_j),
   J^T J[c, beta_i] = -m_i |A_i|, J^T J[c, mu_i] = s_i sum_{A_i} (x - beta_i), J^T J[c, c] = N.
+
+With the leaky ReLU every 1_{A_i} is the gain g_i (1 on A_i, alpha off it) and every sum over A_i
+(cap A_j) the gained one; the layout and :meth:`~symspline.kernels.base.Kernel.gauss_newton`
+transform the sums, so nothing here changes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from functools import cached_property
 
 import numpy as np
 
+from ..params import Spline
 from .base import Kernel
+from .sweep import Layout
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -28,6 +34,12 @@ class SplineKernel(Kernel):
     beta: np.ndarray
     mu: np.ndarray
     s: np.ndarray
+
+    @classmethod
+    def of(cls, layout: Layout, params: Spline) -> SplineKernel:
+        """The kernel of float ``params`` on ``layout`` (orientations from the pattern)."""
+        s = layout.pattern.s_array.astype(np.float64)
+        return cls(layout, float(params.c), beta=params.beta, mu=params.mu, s=s)
 
     @property
     def size(self) -> int:

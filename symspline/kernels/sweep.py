@@ -16,6 +16,14 @@ Coordinates are shifted, x' = x - t with t = x_1 (the smallest sample), for two 
 x' and x'^2 are prefix sums of non-negative numbers, hence monotone (the Hessian kernels rely on
 that to build interval-intersection sums with ``minimum``/``maximum`` instead of gathers), and
 differences x - beta are formed as x' - beta' without cancelling large offsets.
+
+The active sets come from one :class:`symspline.regions.Pattern` (the library's one interval-pattern
+type): :meth:`Layout.build` reads its orientation and gap arrays. With the leaky ReLU
+(``negative_slope`` = alpha > 0) a unit also contributes alpha times its line off its active set,
+so every sum over an active set becomes the *gained* sum (1 - alpha) sum_{A_i} + alpha sum_all, and
+every sum over the units present on a segment becomes (1 - alpha) sum_{i active} + alpha sum_i
+(docs/kernels.md, "Leaky ReLU"). The layout applies that transform itself, so the kernels built on
+it need no model-specific code.
 """
 
 from __future__ import annotations
@@ -26,10 +34,7 @@ from functools import cached_property
 import numpy as np
 
 from ..data import Dataset
-from ..errors import InputError, KinkError
-from ..params import Network, Spline
-
-SIDES = (None, "left", "right")
+from ..regions import Pattern
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +43,10 @@ class Layout:
 
     Attributes
     ----------
+    pattern : Pattern
+        The activation pattern the layout was built from (orientations s_i and gaps k_i).
+    alpha : float
+        The gain of a unit off its active set: the leaky-ReLU ``negative_slope`` (0 for the ReLU).
     n : int
         Number of samples N.
     t : float
@@ -56,6 +65,8 @@ class Layout:
         Per-segment sample counts (``m1``, ``m2``: sums of x' and x'^2, computed on demand).
     """
 
+    pattern: Pattern
+    alpha: float
     n: int
     t: float
     xs: np.ndarray
@@ -67,18 +78,22 @@ class Layout:
     m0: np.ndarray
 
     @classmethod
-    def build(cls, data: Dataset, suffix: np.ndarray, k: np.ndarray) -> Layout:
-        """Segments for units with active sets given by ``suffix`` and gaps ``k`` (O(N + H log H))."""
+    def build(cls, data: Dataset, pattern: Pattern, alpha: float = 0.0) -> Layout:
+        """Segments of float ``data`` for the active sets of ``pattern`` (O(N + H log H)).
+
+        ``alpha`` in [0, 1) is the gain off the active sets (the leaky slope; 0 for the ReLU).
+        """
         x = data.x
         n = int(x.shape[0])
         t = float(x[0])
         xs = x - t
+        k = pattern.k_array
         # np.unique sorts the H gaps: the only super-linear step in H.
         bounds, inverse = np.unique(np.concatenate(([0, n], k)), return_inverse=True)
         rank = inverse[2:]
         m0 = np.diff(bounds).astype(np.float64)
-        return cls(n, t, xs, data.y, suffix, k, bounds, rank, m0)
-
+        return cls(pattern, float(alpha), n, t, xs, data.y, pattern.s_array > 0, k, bounds, rank,
+                   m0)
     # Segment moments of x' and x'^2 are needed for second derivatives only: computed on demand.
     @cached_property
     def m1(self) -> np.ndarray:
@@ -105,14 +120,19 @@ class Layout:
         """Sum over every unit's active set of per-segment values ``seg`` (shape (m,) -> (H,)).
 
         A suffix set takes a suffix sum, a prefix set a prefix sum: both are plain accumulations,
-        so no large total is formed and then cancelled by a subtraction.
+        so no large total is formed and then cancelled by a subtraction. With the leaky gain
+        alpha > 0 the result is the gained sum (1 - alpha) sum_{A_i} + alpha sum_all.
         """
         prefix = np.zeros(seg.shape[0] + 1)
         np.cumsum(seg, out=prefix[1:])
         suffix = np.zeros(seg.shape[0] + 1)
         np.cumsum(seg[::-1], out=suffix[1:])
         suffix = suffix[::-1]  # suffix[j] = sum_{l >= j} seg[l]
-        return np.where(self.suffix, suffix[self.rank], prefix[self.rank])
+        out = np.where(self.suffix, suffix[self.rank], prefix[self.rank])
+        if self.alpha:
+            out *= 1.0 - self.alpha
+            out += self.alpha * prefix[-1]
+        return out
 
     # ------------------------------------------------------------------ units -> segments
     def segment_totals(self, values: np.ndarray) -> np.ndarray:
@@ -120,14 +140,44 @@ class Layout:
 
         The sweep: a suffix unit joins at its rank and stays; a prefix unit is present on every
         segment before its rank. Two accumulations (left to right for suffix units, right to left
-        for prefix units) avoid adding a unit and later subtracting it again.
+        for prefix units) avoid adding a unit and later subtracting it again. With the leaky gain
+        alpha > 0 every unit is present off its active set with weight alpha:
+        (1 - alpha) sum_{i active} values_i + alpha sum_i values_i.
         """
         m = self.m
         up = np.bincount(self.rank, weights=np.where(self.suffix, values, 0.0), minlength=m + 1)
         down = np.bincount(self.rank, weights=np.where(self.suffix, 0.0, values), minlength=m + 1)
         left = np.cumsum(up[:m])
         right = np.cumsum(down[::-1])[::-1]  # right[j] = sum_{r >= j} down[r]
-        return left + right[1:]
+        out = left + right[1:]
+        if self.alpha:
+            out *= 1.0 - self.alpha
+            out += self.alpha * float(np.sum(values))
+        return out
+
+    def gain(self, inside: np.ndarray, diag_i: np.ndarray, diag_j: np.ndarray, total: float,
+             scratch: np.ndarray) -> None:
+        """In place: interval-intersection sums S_ij -> sum_n g_i(n) g_j(n) h(n) (leaky gains).
+
+        With g = 1 on the active set and alpha off it, g_i g_j = (1-a)^2 1_{A_i cap A_j}
+        + a(1-a)(1_{A_i} + 1_{A_j}) + a^2, so S_ij -> (1-a)^2 S_ij + a(1-a)(D_i + D_j) + a^2 T
+        with D_i = sum_{A_i} h and T = sum_all h. ``diag_i`` (column) and ``diag_j`` (row)
+        broadcast against ``inside``; ``scratch`` has its shape. No-op for alpha = 0.
+        """
+        a = self.alpha
+        if not a:
+            return
+        inside *= (1.0 - a) ** 2
+        np.add(diag_i, diag_j, out=scratch)
+        scratch *= a * (1.0 - a)
+        inside += scratch
+        inside += a * a * total
+
+    def gained(self, diag: np.ndarray, total: float) -> np.ndarray:
+        """Gained own-set sums (1 - alpha) D_i + alpha T (``diag`` unchanged for alpha = 0)."""
+        if not self.alpha:
+            return diag
+        return (1.0 - self.alpha) * diag + self.alpha * total
 
     # ------------------------------------------------------------------ segments -> samples
     def expand(self, seg: np.ndarray) -> np.ndarray:
@@ -144,83 +194,3 @@ class Layout:
         out = np.zeros(seg.shape[0] + 1)
         np.cumsum(seg, out=out[1:])
         return out
-
-
-def check_side(side: str | None) -> None:
-    """Reject anything but None, "left" and "right"."""
-    if side not in SIDES:
-        raise InputError(f"side must be 'left' or 'right', got {side!r}")
-
-
-def breakpoint_gaps(beta: np.ndarray, x: np.ndarray, side: str | None,
-                    units: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Gaps k_i = #{n : x_n < beta_i} and the first kink, with :func:`symspline.locate` semantics.
-
-    A breakpoint exactly on a sample x_m is a kink. With ``side="left"`` it is given the gap it has
-    when approached from below (m samples on its left), with ``side="right"`` the one from above
-    (m + 1). Returns the gaps and, when ``side`` is None and there is a kink, the (unit, sample)
-    pair of the first one (lowest unit index) so that the caller can raise.
-    """
-    n = x.shape[0]
-    k = np.searchsorted(x, beta, side="left")
-    on = (k < n) & (x[np.minimum(k, n - 1)] == beta)
-    kink = None
-    if on.any():
-        j = int(np.flatnonzero(on)[0])
-        if side is None:
-            unit = int(units[j]) if units is not None else j
-            kink = np.array([unit, int(k[j])])
-        elif side == "right":
-            k = k + on
-    return k.astype(np.intp), kink
-
-
-def network_layout(net: Network, data: Dataset, side: str | None,
-                   strict: bool) -> Layout:
-    """Active sets of a float network; a kink raises :class:`KinkError` only when ``strict``.
-
-    Unit i with w_i != 0 has s_i = sign(w_i) and breakpoint -b_i / w_i. A unit with w_i = 0 is the
-    constant v_i [b_i]_+: active everywhere (a suffix from 0) when b_i > 0, nowhere (a suffix from
-    N) when b_i < 0. With w_i = b_i = 0 every sample is on its kink; as in
-    :func:`symspline.locate`, "right" makes it active everywhere and "left" dead.
-    """
-    check_side(side)
-    w, b = net.w, net.b
-    n = data.n
-    live = w != 0
-    idx = np.flatnonzero(live)
-    beta = -b[idx] / w[idx]
-    k = np.empty(net.H, dtype=np.intp)
-    eff = side if side is not None else ("left" if not strict else None)
-    k_live, kink = breakpoint_gaps(beta, data.x, eff, idx)
-    k[idx] = k_live
-    suffix = np.ones(net.H, dtype=bool)
-    suffix[idx] = w[idx] > 0
-    flat = ~live
-    if flat.any():
-        bf = b[flat]
-        both_zero = bf == 0
-        kz = np.where(bf > 0, 0, n)
-        if both_zero.any():
-            if eff is None:
-                first = int(np.flatnonzero(flat)[np.flatnonzero(both_zero)[0]])
-                if kink is None or first < kink[0]:
-                    kink = np.array([first, 0])
-            kz = np.where(both_zero, 0 if eff == "right" else n, kz)
-        k[flat] = kz
-    if kink is not None:
-        unit, point = int(kink[0]), int(kink[1])
-        raise KinkError(unit, point, float(data.x[point]))
-    return Layout.build(data, suffix, k)
-
-
-def spline_layout(spl: Spline, data: Dataset, side: str | None, strict: bool) -> Layout:
-    """Active sets of a float spline; a kink raises :class:`KinkError` only when ``strict``."""
-    check_side(side)
-    eff = side if side is not None else ("left" if not strict else None)
-    k, kink = breakpoint_gaps(spl.beta, data.x, eff)
-    if kink is not None:
-        unit, point = int(kink[0]), int(kink[1])
-        raise KinkError(unit, point, float(data.x[point]))
-    suffix = np.asarray(spl.s) > 0
-    return Layout.build(data, suffix, k)
