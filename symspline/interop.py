@@ -241,8 +241,8 @@ def _slope_hint(net: Network, x: np.ndarray, out: np.ndarray, tol: float) -> str
     """``" (its outputs fit negative_slope=0.01: pass that)"`` when a leaky ReLU explains them.
 
     The network with slope alpha is f_0 + alpha g, g(x) = sum_i v_i min(w_i x + b_i, 0), affine in
-    alpha; the least-squares alpha is accepted only if it lies in [0, 1) and the network with it
-    agrees with every output within the verification tolerance ``tol``.
+    alpha; the answer is the shortest decimal in [0, 1) near the least-squares alpha with which
+    the network agrees with every output within the verification tolerance ``tol``, if any.
     """
     w, b, v = (np.asarray(a, dtype=np.float64) for a in (net.w, net.b, net.v))
     if x.shape[0] * w.shape[0] > (1 << 24):
@@ -254,14 +254,15 @@ def _slope_hint(net: Network, x: np.ndarray, out: np.ndarray, tol: float) -> str
     if not gg > 0:
         return ""
     alpha = float(g @ (out - f0)) / gg
-    if not 0.0 <= alpha < 1.0:
+    if not np.isfinite(alpha):
         return ""
-    shown = float(f"{alpha:.6g}")
-    for a in (shown, alpha):
-        if np.max(np.abs(f0 + a * g - out)) <= tol:
+    # the shortest decimal that explains the outputs (a float32 model's 0.05 fits as 0.0499999;
+    # a ReLU model's slope as -1e-9, i.e. 0)
+    for a in [0.0] + [float(f"{alpha:.{k}g}") for k in range(1, 18)] + [alpha]:
+        if 0.0 <= a < 1.0 and np.max(np.abs(f0 + a * g - out)) <= tol:
             if a == net.negative_slope:
                 return ""
-            return (f" (its outputs fit the leaky ReLU with negative_slope={a:.6g})" if a else
+            return (f" (its outputs fit the leaky ReLU with negative_slope={a!r})" if a else
                     " (its outputs fit the ReLU, negative_slope=0)")
     return ""
 

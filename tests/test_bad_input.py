@@ -40,6 +40,11 @@ FILES = {
     "broken.json": '{"w": [1, ',
     "string.json": '{"w": [1], "b": ["exp(1)"], "v": [1], "c": 0}',
     "empty_w.json": '{"w": [], "b": [], "v": [], "c": 0}',
+    "slope_one.json": '{"w": [1], "b": [1], "v": [1], "c": 0, "negative_slope": 1}',
+    "slope_text.json": '{"w": [1], "b": [1], "v": [1], "c": 0, "negative_slope": "leaky"}',
+    "slope_list.json": '{"beta": [0], "mu": [1], "s": [1], "c": 0, "negative_slope": [0.1]}',
+    "leaky.json": '{"w": [1, -2], "b": ["1/3", 1], "v": [2, -1], "c": 0, "negative_slope": "1/5"}',
+    "mu_zero.json": '{"beta": ["1/3"], "mu": [0], "s": [1], "c": 0}',
 }
 
 CASES = [  # (argv with FILE placeholders, fragment of the message)
@@ -86,6 +91,26 @@ CASES = [  # (argv with FILE placeholders, fragment of the message)
     (["loss", "--data", "good.csv", "--population", "uniform:-1,1; target: x", "--params",
       "good.json"], "exactly one"),
     (["grad", "--data", "good.csv", "--params", "good.json", "--side", "up"], "invalid choice"),
+    # the two models of issue 17: slopes in files and options, weight decay
+    (["loss", "--data", "good.csv", "--params", "slope_one.json"], "negative_slope must be in"),
+    (["loss", "--data", "good.csv", "--params", "slope_text.json"], "negative_slope: not a"),
+    (["grad", "--data", "good.csv", "--params", "slope_list.json"], "negative_slope must be a"),
+    (["loss", "--data", "good.csv", "--params", "good.json", "--negative-slope", "1"],
+     "--negative-slope must be in [0, 1)"),
+    (["hessian", "--data", "good.csv", "--params", "good.json", "--negative-slope", "-1/2",
+      "--out", "OUT.npy"], "--negative-slope must be in [0, 1)"),
+    (["convert", "--params", "good.json", "--to", "spline", "--negative-slope", "x", "--out",
+      "OUT.json"], "--negative-slope: not a number"),
+    (["loss", "--data", "good.csv", "--params", "leaky.json", "--negative-slope", "0.3"],
+     "contradicts negative_slope = 1/5"),
+    (["loss", "--data", "good.csv", "--params", "good.json", "--weight-decay", "-1"],
+     "--weight-decay must be a finite number >= 0"),
+    (["loss", "--data", "good.csv", "--params", "good.json", "--weight-decay", "inf"],
+     "--weight-decay"),
+    (["check", "--data", "good.csv", "--params", "good.json", "--weight-decay", "nan"],
+     "--weight-decay"),
+    (["hessian", "--data", "good.csv", "--params", "mu_zero.json", "--weight-decay", "1",
+      "--parts", "--out", "OUT.npy"], "not differentiable at mu1 = 0"),
 ]
 
 

@@ -453,3 +453,144 @@ def test_real_torch_custom_module_with_tanh_forward_is_refused():
     relu_ref.forward = lambda x: relu_ref.fc2(torch.relu(relu_ref.fc1(x)))
     np.testing.assert_allclose(net(X), relu_ref(xt).detach().numpy()[:, 0], rtol=1e-12,
                                atol=1e-12)
+
+
+# ------------------------------------------------------------------ the leaky ReLU in and out
+class LeakyReLU(ReLU):
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = negative_slope
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.where(x > 0, x, self.negative_slope * x)
+
+
+class PReLU(LeakyReLU):  # a learned slope: not the fixed leaky ReLU symspline reads
+    pass
+
+
+def _leaky_reference(W1, b1, W2, b2, alpha, x):
+    """W2 leaky(W1 x + b1) + b2 with leaky(z) = z for z > 0 and alpha z otherwise."""
+    z = x[:, None] @ W1.T + b1
+    return (np.where(z > 0, z, alpha * z) @ W2.T + b2)[:, 0]
+
+
+def test_from_torch_reads_a_leaky_relu_module_and_verifies_it():
+    rng = np.random.default_rng(21)
+    model = Sequential(Linear(1, 5, rng), LeakyReLU(0.2), Linear(5, 1, rng))
+    net = from_torch(model)
+    assert net.negative_slope == 0.2 and net.kind == "float"
+    W1, b1 = model.mods[0].weight._a.astype(float), model.mods[0].bias._a.astype(float)
+    W2, b2 = model.mods[2].weight._a.astype(float), model.mods[2].bias._a.astype(float)
+    np.testing.assert_allclose(net(X), _leaky_reference(W1, b1, W2, b2, 0.2, X), rtol=1e-13,
+                               atol=1e-13)
+    # the slope changes f: the same weights with the ReLU differ (the reference can fail)
+    relu = from_torch(model.state_dict(), verify=False)
+    assert relu.negative_slope == 0 and np.max(np.abs(relu(X) - net(X))) > 1e-3
+    assert from_torch(model.state_dict(), negative_slope=0.2, verify=False).negative_slope == 0.2
+
+
+@pytest.mark.parametrize("build, msg", [
+    (lambda r: Sequential(Linear(1, 4, r), LeakyReLU(1.5), Linear(4, 1, r)), "in [0, 1)"),
+    (lambda r: Sequential(Linear(1, 4, r), LeakyReLU(-0.1), Linear(4, 1, r)), "in [0, 1)"),
+    (lambda r: Sequential(Linear(1, 4, r), PReLU(0.25), Linear(4, 1, r)), "contains a PReLU"),
+    (lambda r: Sequential(Linear(1, 4, r), Linear(4, 1, r), LeakyReLU()),
+     "Linear -> Linear -> LeakyReLU"),
+])
+def test_leaky_architectures_symspline_does_not_read_are_refused(build, msg):
+    with pytest.raises(InputError) as err:
+        from_torch(build(np.random.default_rng(0)))
+    assert msg in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_slope_contradicting_the_module_is_refused():
+    rng = np.random.default_rng(2)
+    with pytest.raises(InputError, match="negative_slope=0.1 contradicts the model's "
+                                         r"LeakyReLU\(0.2\)"):
+        from_torch(Sequential(Linear(1, 3, rng), LeakyReLU(0.2), Linear(3, 1, rng)),
+                   negative_slope=0.1)
+    with pytest.raises(InputError, match="contradicts the model's ReLU"):
+        from_torch(_sequential(3), negative_slope=0.1)
+    for bad in (1.0, -0.5, "0.1", [0.1, 0.2], np.nan, True):
+        with pytest.raises(InputError, match="negative_slope"):
+            from_torch(_sequential(3), negative_slope=bad)
+
+
+def test_a_functional_leaky_relu_needs_its_slope_and_the_refusal_names_it():
+    leaky = TwoLayers(6, LeakyReLU(0.05), seed=9)  # F.leaky_relu in forward: not inspectable
+    with pytest.raises(InputError) as err:
+        from_torch(leaky)
+    msg = str(err.value)
+    assert "differs from the imported network" in msg and "\n" not in msg
+    assert "its outputs fit the leaky ReLU with negative_slope=0.05" in msg
+    net = from_torch(leaky, negative_slope=0.05)
+    assert net.negative_slope == 0.05
+    # a wrong slope is caught by the forward pass and the right one named
+    with pytest.raises(InputError, match="Linear\\(1,H\\) -> LeakyReLU\\(0.1\\).*negative_slope=0.05"):
+        from_torch(leaky, negative_slope=0.1)
+    # a ReLU model read with a slope: the hint names the ReLU
+    with pytest.raises(InputError, match="fit the ReLU, negative_slope=0"):
+        from_torch(TwoLayers(6, lambda z: np.maximum(z, 0), seed=9), negative_slope=0.3)
+    # tanh fits no leaky ReLU: no hint
+    with pytest.raises(InputError) as err:
+        from_torch(TwoLayers(6, np.tanh, seed=9), negative_slope=0.3)
+    assert "fit" not in str(err.value)
+
+
+def test_arrays_and_flax_carry_the_slope():
+    rng = np.random.default_rng(5)
+    w, b, v = rng.normal(size=(3, 4))
+    net = from_arrays(w, b, v, 0.5, negative_slope=0.3)
+    arrays = to_arrays(net)
+    assert arrays["negative_slope"] == 0.3
+    assert np.array_equal(from_arrays(**arrays).vector, net.vector)
+    assert from_arrays(**arrays).negative_slope == 0.3
+    tree, _ = _flax_tree(4, seed=6)
+    leaky = lambda z: np.where(z > 0, z, 0.01 * z)  # noqa: E731 - jax.nn.leaky_relu's default
+    got = from_flax(tree, _flax_apply(leaky), negative_slope=0.01)
+    assert got.negative_slope == 0.01
+    with pytest.raises(InputError, match="negative_slope=0.01"):
+        from_flax(tree, _flax_apply(leaky))  # read as the ReLU: refused, the slope named
+    with pytest.raises(InputError, match="the network is leaky"):
+        to_flax(got)  # a params tree has no place for the slope: not lost silently
+    back = to_flax(got, weights_only=True)
+    assert np.array_equal(from_flax(back, _flax_apply(leaky), negative_slope=0.01).vector,
+                          got.vector)
+
+
+def test_real_torch_leaky_round_trip_scripted_and_functional():
+    torch = pytest.importorskip("torch")
+    from symspline.interop import to_torch
+
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.LeakyReLU(0.125),
+                                torch.nn.Linear(6, 1))
+    net = from_torch(model)
+    assert net.negative_slope == 0.125
+    xt = torch.tensor(X, dtype=torch.float64)[:, None]
+    ref = model.double()(xt).detach().numpy()[:, 0]
+    np.testing.assert_allclose(net(X), ref, rtol=1e-12, atol=1e-12)
+    out = to_torch(net)
+    assert isinstance(out[1], torch.nn.LeakyReLU) and out[1].negative_slope == 0.125
+    again = from_torch(out)
+    assert np.array_equal(again.vector, net.vector) and again.negative_slope == 0.125
+    assert isinstance(to_torch(Network([1.0], [0.0], [1.0], 0.0))[1], torch.nn.ReLU)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted = torch.jit.script(model)
+    assert from_torch(scripted).negative_slope == 0.125
+
+    class Functional(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1, self.fc2 = torch.nn.Linear(1, 5), torch.nn.Linear(5, 1)
+
+        def forward(self, x):
+            return self.fc2(torch.nn.functional.leaky_relu(self.fc1(x), 0.02))
+
+    fmodel = Functional()
+    with pytest.raises(InputError, match="negative_slope=0.02"):
+        from_torch(fmodel)
+    assert from_torch(fmodel, negative_slope=0.02).negative_slope == 0.02
+    with pytest.raises(InputError, match="PReLU"):
+        from_torch(torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.PReLU(),
+                                       torch.nn.Linear(3, 1)))

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator
 
@@ -56,6 +57,7 @@ def add_negative_slope(p: argparse.ArgumentParser) -> None:
 
     Read with :func:`with_negative_slope` (done by :func:`load_params`).
     """
+    _negative_values(p)
     p.add_argument("--negative-slope", default=None, metavar="ALPHA",
                    help="leaky ReLU sigma(z) = max(z, ALPHA z), 0 <= ALPHA < 1 (torch's "
                    "nn.LeakyReLU negative_slope; integer, p/q or decimal, exact for exact "
@@ -68,11 +70,18 @@ def add_weight_decay(p: argparse.ArgumentParser) -> None:
 
     Read with :func:`weight_decay_arg`.
     """
+    _negative_values(p)
     p.add_argument("--weight-decay", default=None, metavar="LAMBDA",
                    help="add weight decay: (LAMBDA/2)||theta||^2 over every network parameter "
                    "including c (torch.optim's weight_decay); in spline coordinates its minimum "
                    "over the scale orbit, LAMBDA sum_i |mu_i| sqrt(1 + beta_i^2) + LAMBDA c^2/2 "
                    "(LAMBDA >= 0: integer, p/q or decimal, exact for exact input; default 0)")
+
+
+def _negative_values(p: argparse.ArgumentParser) -> None:
+    # Let "-1/2" follow an option as its value (argparse takes only plain negative decimals),
+    # so that a negative slope or decay is refused by its range check, naming the option.
+    p._negative_number_matcher = re.compile(r"^-\.?\d")
 
 
 def _option_number(text: str, option: str, exact: bool) -> object:
