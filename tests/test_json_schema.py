@@ -160,6 +160,37 @@ def test_grad_hessian_check(cli, files):
     assert c["ok"] is False
 
 
+def test_the_two_models_fields(cli, files):
+    # leaky ReLU and weight decay: the fields of docs/json.md "The model", exact and float
+    (files / "le.json").write_text(EXACT_NET[:-1] + ', "negative_slope": "1/4"}')
+    (files / "lf.json").write_text(FLOAT_NET[:-1] + ', "negative_slope": 0.25}')
+    for data, params, exact in (("e.csv", "le.json", True), ("f.csv", "lf.json", False)):
+        decay = ("--weight-decay", "1/8")
+        doc = run_json(cli, "loss", "--data", data, "--params", params, *decay)
+        check_document(doc, "loss", exact_input=exact)
+        assert doc["negative_slope"] == 0.25 and doc["weight_decay"] == 0.125
+        assert ("negative_slope_exact" in doc) is exact and ("weight_decay_exact" in doc) is exact
+        h = run_json(cli, "hessian", "--data", data, "--params", params, "--parts", *decay)
+        check_document(h, "hessian", exact_input=exact)
+        assert len(h["penalty"]) == 7 and ("penalty_exact" in h) is exact
+        g = run_json(cli, "grad", "--data", data, "--params", params, "--param", "spline", *decay)
+        check_document(g, "grad", exact_input=exact)
+        c = run_json(cli, "check", "--data", data, "--params", params, *decay)
+        check_document(c, "check", exact_input=exact)
+        assert {r["what"] for r in c["checks"]} >= {"penalty_gradient", "penalty_hessian"}
+        conv = run_json(cli, "convert", "--params", params, "--to", "spline")
+        check_document(conv, "convert", exact_input=exact)
+        assert conv["params"]["negative_slope"] == 0.25
+    check_document(run_json(cli, "spectra", "--data", "f.csv", "--params", "lf.json"), "spectra")
+    # the schema refuses a slope of 1 and a negative decay (the checker can fail)
+    bad = copy.deepcopy(doc)
+    bad["negative_slope"] = 1.0
+    assert list(validator("loss").iter_errors(bad))
+    bad = copy.deepcopy(doc)
+    bad["weight_decay"] = -0.5
+    assert list(validator("loss").iter_errors(bad))
+
+
 def test_init_null_only_with_a_reason(cli, files):
     doc = run_json(cli, "init", "--scheme", "gaussian", "--width", "3", "--at", "0,1/2",
                    "--samples", "2000")
