@@ -12,6 +12,7 @@ from ._common import (
     add_data,
     add_json,
     add_params,
+    add_weight_decay,
     emit_json,
     exact_fields,
     float_option,
@@ -21,6 +22,7 @@ from ._common import (
     payload_head,
     require_finite,
     require_finite_loss,
+    weight_decay_arg,
 )
 
 #: Field evaluations a run may be estimated to need before it is refused (explicit methods
@@ -40,9 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "crossings are located as events; captures (both one-sided velocities push a breakpoint "
         "onto a sample) are continued as sliding (Filippov) solutions and released when the "
         "sliding condition fails. Reports parameters in both parameterizations at start and end, "
-        "balances v^2 - w^2 - b^2, losses and events.")
+        "balances v^2 - w^2 - b^2, losses and events. With --weight-decay LAMBDA the flow is "
+        "theta' = -grad L - LAMBDA theta and the balances decay as exp(-2 LAMBDA t); "
+        "--negative-slope ALPHA selects the leaky ReLU.")
     add_data(p)
     add_params(p)
+    add_weight_decay(p)
     p.add_argument("--time", type=float_option("--time", minimum=0.0), required=True,
                    metavar="T", help="final time T")
     p.add_argument("--param", choices=("network", "spline"), default=None,
@@ -73,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _both(params: object, balance: np.ndarray) -> dict:
+    """(``balance``: the balances of a spline's network representative at that time.)"""
     """The parameters in both views; a spline view that does not exist is null with a reason."""
     from ..params import Network
     from .convert import params_fields
@@ -96,8 +102,10 @@ def _both(params: object, balance: np.ndarray) -> dict:
 
 
 def _estimate(params: object, data: object, args: argparse.Namespace,
-              advice: str = "use --method RKC or a shorter --time") -> None:
-    """Refuse a run whose stability-bound cost (about 2 T lambda_max evaluations) is too large."""
+              advice: str = "use --method RKC or a shorter --time", weight_decay: float = 0.0
+              ) -> None:
+    """Refuse a run whose stability-bound cost (about 2 T lambda_max evaluations) is too large
+    (the decay adds lambda to every eigenvalue of the Hessian)."""
     if args.method == "RKC" or args.time == 0:
         return  # RKC's cost grows like sqrt(T lambda): bounded by MAX_STEPS while it runs
     from .. import kernels
@@ -108,7 +116,7 @@ def _estimate(params: object, data: object, args: argparse.Namespace,
         return  # no estimate (e.g. a w = 0 unit): the step bound still applies
     if not np.isfinite(lam) or lam <= 0:
         return
-    need = 2.0 * args.time * lam
+    need = 2.0 * args.time * (lam + weight_decay)
     if need > MAX_EVALUATIONS:
         raise SizeError(f"flow to t = {args.time:g} with {args.method} needs about {need:.2g} "
                         f"field evaluations (2 T lambda_max, lambda_max = {lam:.3g} at the "
@@ -118,7 +126,6 @@ def _estimate(params: object, data: object, args: argparse.Namespace,
 def run(args: argparse.Namespace) -> int:
     from .. import kernels
     from ..flow import flow
-    from ..params import Network
 
     if not (0 < args.rtol < 1) or not (0 < args.atol < 1):
         raise InputError("--rtol and --atol must lie in (0, 1)")
@@ -132,8 +139,9 @@ def run(args: argparse.Namespace) -> int:
         require_memory(float(args.frames) * FRAME_BYTES, f"an animation of {args.frames} frames")
     data = load_data(args)
     params = load_params(args)
+    decay = float(weight_decay_arg(args, "float"))
     require_finite_loss(params, data)
-    _estimate(params, data, args)
+    _estimate(params, data, args, weight_decay=decay)
     bar = None
     if not args.no_progress and not args.json:
         from tqdm import tqdm
@@ -156,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         res = flow(params, data, args.time, param=args.param, balance=args.balance,
                    method=args.method, rtol=args.rtol, atol=args.atol, callback=callback,
-                   crossings=args.crossings)
+                   crossings=args.crossings, weight_decay=decay)
     except IntegrationError as exc:
         # The input was valid and the integrator failed on it: a failed computation (exit 1).
         if args.json:
@@ -166,18 +174,22 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     first, last = res.params_at(0), res.params_at(-1)
-    if isinstance(first, Network):
-        bal0, bal1 = first.balance, last.balance
-    else:
-        bal0 = bal1 = res.balance
+    bal0, bal1 = res.balance_at(0), res.balance_at(-1)
+    loss0, loss1 = kernels.loss(first, data), kernels.loss(last, data)
+    # the penalty of the network state (for a spline: of its representative with these balances)
+    pen0 = res.network_at(0).decay(decay).value if decay else 0.0
+    pen1 = res.network_at(-1).decay(decay).value if decay else 0.0
     payload = payload_head(args)
     payload.update({
         "param": res.param, "N": data.n, "H": first.H, "time": float(args.time),
         "method": args.method,
-        "initial": _both(first, res.balance), "final": _both(last, res.balance),
+        "negative_slope": float(res.negative_slope), "weight_decay": decay,
+        "initial": _both(first, bal0), "final": _both(last, bal1),
         "balance_initial": [float(v) for v in bal0], "balance_final": [float(v) for v in bal1],
-        **exact_fields("loss_initial", kernels.loss(first, data)),
-        **exact_fields("loss_final", kernels.loss(last, data)),
+        **exact_fields("loss_initial", loss0),
+        **exact_fields("loss_final", loss1),
+        "objective_initial": float(loss0) + float(pen0),
+        "objective_final": float(loss1) + float(pen1),
         "events": [e.as_dict() for e in res.events],
         "captured_final": [{"unit": i + 1, "point": m + 1}
                            for i, m in sorted(res.captured_final.items())],
@@ -192,10 +204,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(payload)
         return 0
-    print(f"gradient flow ({res.param}), N = {data.n}, H = {first.H}, t: 0 -> {args.time:g}")
+    model = "" if not res.negative_slope else f", leaky ReLU alpha = {res.negative_slope:g}"
+    print(f"gradient flow ({res.param}{model}), N = {data.n}, H = {first.H}, "
+          f"t: 0 -> {args.time:g}")
     print(f"loss: {payload['loss_initial']:.6g} -> {payload['loss_final']:.6g}")
-    drift = float(np.max(np.abs(np.asarray(bal1) - np.asarray(bal0))))
-    print(f"balances v^2 - w^2 - b^2: max drift {drift:.2e}")
+    if decay:
+        print(f"objective L + (lambda/2)|theta|^2, lambda = {decay:g}: "
+              f"{payload['objective_initial']:.6g} -> {payload['objective_final']:.6g}")
+        law = np.asarray(bal0) * np.exp(-2.0 * decay * float(args.time))
+        drift = float(np.max(np.abs(np.asarray(bal1) - law)))
+        print(f"balances v^2 - w^2 - b^2: max |delta(T) - delta(0) exp(-2 lambda T)| {drift:.2e}")
+    else:
+        drift = float(np.max(np.abs(np.asarray(bal1) - np.asarray(bal0))))
+        print(f"balances v^2 - w^2 - b^2: max drift {drift:.2e}")
     kinds = [e.kind for e in res.events]
     print(f"events: {kinds.count('cross')} crossings, {kinds.count('capture')} captures, "
           f"{kinds.count('release')} releases")

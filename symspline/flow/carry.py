@@ -298,8 +298,8 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         vm, vp, sm = [], [], []  # one-sided normal velocities (signs) at both ends, and S_-
         nm, np_ = [], []  # their uncertainties (System.residual_noise; zero without noise)
         for pr, r, eps in ((pr0, r0, eps0), (pr1, r1, eps1)):
-            s_minus = (pr[0, uhi] - pr[0, ulo]) + xm * (pr[1, uhi] - pr[1, ulo])
-            jump = r[pm] * (1.0 + xm * xm)
+            s_minus = system.set_sums(pr, ulo, uhi, xm)  # gained sums (leaky ReLU)
+            jump = system.gain * r[pm] * (1.0 + xm * xm)
             s_minus = np.where(leaving, s_minus - jump, s_minus)
             sm.append(s_minus)
             vm.append(-mu * s_minus)
@@ -329,9 +329,11 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
         leaving, cross = leaving[keep], cross[keep]
         rm = (1.0 - th) * r0[pm] + th * r1[pm]
         before = leaving.astype(float)  # weight of sample m in the unit's sums before
-        lam = filippov_weight((1.0 - th) * sm[0][keep] + th * sm[1][keep], rm * (1.0 + x[pm] ** 2))
+        lam = filippov_weight((1.0 - th) * sm[0][keep] + th * sm[1][keep],
+                              system.gain * rm * (1.0 + x[pm] ** 2))
         after = np.where(cross, 1.0 - before, lam)
-        d = (after - before) * system.unit_velocity(pu, comp, rm, rm * x[pm])  # (d, k)
+        # (sample m's weight in the gained sums changes by (1 - alpha) (after - before))
+        d = (system.gain * (after - before)) * system.unit_velocity(pu, comp, rm, rm * x[pm])
         corr0[:, pu] -= h * th * d
         corr1[:, pu] += h * d
         start[pu] = th
@@ -371,20 +373,22 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
     prs = system._prefixes(rs)
     comp = y_rect[idx]
     xm = x[cm]
-    jump_m = rs[cm] * (1.0 + xm * xm)
-    s_minus = (prs[0, stop.hi[cu]] - prs[0, stop.lo[cu]]) + xm * (prs[1, stop.hi[cu]]
-                                                                  - prs[1, stop.lo[cu]])
+    jump_m = system.gain * rs[cm] * (1.0 + xm * xm)
+    s_minus = system.set_sums(prs, stop.lo[cu], stop.hi[cu], xm)
     lam = filippov_weight(s_minus, jump_m)
     after = np.where(code != 0, (code > 0).astype(float), lam)
-    ds = (after - before) * system.unit_velocity(cu, comp, rs[cm], rs[cm] * xm)
+    ds = (system.gain * (after - before)) * system.unit_velocity(cu, comp, rs[cm], rs[cm] * xm)
     a, g, _ = system.lines(y_rect)
-    contribution = np.where(code != 0, code, -before)  # change of unit i's term in f(x_m)
+    # change of unit i's term in f(x_m): (1 - alpha) times its line per unit of weight
+    contribution = system.gain * np.where(code != 0, code, -before)
     delta = np.zeros(n)
     np.add.at(delta, cm, 0.5 * tau * contribution * (a[cu] * xm + g[cu]))
     pd = system._prefixes(delta)
-    # (over the starting pattern's sets: the crossing unit's own sample is in its direct jump)
-    coupling = system.velocity(y_rect, pd[0].take(pat.hi) - pd[0].take(pat.lo),
-                               pd[1].take(pat.hi) - pd[1].take(pat.lo), float(pd[0, -1]), pat)
+    # (over the starting pattern's sets: the crossing unit's own sample is in its direct jump;
+    # the loss part of the field only: the decay part does not depend on the residuals)
+    coupling = system.field(y_rect, pd[0].take(pat.hi) - pd[0].take(pat.lo),
+                            pd[1].take(pat.hi) - pd[1].take(pat.lo), float(pd[0, -1]),
+                            float(pd[1, -1]), pat)
     error = coupling.copy()
     np.add.at(error, idx, 0.5 * tau * (ds - D.T))
     return Carried(theta_cut, events, y_rect + error, stop, error, cut), D

@@ -63,7 +63,10 @@ class FlowResult:
     """A trajectory: states at ``t`` (rows of ``y``), the events, and how to read a state.
 
     ``param`` is "network" (rows are (w, b, v, c)) or "spline" (rows are (beta, mu, c) with fixed
-    orientations ``s`` and balances ``balance``). ``rhs_evals`` counts field evaluations.
+    orientations ``s`` and initial balances ``balance``). ``rhs_evals`` counts field evaluations.
+    ``negative_slope`` is the activation's alpha (0: ReLU) and ``weight_decay`` the lambda of the
+    objective L + (lambda/2) ||theta||^2; with lambda > 0 the balances decay,
+    delta_i(t) = delta_i(0) exp(-2 lambda t) (:meth:`balance_at`).
     """
 
     param: str
@@ -74,14 +77,24 @@ class FlowResult:
     balance: np.ndarray
     rhs_evals: int
     captured_final: dict[int, int]
+    negative_slope: float = 0.0
+    weight_decay: float = 0.0
 
     def params_at(self, k: int = -1) -> Network | Spline:
-        """The parameters of row ``k`` (a Network or a Spline, as integrated)."""
+        """The parameters of row ``k`` (a Network or a Spline, as integrated, with its
+        activation)."""
         row = self.y[k]
         H = len(self.s)
         if self.param == "network":
-            return Network.from_vector(row, H)
-        return Spline.from_vector(row, self.s)
+            return Network.from_vector(row, H, negative_slope=self.negative_slope)
+        return Spline.from_vector(row[:2 * H + 1], self.s, negative_slope=self.negative_slope)
+
+    def balance_at(self, k: int = -1) -> np.ndarray:
+        """delta_i at row ``k``: read off the network state, or delta_i(0) exp(-2 lambda t_k)
+        for the quotient flow (the law it integrates with)."""
+        if self.param == "network":
+            return np.asarray(self.params_at(k).balance, dtype=float)
+        return self.balance * np.exp(-2.0 * self.weight_decay * float(self.t[k]))
 
     def spline_at(self, k: int = -1) -> Spline:
         p = self.params_at(k)
@@ -91,7 +104,7 @@ class FlowResult:
         from .quotient import to_network
 
         p = self.params_at(k)
-        return p if isinstance(p, Network) else to_network(p, self.balance)
+        return p if isinstance(p, Network) else to_network(p, self.balance_at(k))
 
     @property
     def crossings(self) -> list[Event]:
@@ -813,7 +826,7 @@ def snap_breakpoints(params: Network | Spline, x: np.ndarray, tol: float = 1e-9,
             m = int(np.argmin(np.abs(xs - bi)))
             if abs(bi - xs[m]) <= tol * (1.0 + abs(xs[m])):
                 beta[i] = xs[m]
-        return Spline(beta, params.mu, params.s, params.c)
+        return Spline(beta, params.mu, params.s, params.c, params.negative_slope)
     w = np.asarray(params.w, dtype=np.float64)
     b = np.asarray(params.b, dtype=np.float64).copy()
     for i in np.flatnonzero(w != 0.0):
@@ -822,7 +835,7 @@ def snap_breakpoints(params: Network | Spline, x: np.ndarray, tol: float = 1e-9,
         if abs(beta - xs[m]) > tol * (1.0 + abs(xs[m])):
             continue
         b[i] = _on_sample(float(w[i]), float(b[i]), float(xs[m]), side)
-    return Network(w, b, params.v, params.c)
+    return Network(w, b, params.v, params.c, params.negative_slope)
 
 
 def _on_sample(w: float, b: float, xm: float, side: str) -> float:
@@ -848,58 +861,97 @@ def _float_data(data: Dataset) -> Dataset:
     return data.as_float()
 
 
-def flow_network(net: Network, data: Dataset, time: float, **kwargs: object) -> FlowResult:
-    """Gradient flow theta' = -grad L of a network (w, b, v, c) up to ``time``.
+def _decay(weight_decay: object) -> float:
+    """lambda as a float >= 0 (``params.weight_decay_value`` validates; symbols are refused)."""
+    from ..params import weight_decay_value
 
-    Keyword arguments go to :func:`integrate` (``t_eval``, ``method``, ``rtol``, ``atol``,
-    ``callback``, ``crossings``); ``method="RKC"`` (stabilized Runge-Kutta-Chebyshev, carrying
-    events) suits long runs of many units. Returns a :class:`FlowResult` with
-    ``param="network"``.
+    lam = weight_decay_value(weight_decay)
+    try:
+        out = float(lam)
+    except (TypeError, ValueError):
+        raise ParameterError(f"weight_decay must be a number for the flow, got {lam}") from None
+    return out
+
+
+def flow_network(net: Network, data: Dataset, time: float, *, weight_decay: object = 0.0,
+                 **kwargs: object) -> FlowResult:
+    """Gradient flow theta' = -grad L - lambda theta of a network (w, b, v, c) up to ``time``.
+
+    The objective is L + (lambda/2) ||theta||^2 (``weight_decay`` = lambda >= 0, every
+    parameter including c, as torch.optim); the activation is the network's (``negative_slope``
+    alpha: the leaky ReLU max(z, alpha z)). Each balance obeys
+    delta_i' = -2 lambda delta_i (conserved when lambda = 0). Keyword arguments go to
+    :func:`integrate` (``t_eval``, ``method``, ``rtol``, ``atol``, ``callback``,
+    ``crossings``); ``method="RKC"`` (stabilized Runge-Kutta-Chebyshev, carrying events) suits
+    long runs of many units. Returns a :class:`FlowResult` with ``param="network"``.
+
+    Raises
+    ------
+    ParameterError
+        If ``weight_decay`` is negative, not finite or symbolic.
     """
     if not isinstance(net, Network):
         raise InputError(f"expected a Network, got {type(net).__name__}")
+    lam = _decay(weight_decay)
     net = net.as_float() if net.kind != "float" else net
     d = _float_data(data)
-    system = NetworkSystem(d, net.H)
+    alpha = float(net.negative_slope)
+    system = NetworkSystem(d, net.H, alpha=alpha, weight_decay=lam)
     t, Y, events, evals, pat = integrate(system, net.vector, float(time), **kwargs)
     s = tuple(int(v) for v in np.where(net.w >= 0, 1, -1))
     return FlowResult("network", t, Y, tuple(events), s, net.balance.copy(), evals,
-                      dict(pat.captured))
+                      dict(pat.captured), alpha, lam)
 
 
 def flow_spline(spline: Spline, data: Dataset, time: float,
-                balance: float | np.ndarray = -1.0, **kwargs: object) -> FlowResult:
-    """The induced quotient flow on (beta, mu, c) with fixed orientations and balances (theory §5.2).
+                balance: float | np.ndarray = -1.0, *, weight_decay: object = 0.0,
+                **kwargs: object) -> FlowResult:
+    """The induced quotient flow on (beta, mu, c) with fixed orientations (theory §5.2).
 
-    ``balance`` holds delta_i = v_i^2 - w_i^2 - b_i^2 (scalar or per unit); it is the only
-    information beyond the function that the dynamics need.
+    ``balance`` holds delta_i = v_i^2 - w_i^2 - b_i^2 at t = 0 (scalar or per unit); it is the
+    only information beyond the function that the dynamics need. With ``weight_decay`` =
+    lambda > 0 it is the image of the network flow theta' = -grad L - lambda theta:
+    beta' as without decay, mu' and c' gain -2 lambda mu and -lambda c, and the metric M_i is
+    taken at delta_i(t) = delta_i(0) exp(-2 lambda t) (docs/flow.md, "Weight decay and leaky
+    ReLU"). The activation is the spline's (``negative_slope``).
     """
     if not isinstance(spline, Spline):
         raise InputError(f"expected a Spline, got {type(spline).__name__}")
+    lam = _decay(weight_decay)
     sp_ = spline.as_float() if spline.kind != "float" else spline
     d = _float_data(data)
     delta = np.broadcast_to(np.asarray(balance, dtype=np.float64), (sp_.H,)).copy()
     if not np.all(np.isfinite(delta)):
         raise ParameterError("balances must be finite")
-    system = QuotientSystem(d, sp_.H, s=np.asarray(sp_.s, dtype=np.float64), delta=delta)
+    alpha = float(sp_.negative_slope)
+    system = QuotientSystem(d, sp_.H, alpha=alpha, weight_decay=lam,
+                            s=np.asarray(sp_.s, dtype=np.float64), delta=delta)
     system.w2(sp_.beta, sp_.mu)  # validates: raises when some unit has no representative
-    t, Y, events, evals, pat = integrate(system, sp_.vector, float(time), **kwargs)
-    return FlowResult("spline", t, Y, tuple(events), sp_.s, delta, evals, dict(pat.captured))
+    y0 = sp_.vector if not system.clock else np.append(sp_.vector, 0.0)
+    t, Y, events, evals, pat = integrate(system, y0, float(time), **kwargs)
+    Y = Y[:, :2 * sp_.H + 1]  # (without the clock: rows are (beta, mu, c))
+    return FlowResult("spline", t, Y, tuple(events), sp_.s, delta, evals, dict(pat.captured),
+                      alpha, lam)
 
 
 def flow(params: Network | Spline, data: Dataset, time: float, *, param: str | None = None,
-         balance: float | np.ndarray | None = None, **kwargs: object) -> FlowResult:
-    """Gradient flow in the ``param`` parameterization ("network" or "spline", default: that of
-    ``params``). A network integrated as a spline keeps its own balances; a spline integrated as
-    a network uses the representative with balance ``balance`` (default -1)."""
+         balance: float | np.ndarray | None = None, weight_decay: object = 0.0,
+         **kwargs: object) -> FlowResult:
+    """Gradient flow of L + (lambda/2) ||theta||^2 (``weight_decay`` = lambda, default 0) in the
+    ``param`` parameterization ("network" or "spline", default: that of ``params``), with the
+    activation of ``params`` (``negative_slope``). A network integrated as a spline keeps its
+    own balances; a spline integrated as a network uses the representative with balance
+    ``balance`` (default -1)."""
     param = param or ("network" if isinstance(params, Network) else "spline")
     if param not in ("network", "spline"):
         raise InputError(f"param must be 'network' or 'spline', got {param!r}")
     if param == "network":
         net = params if isinstance(params, Network) else params.to_network(
             -1.0 if balance is None else balance)
-        return flow_network(net, data, time, **kwargs)
+        return flow_network(net, data, time, weight_decay=weight_decay, **kwargs)
     if isinstance(params, Network):
         netf = params.as_float() if params.kind != "float" else params
-        return flow_spline(netf.to_spline(), data, time, balance=netf.balance, **kwargs)
-    return flow_spline(params, data, time, balance=-1.0 if balance is None else balance, **kwargs)
+        return flow_spline(netf.to_spline(), data, time, balance=netf.balance,
+                           weight_decay=weight_decay, **kwargs)
+    return flow_spline(params, data, time, balance=-1.0 if balance is None else balance,
+                       weight_decay=weight_decay, **kwargs)

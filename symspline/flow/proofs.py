@@ -121,3 +121,97 @@ def numeric_balance_drift(result: object) -> float:
     wv, bv, vv = Y[:, :H], Y[:, H:2 * H], Y[:, 2 * H:3 * H]
     d = vv**2 - wv**2 - bv**2
     return float(np.max(np.abs(d - d[0])))
+
+
+# ---------------------------------------------------------------- leaky ReLU and weight decay
+alpha = sp.Symbol("alpha", nonnegative=True)  # the leaky slope, 0 <= alpha < 1
+lam = sp.Symbol("lambda", nonnegative=True)  # the weight decay
+t_ = sp.Symbol("t", nonnegative=True)
+
+
+def leaky_summand() -> sp.Expr:
+    """(f(x_n) - y_n)^2 / (2N) with unit i's leaky gain g_n = chi_n + alpha (1 - chi_n): on a
+    pattern the leaky unit contributes v (w x_n + b) on its active side, alpha times that off it."""
+    gain = chi + alpha * (1 - chi)
+    f = c + gain * v * (w * xn + b) + gn
+    return (f - yn) ** 2 / (2 * N)
+
+
+def decayed_balance_rate(expr_delta: sp.Expr | None = None) -> tuple[sp.Expr, sp.Expr]:
+    """d/dt delta under theta' = -grad (L + (lambda/2) |theta|^2), in two parts: the summand
+    -sum_p (d delta/dp) dl/dp of one sample's leaky loss l, and the decay part
+    -lambda sum_p (d delta/dp) p (counted once, not per sample)."""
+    d = v**2 - w**2 - b**2 if expr_delta is None else expr_delta
+    term = leaky_summand()
+    loss_part = sp.expand(-sum(sp.diff(d, p) * sp.diff(term, p) for p in (w, b, v)))
+    decay_part = sp.expand(-lam * sum(sp.diff(d, p) * p for p in (w, b, v)))
+    return loss_part, decay_part
+
+
+def prove_models() -> tuple[Claim, ...]:
+    """Balances of the leaky ReLU under weight decay, the induced quotient flow with decay, and
+    a false decay rate refuted (docs/flow.md, "Weight decay and leaky ReLU").
+
+    1. d delta_i/dt = -2 lambda delta_i for every unit, pattern, alpha and rest of the network
+       (the loss part vanishes summand by summand as for the ReLU, since the leaky gain is a
+       constant factor on a pattern; the decay part is -lambda theta . grad delta = -2 lambda delta
+       because delta is homogeneous of degree 2), and delta(0) exp(-2 lambda t) solves it.
+    2. The network field's decay part -lambda theta_i maps under P_i = d(beta_i, mu_i)/d theta_i
+       to (0, -2 lambda mu_i) for both orientations, so the quotient flow with decay is
+       (beta, mu)' = -M_i(delta_i(t)) grad L + (0, -2 lambda mu_i), c' = -dL/dc - lambda c.
+    3. The false rate d delta/dt = -lambda delta (e^{-lambda t}) is refuted by a numeric point.
+    """
+    dl = v**2 - w**2 - b**2
+    loss_part, decay_part = decayed_balance_rate()
+    rate_ok = sp.simplify(loss_part) == 0 and sp.simplify(decay_part + 2 * lam * dl) == 0
+    d0 = sp.Symbol("delta_0", real=True)
+    law = d0 * sp.exp(-2 * lam * t_)
+    ode_ok = sp.simplify(sp.diff(law, t_) + 2 * lam * law) == 0 and law.subs(t_, 0) == d0
+    ok = rate_ok and ode_ok
+    claims = [Claim(
+        "balance_decay_law",
+        "Under theta' = -grad L - lambda theta (leaky ReLU, any alpha) d/dt (v_i^2 - w_i^2 - b_i^2)"
+        " = -2 lambda (v_i^2 - w_i^2 - b_i^2), so delta_i(t) = delta_i(0) exp(-2 lambda t)",
+        "general" if ok else "refuted", 0.0 if ok else None,
+        detail="the rate's summand with leaky gain chi_n + alpha (1 - chi_n), plus "
+        "2 lambda delta, expands to 0 for every sample, pattern, alpha and rest of the network "
+        "g_n; the decay part sums over the unit's parameters only, once; delta_0 exp(-2 lambda t)"
+        " solves delta' = -2 lambda delta (unique solution of a linear ODE)"
+        if ok else f"loss part {loss_part}, decay part {decay_part}")]
+    ok_q = True
+    for s in (1, -1):
+        P = jacobian_unit(s)
+        ws = s * W
+        ptheta = sp.simplify(P * sp.Matrix([ws, b, v]))  # P_i theta_i with w = s W
+        ok_q &= sp.simplify(ptheta - sp.Matrix([0, 2 * v * W])) == sp.zeros(2, 1)
+    claims.append(Claim(
+        "quotient_decay",
+        "With weight decay the quotient flow is beta_i' = (as without), mu_i' = (as without) - "
+        "2 lambda mu_i, c' = -dL/dc - lambda c, with M_i at delta_i(t) = delta_i(0) exp(-2 lambda t)",
+        "general" if ok_q else "refuted", 0.0 if ok_q else None,
+        detail="P_i theta_i = (0, 2 mu_i) for w = +W and w = -W (beta homogeneous of degree 0, mu "
+        "of degree 2 in (w, b, v)); the loss part is the chain rule of quotient_chain_rule with the "
+        "gained sums, and the closure quartic holds at every t with the balance delta_i(t)"))
+    # a false law: delta' = -lambda delta
+    bad = sp.expand(loss_part + decay_part + lam * dl)
+    vals = {w: 1, b: 2, v: 1, c: 0, xn: 1, yn: 0, gn: 0, chi: 1, N: 1, alpha: sp.Rational(1, 5),
+            lam: sp.Rational(1, 10)}
+    num = float(bad.subs(vals))
+    claims.append(Claim(
+        "balance_decay_wrong_rate",
+        "The balances decay at rate lambda, delta_i(t) = delta_i(0) exp(-lambda t) (false)",
+        "refuted" if num != 0 else "numeric", None,
+        detail=f"d/dt delta + lambda delta = -lambda delta = {num:g} at w=1, b=2, v=1, "
+        "lambda=1/10, alpha=1/5, one sample (the loss part is 0 identically), not 0", expected_false=True))
+    return tuple(claims)
+
+
+def numeric_balance_decay(result: object) -> float:
+    """max over rows and units of |delta_i(t) - delta_i(0) e^{-2 lambda t}| / max(|delta_i(0)|, 1)
+    along a network trajectory (``result.weight_decay`` = lambda)."""
+    Y = result.y  # type: ignore[attr-defined]
+    H = len(result.s)  # type: ignore[attr-defined]
+    wv, bv, vv = Y[:, :H], Y[:, H:2 * H], Y[:, 2 * H:3 * H]
+    d = vv**2 - wv**2 - bv**2
+    law = d[0] * np.exp(-2.0 * result.weight_decay * result.t)[:, None]  # type: ignore[attr-defined]
+    return float(np.max(np.abs(d - law) / np.maximum(np.abs(d[0]), 1.0)))

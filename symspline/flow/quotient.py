@@ -36,4 +36,4 @@ def to_network(spline: Spline, delta: float | np.ndarray) -> Network:
     d = np.broadcast_to(np.asarray(delta, dtype=np.float64), (sf.H,))
     a = np.sqrt(abs_w_squared(sf.beta, sf.mu, d))
     s = np.asarray(sf.s, dtype=np.float64)
-    return Network(s * a, -s * a * sf.beta, sf.mu / a, float(sf.c))
+    return Network(s * a, -s * a * sf.beta, sf.mu / a, float(sf.c), float(sf.negative_slope))

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..data import Dataset
 from ..errors import ParameterError
+from ..params import Network, Spline
 
 _EPS = float(np.finfo(float).eps)
 
@@ -163,10 +164,56 @@ class System:
     #: decide an event (see :meth:`residual_noise`); 0 means exact decisions.
     noise_rel: float = 0.0
     noise_abs: float = 0.0
+    #: The leaky-ReLU slope alpha in [0, 1) (``negative_slope``; 0 is the ReLU): unit i adds
+    #: alpha times its line off its active set, so every active-set sum of the field becomes the
+    #: gained sum (1 - alpha) sum_{A_i} + alpha sum_all (:meth:`gained`).
+    alpha: float = 0.0
+    #: The weight decay lambda >= 0: the field is -grad (L + (lambda/2) ||theta||^2) in network
+    #: parameters, and its image in the quotient (:meth:`decay_rate`).
+    weight_decay: float = 0.0
 
     @property
     def x(self) -> np.ndarray:
         return self.data.x
+
+    @property
+    def gain(self) -> float:
+        """1 - alpha: the weight of the active side's extra part (1 for the ReLU)."""
+        return 1.0 - self.alpha
+
+    def gained(self, sr: np.ndarray, srx: np.ndarray, total: float, total_x: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The per-unit sums of the field, (1 - alpha) S(A_i) + alpha S(all), from the active-set
+        sums (sr, srx) = sum_{A_i} (r_n, r_n x_n) and the totals over all samples."""
+        if self.alpha == 0.0:
+            return sr, srx
+        a = self.alpha
+        return (1.0 - a) * sr + a * total, (1.0 - a) * srx + a * total_x
+
+    def set_sums(self, prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray, xm: np.ndarray
+                 ) -> np.ndarray:
+        """Gained sums over [lo, hi) of r_n (1 + x_m x_n): (1 - alpha) sum_{[lo, hi)} + alpha
+        sum_all, from the prefix sums (rows: r, r x) of :meth:`_prefixes`."""
+        s = (prefix[0, hi] - prefix[0, lo]) + xm * (prefix[1, hi] - prefix[1, lo])
+        if self.alpha == 0.0:
+            return s
+        a = self.alpha
+        return (1.0 - a) * s + a * (prefix[0, -1] + xm * prefix[1, -1])
+
+    def params(self, y: np.ndarray) -> object:
+        """The state as the model's parameter object (Network or Spline, with its activation)."""
+        raise NotImplementedError
+
+    def decay_rate(self, y: np.ndarray) -> np.ndarray | None:
+        """The weight-decay part of the field (None when lambda = 0); smooth in y."""
+        raise NotImplementedError
+
+    def field(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray, total: float,
+              total_x: float, pat: FlowPattern) -> np.ndarray:
+        """The loss part of the field, linear in the residual sums: :meth:`velocity` of the
+        gained sums (sr, srx over the active sets; totals over all samples)."""
+        sr, srx = self.gained(sr, srx, total, total_x)
+        return self.velocity(y, sr, srx, total, pat)
 
     @property
     def size(self) -> int:
@@ -224,30 +271,36 @@ class System:
         return pattern_from_lines(a, g, self.x)
 
     def residuals(self, y: np.ndarray, pat: FlowPattern) -> np.ndarray:
-        """r_n = f(x_n) - y_n with f continued polynomially on the pattern (O(N + H))."""
+        """r_n = f(x_n) - y_n with f continued polynomially on the pattern (O(N + H)).
+
+        f(x_n) = c + (1 - alpha) sum_{i: n in A_i} (a_i x_n + g_i) + alpha sum_i (a_i x_n + g_i)."""
         a, g, c = self.lines(y)
         n = self.x.shape[0]
         # difference arrays: unit i adds a_i x + g_i on [lo_i, hi_i); both in one bincount over
         # the pattern's cached indices
         d = np.bincount(pat.ends(n), np.concatenate([a, -a, g, -g]), 2 * n + 2)
         sl = np.cumsum(d.reshape(2, n + 1)[:, :n], axis=1)
-        return sl[0] * self.x + sl[1] + (c - self.data.y)
+        if self.alpha == 0.0:
+            return sl[0] * self.x + sl[1] + (c - self.data.y)
+        k = self.alpha
+        return ((1.0 - k) * (sl[0] * self.x + sl[1]) + k * (a.sum() * self.x + g.sum())
+                + (c - self.data.y))
 
     def sliding_sums(self, r: np.ndarray, pat: FlowPattern,
                      prefix: np.ndarray | None = None) -> tuple[
             np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """For captured units (in key order): units, points, S_- and r_m (1 + x_m^2).
+        """For captured units (in key order): units, points, S_- and the jump (1 - alpha) r_m
+        (1 + x_m^2) of S when m joins the active set (S_-: the gained sum of
+        r_n (1 + x_m x_n) with m inactive, :meth:`set_sums`).
 
         ``prefix`` may pass the prefix sums of (r, r x) (rows) when the caller has them."""
         units, pts = pat.captured_arrays
         x = self.x
         if prefix is None:
             prefix = self._prefixes(r)
-        lo, hi = pat.lo[units], pat.hi[units]
-        s0 = prefix[0, hi] - prefix[0, lo]
-        s1 = prefix[1, hi] - prefix[1, lo]
         xm = x[pts]
-        return units, pts, s0 + xm * s1, r[pts] * (1.0 + xm * xm)
+        return (units, pts, self.set_sums(prefix, pat.lo[units], pat.hi[units], xm),
+                self.gain * r[pts] * (1.0 + xm * xm))
 
     def _prefixes(self, r: np.ndarray) -> np.ndarray:
         """Rows: prefix sums (with a leading 0) of r and of r x."""
@@ -257,7 +310,9 @@ class System:
         return out
 
     def rhs(self, y: np.ndarray, pat: FlowPattern) -> np.ndarray:
-        """The (Filippov) field on ``pat``: -grad L, with captured samples weighted by lam."""
+        """The (Filippov) field on ``pat``: -grad (L + penalty), with captured samples weighted
+        by lam. The decay part is smooth and vanishes on every wall's normal (it scales
+        h_i(x_m) by a positive factor), so it changes no event's kind."""
         r = self.residuals(y, pat)
         x = self.x
         p = self._prefixes(r)
@@ -268,7 +323,10 @@ class System:
             lam = filippov_weight(s_minus, jump)
             sr[units] += lam * r[pts]
             srx[units] += lam * r[pts] * x[pts]
-        return self.velocity(y, sr, srx, float(p[0, -1]), pat)
+        out = self.field(y, sr, srx, float(p[0, -1]), float(p[1, -1]), pat)
+        if self.weight_decay:
+            out += self.decay_rate(y)
+        return out
 
     def sliding_margins(self, y: np.ndarray, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray]:
         """(-mu_i S_-, mu_i S_+) per captured unit, divided by sum_n |r_n| (1 + |x_m x_n|):
@@ -302,17 +360,25 @@ class System:
         d = np.bincount(pat.ends(n), np.concatenate([sgn * a, -sgn * a, sgn * g, -sgn * g]),
                         minlength=2 * n + 2)
         sl = np.cumsum(d.reshape(2, n + 1)[:, :n], axis=1)
-        size = np.abs(sl[0] * self.x + sl[1]) + abs(c)
+        size = np.abs(sl[0] * self.x + sl[1])
+        if self.alpha:  # (the off-side terms alpha |v_i h_i|, up to cancellation)
+            k = self.alpha
+            size = (1.0 - k) * size + k * np.abs(float(np.sum(sgn * a)) * self.x
+                                                 + float(np.sum(sgn * g)))
+        size = size + abs(c)
         return (self.noise_rel + 16.0 * _EPS) * size + self.noise_abs
 
     def sum_noise(self, eps: np.ndarray, lo: np.ndarray, hi: np.ndarray, pts: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Uncertainty of S_- (sum over [lo, hi) of r_n (1 + x_m x_n)) and of the jump
-        r_m (1 + x_m^2), from the residual uncertainties ``eps`` (per unit, arrays)."""
+        """Uncertainty of S_- (the gained sum over [lo, hi) of r_n (1 + x_m x_n)) and of the jump
+        (1 - alpha) r_m (1 + x_m^2), from the residual uncertainties ``eps`` (per unit, arrays)."""
         x = self.x
         p0, p1 = _prefix(eps), _prefix(eps * np.abs(x))
         xm = x[pts]
-        return (p0[hi] - p0[lo]) + np.abs(xm) * (p1[hi] - p1[lo]), eps[pts] * (1.0 + xm * xm)
+        s = (p0[hi] - p0[lo]) + np.abs(xm) * (p1[hi] - p1[lo])
+        if self.alpha:
+            s = self.gain * s + self.alpha * (p0[-1] + np.abs(xm) * p1[-1])
+        return s, self.gain * eps[pts] * (1.0 + xm * xm)
 
     def sliding_noise(self, y: np.ndarray, pat: FlowPattern) -> tuple[np.ndarray, np.ndarray]:
         """Uncertainties of the two normalized margins of :meth:`sliding_margins` (same order
@@ -393,8 +459,16 @@ class NetworkSystem(System):
         return y[:H], y[H:2 * H], y[2 * H:3 * H], float(y[3 * H])
 
     def lines(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """(Q_i, P_i, c): the slopes and intercepts of ``Network.unit_lines`` (v w, v b)."""
         w, b, v, c = self.split(y)
         return v * w, v * b, c
+
+    def params(self, y: np.ndarray) -> Network:
+        return Network.from_vector(y, self.H, negative_slope=self.alpha)
+
+    def decay_rate(self, y: np.ndarray) -> np.ndarray | None:
+        """-lambda theta: the gradient of (lambda/2) ||theta||^2 (``Network.decay``), negated."""
+        return -self.weight_decay * y if self.weight_decay else None
 
     def wall(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w, b, _, _ = self.split(y)
@@ -435,11 +509,14 @@ class NetworkSystem(System):
         return comp[0], comp[1]
 
     def jacobian(self, y: np.ndarray) -> np.ndarray:
-        """-Hess L of the pattern reached from the right (used by stiff solvers' Newton steps)."""
+        """-Hess (L + penalty) of the pattern reached from the right (stiff solvers' Newton
+        steps): the float kernel's Hessian of the model, minus lambda I."""
         from .. import kernels
-        from ..params import Network
 
-        return -kernels.hessian(Network.from_vector(y, self.H), self.data, side="right")
+        out = -np.asarray(kernels.hessian(self.params(y), self.data, side="right"), dtype=float)
+        if self.weight_decay:
+            out -= self.weight_decay * np.eye(y.size)
+        return out
 
     def project(self, y: np.ndarray, i: int | np.ndarray, m: int | np.ndarray) -> np.ndarray:
         # rotate (w_i, b_i) onto the wall w x_m + b = 0 keeping w_i^2 + b_i^2, so the balance
@@ -458,30 +535,63 @@ class NetworkSystem(System):
 
 @dataclass(frozen=True, eq=False)
 class QuotientSystem(System):
-    """(beta, mu, c) with orientations s and conserved balances delta (theory §5.2).
+    """(beta, mu, c) with orientations s and balances delta (theory §5.2).
 
     (beta_i', mu_i') = -M_i grad_(beta_i, mu_i) L, M_i = [[(1 + beta^2)/w^2, -beta mu / w^2],
     [-beta mu / w^2, mu^2 / w^2 + w^2]], with w^2 the positive root of
     (1 + beta^2) w^4 + delta w^2 - mu^2 = 0.
+
+    With weight decay lambda > 0 the network field gains -lambda theta, whose image under
+    P_i = d(beta_i, mu_i)/d(w_i, b_i, v_i) is P_i theta_i = (0, 2 mu_i) (Euler: beta_i is
+    homogeneous of degree 0, mu_i of degree 2), so beta_i' is unchanged, mu_i' gains
+    -2 lambda mu_i and c' gains -lambda c; the balances decay, delta_i(t) = delta_i(0)
+    exp(-2 lambda t), and M_i is taken with delta_i(t). The state then carries the time as a
+    last coordinate (``clock``, rate 1) so that the field stays autonomous.
     """
 
     s: np.ndarray = field(default=None)
     delta: np.ndarray = field(default=None)
 
     @property
+    def clock(self) -> bool:
+        """Whether y ends with the time t (only with weight decay: delta depends on t)."""
+        return bool(self.weight_decay)
+
+    @property
     def size(self) -> int:
-        return 2 * self.H + 1
+        return 2 * self.H + 1 + int(self.clock)
 
     def split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         H = self.H
         return y[:H], y[H:2 * H], float(y[2 * H])
 
-    def w2(self, beta: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """Positive root w^2 of (1 + beta^2) w^4 + delta w^2 - mu^2 = 0 (no cancellation)."""
+    def params(self, y: np.ndarray) -> Spline:
+        return Spline.from_vector(y[:2 * self.H + 1], tuple(int(v) for v in self.s),
+                                  negative_slope=self.alpha)
+
+    def delta_at(self, t: float | np.ndarray) -> np.ndarray:
+        """delta_i(t) = delta_i(0) exp(-2 lambda t) (delta_i(0) when lambda = 0)."""
+        if not self.clock:
+            return self.delta
+        return self.delta * np.exp(-2.0 * self.weight_decay * np.asarray(t, dtype=float))
+
+    def decay_rate(self, y: np.ndarray) -> np.ndarray | None:
+        """(beta', mu', c', t') of the decay: (0, -2 lambda mu, -lambda c, 1)."""
+        if not self.weight_decay:
+            return None
+        H, lam = self.H, self.weight_decay
+        out = np.zeros(y.size)
+        out[H:2 * H] = -2.0 * lam * y[H:2 * H]
+        out[2 * H] = -lam * y[2 * H]
+        out[2 * H + 1] = 1.0
+        return out
+
+    def w2(self, beta: np.ndarray, mu: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Positive root w^2 of (1 + beta^2) w^4 + delta(t) w^2 - mu^2 = 0 (no cancellation)."""
         from .quotient import abs_w_squared
 
         try:
-            return abs_w_squared(beta, mu, self.delta)
+            return abs_w_squared(beta, mu, self.delta_at(t))
         except ParameterError as exc:
             raise ParameterError(f"{exc}: the quotient flow is undefined there; integrate in "
                                  "the network parameterization") from None
@@ -504,19 +614,23 @@ class QuotientSystem(System):
     def velocity(self, y: np.ndarray, sr: np.ndarray, srx: np.ndarray,
                  total: float, pat: FlowPattern) -> np.ndarray:
         H = self.H
-        out = np.empty(2 * H + 1)
+        out = np.zeros(y.size)
         # (a held unit's beta' is zero through lam, up to rounding; once lam is clipped at 0 or 1
         # the same formula is the field of the released unit, as in the network view)
-        out[:2 * H] = self.unit_velocity(None, y[:2 * H].reshape(2, H), sr, srx).ravel()
+        idx = self.unit_index(np.arange(H))
+        out[idx] = self.unit_velocity(None, y[idx], sr, srx)
         out[2 * H] = -total / self.x.shape[0]
         return out
 
     def unit_index(self, units: np.ndarray) -> np.ndarray:
+        """Rows beta_i, mu_i (and the clock, shared, with weight decay)."""
+        if self.clock:
+            return np.stack([units, self.H + units, np.full_like(units, 2 * self.H + 1)])
         return np.stack([units, self.H + units])
 
     def diagnose(self, y: np.ndarray) -> str:
         beta, mu, _ = self.split(y)
-        w2 = self.w2(beta, mu)
+        w2 = self.w2(beta, mu, float(y[-1]) if self.clock else 0.0)
         i = int(np.argmin(w2 / (1.0 + np.abs(mu))))
         if w2[i] < 1e-8 * (1.0 + abs(mu[i])):
             return (f" (unit {i + 1}: w^2 = {w2[i]:.3g}, beta = {beta[i]:.6g}: the breakpoint "
@@ -528,19 +642,29 @@ class QuotientSystem(System):
                       srx: np.ndarray) -> np.ndarray:
         from .quotient import abs_w_squared
 
-        beta, mu = comp
+        beta, mu = comp[0], comp[1]
         s = self.s if units is None else self.s[units]
         n = self.x.shape[0]
         g_beta = -s * mu * sr / n
         g_mu = s * (srx - beta * sr) / n
+        delta = self.delta if units is None else self.delta[units]
+        if self.clock:
+            delta = delta * np.exp(-2.0 * self.weight_decay * comp[2])
         if units is None:
-            w2 = self.w2(beta, mu)
+            try:
+                w2 = abs_w_squared(beta, mu, delta)
+            except ParameterError as exc:
+                raise ParameterError(f"{exc}: the quotient flow is undefined there; integrate "
+                                     "in the network parameterization") from None
         else:
-            w2 = abs_w_squared(beta, mu, self.delta[units])
+            w2 = abs_w_squared(beta, mu, delta)
         m00 = (1.0 + beta * beta) / w2
         m01 = -beta * mu / w2
         m11 = mu * mu / w2 + w2
-        return np.stack([-(m00 * g_beta + m01 * g_mu), -(m01 * g_beta + m11 * g_mu)])
+        rates = [-(m00 * g_beta + m01 * g_mu), -(m01 * g_beta + m11 * g_mu)]
+        if self.clock:  # (the clock's rate is in decay_rate: this part is linear in the sums)
+            rates.append(np.zeros_like(rates[0]))
+        return np.stack(rates)
 
     def wall_index(self, units: np.ndarray) -> np.ndarray:
         return units[None]
