@@ -178,3 +178,22 @@ def test_derive_summary_table_shows_plain_text_statements(tmp_path, capsys):
     code, js, _ = run(capsys, "derive", "reparameterization", "--quick", "--no-pdf",
                       "--no-progress", "--out", tmp_path / "o", "--json")
     assert "$\\nabla L$" in json.loads(js)["derivations"][0]["statement"]  # JSON unchanged
+
+
+def test_every_command_that_reads_parameters_takes_negative_slope():
+    # issue 17: the leaky ReLU wherever parameters are read; weight decay on the loss commands
+    import argparse
+
+    from symspline.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    readers = {name for name, p in sub.choices.items()
+               if any("--params" in a.option_strings for a in p._actions)}
+    assert {"loss", "grad", "hessian", "check", "convert", "spectra"} <= readers
+    for name in readers:
+        options = {o for a in sub.choices[name]._actions for o in a.option_strings}
+        assert "--negative-slope" in options, name
+    for name in ("loss", "grad", "hessian", "check"):
+        options = {o for a in sub.choices[name]._actions for o in a.option_strings}
+        assert "--weight-decay" in options, name
