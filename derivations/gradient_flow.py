@@ -11,7 +11,13 @@ from symspline import kernels
 from symspline.bounds import limited_by
 from symspline.data import Dataset
 from symspline.flow import NetworkSystem, flow
-from symspline.flow.proofs import numeric_balance_drift, prove_balance, prove_quotient
+from symspline.flow.proofs import (
+    numeric_balance_decay,
+    numeric_balance_drift,
+    prove_balance,
+    prove_models,
+    prove_quotient,
+)
 from symspline.flow.regimes import sweep
 from symspline.params import Network
 from symspline.report import Claim, Derivation, Equation
@@ -38,6 +44,14 @@ LATEX = {
                            r"(1 + \beta_i x_n)$",
     "quotient_closure": r"$w_i^2$ is the positive root of $(1+\beta_i^2) w^4 + \delta_i w^2 - "
                         r"\mu_i^2 = 0$",
+    "balance_decay_law": r"under $\dot\theta = -\nabla L - \lambda\theta$ (leaky ReLU, any "
+                         r"$\alpha$) $\frac{d}{dt}\delta_i = -2\lambda\delta_i$, so "
+                         r"$\delta_i(t) = \delta_i(0)\, e^{-2\lambda t}$",
+    "quotient_decay": r"with weight decay the quotient flow is $\dot\beta_i$ as without, "
+                      r"$\dot\mu_i$ as without $-\,2\lambda\mu_i$, $\dot c = -\partial_c L "
+                      r"- \lambda c$, with $M_i$ at $\delta_i(t)$",
+    "balance_decay_wrong_rate": r"the balances decay at rate $\lambda$: $\delta_i(t) = "
+                                r"\delta_i(0)\, e^{-\lambda t}$ (false)",
 }
 
 
@@ -66,7 +80,7 @@ def run(ctx: Context) -> Derivation:
     import matplotlib.pyplot as plt
 
     claims: list[Claim] = [replace(c, latex=c.latex or LATEX.get(c.name, ""))
-                           for c in (*prove_balance(), *prove_quotient())]
+                           for c in (*prove_balance(), *prove_quotient(), *prove_models())]
     claims.append(Claim("field_vs_kernels",
                         "the event-driven integrator's O(N + H) field equals -kernels.gradient",
                         "numeric", _field_check(ctx),
@@ -99,9 +113,40 @@ def run(ctx: Context) -> Derivation:
                         detail=f"{len(rn.crossings)} crossings, {len(rn.captures)} captures",
                         latex=f"the quotient and network flows agree in function space at "
                         f"$t = {T:g}$ (maximum over a grid, tolerance $10^{{-6}}$)"))
-    # the capture example of theory §5.4 on the default problem
+    # the two new models (docs/flow.md, "Weight decay and leaky ReLU"): leaky ReLU alpha = 0.2
+    # with weight decay lambda = 0.05 on the default network and data, to t = 30 (captures and a
+    # release): the decay law of the balances and the quotient flow with delta(t)
     from symspline.defaults import default_network
 
+    alpha, lam, Tm = 0.2, 0.05, 30.0
+    n0 = default_network().as_float()
+    leaky = Network(n0.w, n0.b, n0.v, n0.c, alpha)
+    dm = ctx.data.as_float()
+    mn = flow(leaky, dm, Tm, weight_decay=lam, t_eval=np.linspace(0, Tm, 61), **tol)
+    mq = flow(leaky, dm, Tm, param="spline", weight_decay=lam, **tol)
+    law = limited_by(numeric_balance_decay(mn), 1e-10)
+    gm = np.linspace(dm.x[0] - 1, dm.x[-1] + 1, 801)
+    mdist = limited_by(float(np.max(np.abs(mn.params_at()(gm) - mq.params_at()(gm)))), 1e-10)
+    kinds = [e.kind for e in mn.events]
+    ev = (f"{kinds.count('cross')} crossings, {kinds.count('capture')} captures, "
+          f"{kinds.count('release')} releases")
+    claims.append(Claim("balance_decay_numeric",
+                        f"leaky ReLU (alpha = {alpha:g}) with weight decay lambda = {lam:g}: the "
+                        f"balances follow delta_i(0) exp(-2 lambda t) along the network flow "
+                        f"(default problem, t = {Tm:g}, relative to max(|delta_i(0)|, 1))",
+                        "numeric" if law < 1e-8 else "failed", law, detail=ev,
+                        latex=f"leaky ReLU ($\\alpha = {alpha:g}$) with weight decay "
+                        f"$\\lambda = {lam:g}$: the balances follow $\\delta_i(0)\\, "
+                        f"e^{{-2\\lambda t}}$ along the network flow (default problem, "
+                        f"$t = {Tm:g}$)"))
+    claims.append(Claim("quotient_decay_agrees",
+                        f"leaky ReLU with weight decay: the quotient flow (delta(t) on a clock) "
+                        f"and the network flow agree in function space at t = {Tm:g} (tolerance "
+                        "1e-6)", "numeric" if mdist < 1e-6 else "failed", mdist, detail=ev,
+                        latex=f"leaky ReLU with weight decay: the quotient flow (with "
+                        f"$\\delta_i(t)$) and the network flow agree in function space at "
+                        f"$t = {Tm:g}$ (tolerance $10^{{-6}}$)"))
+    # the capture example of theory §5.4 on the default problem
     d0 = ctx.data.as_float()
     net0 = default_network().as_float()
     T0 = 60.0
@@ -198,6 +243,13 @@ def run(ctx: Context) -> Derivation:
         "below until a sliding margin changes sign.",
         f"Regimes: median breakpoint travel {np.median(small):.3g} at initial scale "
         f"{scales[0]:g} against {np.median(large):.3g} at scale {scales[-1]:g}.",
+        "Leaky ReLU and weight decay: on a pattern a leaky unit contributes its line with gain "
+        "1 on its active side and $\\alpha$ off it, a constant factor, so the balance proof "
+        "goes through summand by summand; every active-set sum of the field becomes "
+        "$(1-\\alpha)\\sum_{A_i} + \\alpha \\sum_{\\text{all}}$ and the Filippov weight "
+        "uses the jump $(1-\\alpha) r_m (1 + x_m^2)$. Weight decay adds $-\\lambda\\theta$, "
+        "whose image in the quotient is $(0, -2\\lambda\\mu_i)$ and which scales every wall "
+        "$h_i(x_m) = 0$ into itself: crossings, captures and releases keep their kind.",
     )
     eqs = (
         Equation(r"\frac{d}{dt}\left(v_i^2 - w_i^2 - b_i^2\right) = 0", "balance"),
@@ -207,6 +259,11 @@ def run(ctx: Context) -> Derivation:
         Equation(r"\dot\beta_i = \frac{1}{N} \frac{v_i}{w_i} \sum_{n \in A_i} r_n (1 + \beta_i x_n)",
                  "beta-dot"),
         Equation(r"(1+\beta_i^2)\, w_i^4 + \delta_i\, w_i^2 - \mu_i^2 = 0", "closure"),
+        Equation(r"\frac{d}{dt}\delta_i = -2\lambda\,\delta_i, \qquad "
+                 r"\delta_i(t) = \delta_i(0)\, e^{-2\lambda t}", "decay-law",
+                 note="With weight decay, $\\dot\\theta = -\\nabla L - \\lambda\\theta$:"),
+        Equation(r"\dot\mu_i = \left[-M_i(\delta_i(t))\, \nabla_{(\beta_i,\mu_i)} L\right]_2 "
+                 r"- 2\lambda\mu_i, \quad \dot c = -\partial_c L - \lambda c", "quotient-decay"),
         Equation(r"\lambda = -\frac{\sum_{n \in A_i \setminus \{m\}} r_n (1 + x_m x_n)}"
                  r"{r_m (1 + x_m^2)} \in [0, 1]", "filippov",
                  note="Sliding on a sample $x_m$: the weight of $x_m$ in unit $i$'s active sums:"),

@@ -173,10 +173,11 @@ def prove_models() -> tuple[Claim, ...]:
         "Under theta' = -grad L - lambda theta (leaky ReLU, any alpha) d/dt (v_i^2 - w_i^2 - b_i^2)"
         " = -2 lambda (v_i^2 - w_i^2 - b_i^2), so delta_i(t) = delta_i(0) exp(-2 lambda t)",
         "general" if ok else "refuted", 0.0 if ok else None,
-        detail="the rate's summand with leaky gain chi_n + alpha (1 - chi_n), plus "
-        "2 lambda delta, expands to 0 for every sample, pattern, alpha and rest of the network "
-        "g_n; the decay part sums over the unit's parameters only, once; delta_0 exp(-2 lambda t)"
-        " solves delta' = -2 lambda delta (unique solution of a linear ODE)"
+        detail="the loss part's summand with leaky gain chi_n + alpha (1 - chi_n) expands to 0 "
+        "for every sample, pattern, alpha and rest of the network g_n (so by linearity for every "
+        "N and H); the decay part -lambda (w, b, v) . grad delta (once, not per sample) equals "
+        "-2 lambda delta; delta_0 exp(-2 lambda t) solves delta' = -2 lambda delta (the unique "
+        "solution of a linear ODE)"
         if ok else f"loss part {loss_part}, decay part {decay_part}")]
     ok_q = True
     for s in (1, -1):
