@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .params import Network
+from .params import Network, Spline
 
 #: Module class names allowed inside an imported model, in the only order accepted for a Sequential
 #: (a LeakyReLU takes the place of the ReLU).
@@ -297,9 +297,23 @@ def _torch_forward(module: Any) -> Callable[[np.ndarray], object]:
     return forward
 
 
-def to_arrays(net: Network) -> dict[str, np.ndarray]:
+def to_arrays(net: Network | Spline) -> dict[str, np.ndarray]:
     """``{"w", "b", "v", "c", "negative_slope"}`` as float64 arrays of shapes (H,), (H,), (H,),
-    (), () (the inverse of from_arrays: ``from_arrays(**to_arrays(net))`` is ``net``)."""
+    (), () (the inverse of from_arrays: ``from_arrays(**to_arrays(net))`` is ``net``).
+
+    A :class:`Spline` is exported as its balanced network (v_i^2 = w_i^2 + b_i^2,
+    ``Spline.balanced()``), the representative of its scale orbit with the smallest
+    ||theta||^2; the function, and the slope, are the same.
+
+    Raises
+    ------
+    InputError
+        For anything but a Network or a Spline, or symbolic parameters.
+    """
+    if isinstance(net, Spline):
+        net = net.balanced()
+    if not isinstance(net, Network):
+        raise InputError(f"expected a Network or a Spline, got {type(net).__name__}")
     f = net.as_float()
     return {"w": f.w.copy(), "b": f.b.copy(), "v": f.v.copy(), "c": np.float64(f.c),
             "negative_slope": np.float64(f.negative_slope)}
@@ -427,7 +441,7 @@ def _from_flax_tree(params: Mapping, negative_slope: float = 0.0) -> Network:
     return _network_from_layers(layers, "flax params", negative_slope)
 
 
-def to_flax(net: Network, *, weights_only: bool = False) -> dict:
+def to_flax(net: Network | Spline, *, weights_only: bool = False) -> dict:
     """``{"params": {"Dense_0": {"kernel": (1, H), "bias": (H,)}, "Dense_1": ...}}`` of NumPy arrays.
 
     The inverse of :func:`from_flax`; ``flax.linen`` accepts the plain dict as variables.
@@ -441,12 +455,12 @@ def to_flax(net: Network, *, weights_only: bool = False) -> dict:
     InputError
         For a leaky network without ``weights_only=True``: the slope would be lost silently.
     """
-    if float(net.as_float().negative_slope) != 0.0 and not weights_only:
+    a = to_arrays(net)
+    if float(a["negative_slope"]) != 0.0 and not weights_only:
         raise InputError(f"to_flax: the network is leaky (negative_slope = "
-                         f"{float(net.as_float().negative_slope):g}) and a Flax params tree "
+                         f"{float(a['negative_slope']):g}) and a Flax params tree "
                          "holds weights only; apply nn.leaky_relu(x, negative_slope) in the model "
                          "and pass weights_only=True (or use to_arrays, which keeps the slope)")
-    a = to_arrays(net)
     H = a["w"].shape[0]
     return {"params": {"Dense_0": {"kernel": a["w"].reshape(1, H), "bias": a["b"]},
                        "Dense_1": {"kernel": a["v"].reshape(H, 1),
@@ -617,7 +631,7 @@ def _network_from_state_dict(sd: Any, negative_slope: float = 0.0) -> Network:
     return _network_from_layers(layers, "torch model", negative_slope)
 
 
-def to_torch(net: Network, *, dtype: object = None) -> Any:
+def to_torch(net: Network | Spline, *, dtype: object = None) -> Any:
     """An ``nn.Sequential(Linear(1, H), ReLU(), Linear(H, 1))`` computing ``net`` (imports torch).
 
     A leaky network (``negative_slope`` alpha > 0) gets ``nn.LeakyReLU(alpha)`` in the middle.

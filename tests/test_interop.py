@@ -594,3 +594,22 @@ def test_real_torch_leaky_round_trip_scripted_and_functional():
     with pytest.raises(InputError, match="PReLU"):
         from_torch(torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.PReLU(),
                                        torch.nn.Linear(3, 1)))
+
+
+def test_a_spline_is_exported_as_its_balanced_network_with_its_slope():
+    from symspline import Spline
+
+    spl = Spline([0.5, -1.0, 2.0], [1.0, -2.0, 0.5], (1, -1, 1), 0.3, negative_slope=0.1)
+    arrays = to_arrays(spl)
+    assert arrays["negative_slope"] == 0.1
+    net = from_arrays(**arrays)
+    # the same function (written independently: c + sum mu_i leaky(s_i (x - beta_i))) ...
+    z = np.array([1, -1, 1]) * (X[:, None] - np.array([0.5, -1.0, 2.0]))
+    ref = 0.3 + np.where(z > 0, z, 0.1 * z) @ np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(net(X), ref, rtol=1e-13, atol=1e-13)
+    # ... at the balanced representative v^2 = w^2 + b^2
+    np.testing.assert_allclose(net.v ** 2, net.w ** 2 + net.b ** 2, rtol=1e-13)
+    with pytest.raises(InputError, match="expected a Network or a Spline"):
+        to_arrays(3)
+    with pytest.raises(InputError, match="no float values"):
+        to_arrays(Network.symbols(2))
