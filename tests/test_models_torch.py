@@ -273,3 +273,33 @@ def test_exact_and_float_answers_are_the_same_numbers():
     approx = symspline.hessian(params.as_float(), data.as_float(), weight_decay=float(lam))
     assert _disagreement(approx, exact) <= TOL
     assert Fraction(str(params.negative_slope)) == Fraction(str(alpha))
+
+
+@pytest.mark.parametrize("param", ["network", "spline"])
+def test_the_command_line_agrees_with_torch(cli, tmp_path, param):
+    # `symspline hessian --negative-slope --weight-decay --json` end to end: file in, JSON out
+    import json
+
+    from symspline.io import write_data, write_params
+
+    params, data, alpha, lam = _problem(7, exact=True, param=param)
+    assert alpha > 0 and lam > 0
+    write_params(tmp_path / "p.json", params.with_vector(params.vector))  # slope in the file
+    write_data(tmp_path / "d.csv", data)
+    res = cli("hessian", "--data", tmp_path / "d.csv", "--params", tmp_path / "p.json",
+              "--weight-decay", str(lam), "--parts", "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["negative_slope_exact"] == str(alpha) and doc["weight_decay_exact"] == str(lam)
+    ref_loss, ref_grad, ref_hess, ref_gn = _reference(params, data, float(alpha), float(lam))
+    assert _disagreement(doc["loss"], ref_loss) <= TOL
+    assert _disagreement(doc["gradient"], ref_grad) <= TOL
+    assert _disagreement(doc["hessian"], ref_hess) <= TOL
+    assert _disagreement(doc["gauss_newton"], ref_gn) <= TOL
+    # the same file read as the ReLU (slope removed) disagrees with torch's leaky model
+    plain = {k: v for k, v in json.loads((tmp_path / "p.json").read_text()).items()
+             if k != "negative_slope"}
+    (tmp_path / "relu.json").write_text(json.dumps(plain))
+    res = cli("hessian", "--data", tmp_path / "d.csv", "--params", tmp_path / "relu.json",
+              "--weight-decay", str(lam), "--json")
+    assert _disagreement(json.loads(res.stdout)["gradient"], ref_grad) > 1e-6
