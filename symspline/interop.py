@@ -9,9 +9,8 @@ returns it beside the weights, and where a framework keeps the activation in cod
 ``forward`` calling ``F.leaky_relu``, a Flax ``apply`` calling ``nn.leaky_relu``) it is given as
 ``negative_slope=`` and verified against the forward pass; a mismatch is refused with the slope
 the model's outputs fit, when some slope in [0, 1) fits them. Framework objects are read by duck
-typing (``state_dict()``,
-``detach()``, ``numpy()``, ``__array__``), so importing symspline never imports torch or jax; only
-:func:`to_torch` imports torch, when it is called.
+typing (``state_dict()``, ``detach()``, ``numpy()``, ``__array__``), so importing symspline never
+imports torch or jax; only :func:`to_torch` imports torch, when it is called.
 
 Every import that comes with a model (a torch module, a Flax ``apply`` function, a callable
 given to :func:`from_arrays`) is *verified*: the imported network's forward pass is compared in
@@ -238,7 +237,7 @@ def verify_forward(net: Network, forward: Callable[[np.ndarray], object], source
 
 
 def _slope_hint(net: Network, x: np.ndarray, out: np.ndarray, tol: float) -> str:
-    """``" (its outputs fit negative_slope=0.01: pass that)"`` when a leaky ReLU explains them.
+    """``" (its outputs fit the leaky ReLU with negative_slope=0.01)"`` when one explains them.
 
     The network with slope alpha is f_0 + alpha g, g(x) = sum_i v_i min(w_i x + b_i, 0), affine in
     alpha; the answer is the shortest decimal in [0, 1) near the least-squares alpha with which
