@@ -205,12 +205,19 @@ def patterns(H: int, n: int, s: Sequence[int] | None = None, *,
 
 
 def kinks(params: Network | Spline, data: Dataset) -> list[tuple[int, int]]:
-    """Pairs (unit, sample) where a breakpoint lies exactly on a data point (0-based)."""
-    spline = params.to_spline() if isinstance(params, Network) else params
-    _require_numeric(spline, data)
-    spline, data = _same_kind(spline, data)
+    """Pairs (unit, sample) where a breakpoint lies exactly on a data point (0-based).
+
+    Raises
+    ------
+    DegenerateUnitError
+        For a network unit with w_i = 0 (its breakpoint is at infinity).
+    """
+    _require_numeric(params, data)
+    betas, _ = params.knots()  # in the parameters' own kind, rounded once below if need be
+    if params.kind != data.kind:
+        betas, data = np.asarray(betas, dtype=np.float64), data.as_float()
     out = []
-    for i, beta in enumerate(spline.beta):
+    for i, beta in enumerate(betas):
         k = data.gap_of(beta)
         if k < data.n and data.x[k] == beta:
             out.append((i, k))
@@ -227,19 +234,17 @@ def near_kinks(params: Network | Spline, data: Dataset, *,
 
     Derivatives there are exact for the pattern the point is in, but a perturbation of the size of
     float rounding in the parameters could move the breakpoint across x_m, where the derivative in
-    beta jumps by mu r_m / N (theory §2.3): such results deserve a flag. Exact input has no such
-    ambiguity and returns [].
+    beta jumps by (1 - alpha) mu r_m / N (theory §2.3): such results deserve a flag. Exact input
+    has no such ambiguity and returns [].
     """
     if params.kind != "float" and data.kind != "float":
         return []
     if params.kind == "symbolic" or data.kind == "symbolic":
         return []
     p, d = params.as_float(), data.as_float()
-    if isinstance(p, Network):
-        ok = p.w != 0
-        beta = np.where(ok, -p.b / np.where(ok, p.w, 1.0), np.inf)
-    else:
-        beta = p.beta
+    beta, _, flat = _knots(p)
+    if flat is not None:
+        beta = np.where(flat, np.inf, beta)
     out = []
     k = np.searchsorted(d.x, beta)
     for i, b in enumerate(beta):
@@ -281,23 +286,20 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
     params, data = _same_kind(params, data)
     if params.kind == "float":
         return _locate_float(params, data, side)
+    betas, ss_, flat = _knots(params)
     ss, ks = [], []
     for i in range(params.H):
-        if isinstance(params, Network):
-            w, b = params.w[i], params.b[i]
-            if w == 0:
-                if b == 0:
-                    if side is None:
-                        raise KinkError(i, 0, data.x[0])
-                    ss.append(1)
-                    ks.append(0 if side == "right" else data.n)
-                    continue
-                ss.append(1)
+        if flat is not None and flat[i]:
+            b = params.b[i]  # only network units are flat (w_i = 0)
+            ss.append(1)
+            if b == 0:
+                if side is None:
+                    raise KinkError(i, 0, data.x[0])
+                ks.append(0 if side == "right" else data.n)
+            else:
                 ks.append(0 if b > 0 else data.n)
-                continue
-            s_i, beta = (1 if w > 0 else -1), -b / w
-        else:
-            s_i, beta = params.s[i], params.beta[i]
+            continue
+        s_i, beta = int(ss_[i]), betas[i]
         k = data.gap_of(beta)  # number of samples strictly left of beta
         if k < data.n and data.x[k] == beta:
             if side is None:
@@ -308,22 +310,28 @@ def locate(params: Network | Spline, data: Dataset, *, side: str | None = None) 
     return Pattern(tuple(ss), tuple(ks), data.n)
 
 
-def _float_knots(params: Network | Spline) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(beta, s, flat) of float parameters, vectorised: breakpoints and orientations of the units
-    with a breakpoint, and (networks only) the mask of units with w_i = 0, whose beta is unused."""
+def _knots(params: Network | Spline) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(beta, s, flat) of numeric parameters in their own kind, vectorised: breakpoints and
+    orientations (+1/-1 integers), and for networks with some w_i = 0 the mask of those units
+    (their beta is a placeholder and s = +1; None when there are none).
+
+    Unlike ``Network.knots`` this handles w_i = 0 (placed by the rules of :func:`locate`) and
+    takes no per-unit Python loop for float networks.
+    """
     if isinstance(params, Network):
         w = params.w
-        flat = w == 0
+        flat = w == 0 if params.kind == "float" else np.array([wi == 0 for wi in w], dtype=bool)
+        pos = w > 0 if params.kind == "float" else np.array([bool(wi > 0) for wi in w], dtype=bool)
+        s = np.where(pos | flat, 1, -1)
         if flat.any():
-            safe = np.where(flat, 1.0, w)
-            return -params.b / safe, np.where(w > 0, 1, np.where(flat, 1, -1)), flat
-        return -params.b / w, np.where(w > 0, 1, -1), None
+            return -params.b / np.where(flat, 1, w), s, flat
+        return -params.b / w, s, None
     return params.beta, np.asarray(params.s, dtype=np.intp), None
 
 
 def _locate_float(params: Network | Spline, data: Dataset, side: str | None) -> Pattern:
     """:func:`locate` for float64 parameters and data, in vectorised NumPy (same rules)."""
-    beta, s, flat = _float_knots(params)
+    beta, s, flat = _knots(params)
     x = data.x
     n = data.n
     # gap_of: the number of samples strictly left of beta (np.searchsorted, side="left")
@@ -398,6 +406,6 @@ def _same_kind(params: Network | Spline, data: Dataset) -> tuple[Network | Splin
     return params.as_float(), data.as_float()
 
 
-def _require_numeric(spline: Spline, data: Dataset) -> None:
-    if spline.kind == "symbolic" or data.kind == "symbolic":
+def _require_numeric(params: Network | Spline, data: Dataset) -> None:
+    if params.kind == "symbolic" or data.kind == "symbolic":
         raise ParameterError("locating kinks needs numeric parameters and data")

@@ -15,8 +15,15 @@ hessian_operator       O(N + H log H) once, O(H)    O(N + H)
 =====================  ===========================  ==========
 
 Parameters may be a :class:`~symspline.Network` or a :class:`~symspline.Spline` (exact values are
-converted to float64); results are NumPy float64 arrays in the fixed parameter order (w, b, v, c)
-or (beta, mu, c). Residuals are in the sorted order of ``data.x``.
+converted to float64), with the ReLU or the leaky ReLU (``negative_slope`` = alpha): a unit then
+contributes alpha times its line off its active set, and every active-set sum above becomes
+(1 - alpha) sum_{A_i} + alpha sum_all (docs/kernels.md, "Leaky ReLU"). Results are NumPy float64
+arrays in the fixed parameter order (w, b, v, c) or (beta, mu, c). Residuals are in the sorted
+order of ``data.x``.
+
+The activation pattern is a :class:`symspline.regions.Pattern` located by
+:func:`symspline.regions.locate` (vectorised for float input), or given by the caller to
+:func:`kernel`; :class:`~symspline.kernels.sweep.Layout` is built from it.
 
 Kinks (a breakpoint exactly on a sample) make L non-differentiable (theory §2.3): gradient, hessian,
 hvp and the operator raise :class:`~symspline.KinkError` unless ``side="left"``/``"right"`` asks for

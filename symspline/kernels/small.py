@@ -16,10 +16,15 @@ problems with as few calls as possible:
   column) give J^T J = C^T M C exactly. S_q comes from the cached prefix moments of the data set
   (:attr:`symspline.Dataset.shifted_prefix`): an intersection is [max lo, min hi), O(1) each.
 
+With the leaky ReLU (``negative_slope`` = alpha > 0) the activations are sigma(z) = g z with the
+gain g = 1 on the active set and alpha off it: the sums over active sets become gain-weighted
+products, and C gets, for every unit column, (1 - alpha) times its coefficients on the unit's
+interval plus alpha times them on the all-samples interval (that of c), so M is unchanged.
+
 Every quantity equals the general kernels' (tests/test_perf_paths.py: rel 1e-12 against the exact
-engine). The functions return None when the problem is not small, when some w_i = 0, or when a
-breakpoint sits on a sample (a kink): the general path then answers, raising or taking a side
-exactly as before.
+engine; tests/test_kernels_models.py for the leaky ReLU). The functions return None when the
+problem is not small, when some w_i = 0, or when a breakpoint sits on a sample (a kink): the
+general path then answers, raising or taking a side exactly as before.
 """
 
 from __future__ import annotations
@@ -267,18 +272,6 @@ def _gauss_newton(p: Network | Spline, d: Dataset, network: bool) -> np.ndarray:
     np.subtract(Q[1].take(HI), Q[1].take(LO), out=M[:H1, H1:])
     M[H1:, :H1] = M[:H1, H1:]
     np.subtract(HI, LO, out=M[H1:, H1:])
-    alpha = p.negative_slope
-    if alpha:
-        # Leaky gains: unit i has gain alpha off [lo_i, hi_i), c (index H) none, so
-        # S_ij -> (1-g_i)(1-g_j) S_ij + g_j (1-g_i) S_ii + g_i (1-g_j) S_jj + g_i g_j S_cc.
-        gam = np.full(H1, alpha)
-        gam[H] = 0.0
-        on = 1.0 - gam
-        for blk in (M[:H1, :H1], M[:H1, H1:], M[H1:, H1:]):
-            own = np.diag(blk) * on
-            blk *= np.outer(on, on)
-            blk += np.outer(own, gam) + np.outer(gam, own) + np.outer(gam, gam) * blk[H, H]
-        M[H1:, :H1] = M[:H1, H1:]
     # Coefficients (a_p, g_p) of every column of J, a_p x' + g_p on the active set of its unit.
     if network:
         P = 3 * H + 1
@@ -288,5 +281,29 @@ def _gauss_newton(p: Network | Spline, d: Dataset, network: bool) -> np.ndarray:
         P = 2 * H + 1
         vals = np.concatenate((-s * p.mu, s, s * (t - beta), [1.0]))
     C = np.zeros((2 * H1, P))
-    C.put(_indices(H, network)[0], vals)
+    idx = _indices(H, network)[0]
+    alpha = p.negative_slope
+    if alpha:
+        # Leaky gain g = (1 - alpha) 1_A + alpha: every unit column is (1 - alpha) times itself on
+        # its active set plus alpha times itself on all samples (the rows of "unit" H, the
+        # interval of c), so M stays the plain interval moments.
+        full = _full_rows(H, network)
+        C.put(full, alpha * vals[:-1])
+        vals = vals * np.concatenate((np.full(vals.shape[0] - 1, 1.0 - alpha), [1.0]))
+    C.put(idx, vals)
     return C.T @ (M @ C)
+
+
+#: Per (H, kind): flat positions in C of the all-samples rows of every unit column (leaky gains).
+_FULL_INDEX: dict[tuple[int, bool], np.ndarray] = {}
+
+
+def _full_rows(H: int, network: bool) -> np.ndarray:
+    key = (H, network)
+    if key not in _FULL_INDEX:
+        idx = _indices(H, network)[0][:-1]  # every coefficient but c's
+        P = 3 * H + 1 if network else 2 * H + 1
+        rows, cols = np.divmod(idx, P)
+        H1 = H + 1
+        _FULL_INDEX[key] = ((rows // H1) * H1 + H) * P + cols
+    return _FULL_INDEX[key]
