@@ -183,11 +183,32 @@ def test_cli_flow_json_layout_and_errors(tmp_path) -> None:
 
 
 def test_flow_pattern_bookkeeping() -> None:
-    p = FlowPattern(np.array([3, 0]), np.array([6, 2]))
+    p = FlowPattern.from_intervals(np.array([3, 0]), np.array([6, 2]), 6)
     assert (p.with_point(0, 2, True).lo[0], p.with_point(1, 2, True).hi[1]) == (2, 3)
     c = p.capture(0, 3)
     assert c.lo[0] == 4 and c.captured == {0: 3}
     assert c.release(0, True).lo[0] == 3 and not c.release(0, False).captured
+
+
+def test_flow_pattern_is_a_regions_pattern() -> None:
+    """The flow's activation state holds the library's one interval-pattern type: at generic
+    points its active sets are those of ``regions.locate`` (computed independently, from the
+    breakpoints), and an interval that is neither a prefix nor a suffix is refused."""
+    from symspline.regions import Pattern, locate
+
+    rng = np.random.default_rng(5)
+    for alpha in (0.0, 0.3):
+        H, n = 9, 12
+        x = np.sort(rng.uniform(-2, 2, n))
+        data = Dataset.from_arrays(x, rng.normal(size=n))
+        net = Network(rng.normal(size=H), rng.normal(size=H), rng.normal(size=H), 0.0, alpha)
+        fp = NetworkSystem(data, H, alpha=alpha).initial_pattern(net.vector)
+        assert isinstance(fp.pattern, Pattern)
+        ref = locate(net, data)
+        assert [set(range(fp.lo[i], fp.hi[i])) for i in range(H)] == \
+            [set(ref.active(i)) for i in range(H)]
+    with pytest.raises(ParameterError, match="prefix or a suffix"):
+        FlowPattern.from_intervals(np.array([1]), np.array([2]), 4)
 
 
 def test_small_initialization_descends_through_flips() -> None:

@@ -139,7 +139,7 @@ def test_leaving_the_last_active_sample_is_a_capture() -> None:
     data = Dataset.from_arrays(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 5.0]))
     system = NetworkSystem(data.as_float(), 1)
     y = np.array([1.0, -2.0, -1.0, 0.0])  # h(x) = x - 2 on sample 3, f(x_3) = 0 < 5: r < 0
-    alive = FlowPattern(np.array([2]), np.array([3]))  # active on sample 3 only
+    alive = FlowPattern.from_intervals(np.array([2]), np.array([3]), 3)  # on sample 3 only
     new, ev = at_pair(system, y, alive, 0.0, 0, 2, 1.0)
     assert ev is not None and ev.kind == "capture" and new.captured == {0: 2}
     assert np.all(system.rhs(y, new)[[0, 1]] == 0.0)  # lam = 0: held still

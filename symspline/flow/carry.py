@@ -356,7 +356,7 @@ def carry(system: System, pat: FlowPattern, pairs: tuple, dense: Dense, y1: np.n
             move_point(lo, hi, i, m, code > 0)
         if code == 0:
             held[i] = m
-    stop = FlowPattern(lo, hi, held)
+    stop = FlowPattern.from_intervals(lo, hi, n, held)
     y_rect = dense(theta_cut)
     events = [e[:4] for e in kept]
     if not kept:

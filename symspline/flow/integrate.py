@@ -680,8 +680,8 @@ def at_pair(system: System, y: np.ndarray, pat: FlowPattern, t: float, i: int, m
             lo[i], hi[i] = k + 1, n
         elif k > 0:  # empty: the side that was inactive becomes active
             lo[i], hi[i] = (0, k) if sg < 0 and m < k else (k + 1, n)
-        return FlowPattern(lo, hi, dict(pat.captured)), Event("flip", t, i, k, float(system.x[k]),
-                                                              "hold")
+        return (FlowPattern.from_intervals(lo, hi, n, pat.captured),
+                Event("flip", t, i, k, float(system.x[k]), "hold"))
     vm, vp = system.one_sided(y, pat, i, m)  # h' on the inactive / active side
     # A side's velocity decides only when it exceeds its uncertainty (the integrator's error
     # moves the residual sums by nm, np_); an unresolved one cannot carry the unit on, so the
@@ -721,7 +721,7 @@ def _consistent(system: System, y: np.ndarray, pat: FlowPattern) -> tuple[FlowPa
     fixed = pattern_from_lines(a[bad], g[bad], system.x)
     lo, hi = pat.lo.copy(), pat.hi.copy()
     lo[bad], hi[bad] = fixed.lo, fixed.hi
-    out = FlowPattern(lo, hi, dict(pat.captured))
+    out = FlowPattern.from_intervals(lo, hi, system.x.shape[0], pat.captured)
     return out, system.wall_pairs(out)
 
 

@@ -27,21 +27,68 @@ import numpy as np
 from ..data import Dataset
 from ..errors import ParameterError
 from ..params import Network, Spline
+from ..regions import Pattern
 
 _EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True, eq=False)
 class FlowPattern:
-    """Activation pattern as index intervals: unit i is active on samples [lo[i], hi[i]).
+    """The flow's activation state: a :class:`symspline.regions.Pattern` (the library's one
+    interval-pattern type: orientation s_i and gap k_i per unit) and the units held on a sample.
 
-    ``captured`` maps a unit to the sample it is held on (sliding); that sample is *not* in the
-    unit's interval, it enters the sums with the Filippov weight.
+    Unit i is active on the samples [lo[i], hi[i]) (``Pattern.bounds_arrays``). ``captured`` maps
+    a unit to the sample it is held on (Filippov sliding); that sample is *not* in the unit's
+    interval, it enters the sums with the Filippov weight. The event code edits intervals as
+    index arrays (:func:`move_point`) and builds the next state with :meth:`from_intervals`.
     """
 
-    lo: np.ndarray
-    hi: np.ndarray
+    pattern: Pattern
     captured: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_intervals(cls, lo: np.ndarray, hi: np.ndarray, n: int,
+                       captured: dict[int, int] | None = None) -> FlowPattern:
+        """The state whose unit i is active on [lo_i, hi_i) of n sorted samples.
+
+        A suffix [k, n) is s = +1, gap k; a prefix [0, k) is s = -1, gap k (an interval that is
+        both, full or empty, is read as a suffix; an empty one anywhere is the suffix [n, n)).
+
+        Raises
+        ------
+        ParameterError
+            If some interval is neither a prefix nor a suffix (no line has that sign pattern).
+        """
+        lo = np.asarray(lo, dtype=np.intp)
+        hi = np.asarray(hi, dtype=np.intp)
+        suffix = (hi == n) | (lo >= hi)
+        bad = ~suffix & (lo != 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ParameterError(f"unit {i + 1}: active set [{lo[i]}, {hi[i]}) of {n} samples "
+                                 "is not a prefix or a suffix")
+        s = np.where(suffix, 1, -1)
+        k = np.where(suffix, np.where(lo >= hi, n, lo), hi)
+        return cls(Pattern.from_arrays(s, k, n), {} if captured is None else dict(captured))
+
+    @cached_property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.pattern.bounds_arrays()
+        return lo.astype(np.intp, copy=False), hi.astype(np.intp, copy=False)
+
+    @property
+    def lo(self) -> np.ndarray:
+        """First active sample of every unit (0-based)."""
+        return self.bounds[0]
+
+    @property
+    def hi(self) -> np.ndarray:
+        """One past the last active sample of every unit."""
+        return self.bounds[1]
+
+    @property
+    def n(self) -> int:
+        return self.pattern.n
 
     def ends(self, n: int) -> np.ndarray:
         """[lo, hi, lo + n + 1, hi + n + 1]: bincount indices of the two difference arrays of
@@ -63,18 +110,22 @@ class FlowPattern:
         lo, hi = self.lo.copy(), self.hi.copy()
         move_point(lo, hi, i, m, active)
         cap = {k: v for k, v in self.captured.items() if k != i}
-        return FlowPattern(lo, hi, cap)
+        return FlowPattern.from_intervals(lo, hi, self.n, cap)
 
     def capture(self, i: int, m: int) -> FlowPattern:
         """Unit i held on sample m: m leaves the interval and becomes the sliding point."""
         p = self.with_point(i, m, False)
-        return FlowPattern(p.lo, p.hi, {**self.captured, i: m})
+        return FlowPattern(p.pattern, {**self.captured, i: m})
 
     def release(self, i: int, active: bool) -> FlowPattern:
         """End the sliding of unit i, leaving its point inactive or making it active."""
         m = self.captured[i]
-        p = FlowPattern(self.lo, self.hi, {k: v for k, v in self.captured.items() if k != i})
+        p = FlowPattern(self.pattern, {k: v for k, v in self.captured.items() if k != i})
         return p.with_point(i, m, True) if active else p
+
+    def with_captured(self, captured: dict[int, int]) -> FlowPattern:
+        """The same intervals with other held units."""
+        return FlowPattern(self.pattern, dict(captured))
 
 
 def move_point(lo: np.ndarray, hi: np.ndarray, i: int, m: int, enter: bool) -> None:
@@ -117,7 +168,7 @@ def pattern_from_lines(h_slope: np.ndarray, h_icpt: np.ndarray, x: np.ndarray) -
             lo[i], hi[i] = idx[0], idx[-1] + 1
             if idx.size != hi[i] - lo[i]:  # cannot happen for a line; guards rounding
                 raise ParameterError(f"unit {i + 1}: active set is not an interval")
-    return FlowPattern(lo, hi)
+    return FlowPattern.from_intervals(lo, hi, n)
 
 
 def interval_pairs(lo: np.ndarray, hi: np.ndarray, units: np.ndarray, n: int
@@ -398,10 +449,9 @@ class System:
 
     def one_sided(self, y: np.ndarray, pat: FlowPattern, i: int, m: int) -> tuple[float, float]:
         """(-mu_i S_-, -mu_i S_+): signs of h_i' at x_m on the inactive and the active side."""
-        trial = FlowPattern(pat.lo, pat.hi, {**pat.captured, i: m})
+        trial = pat.with_captured({**pat.captured, i: m})
         if pat.lo[i] <= m < pat.hi[i]:
-            trial = FlowPattern(pat.with_point(i, m, False).lo, pat.with_point(i, m, False).hi,
-                                trial.captured)
+            trial = pat.with_point(i, m, False).with_captured(trial.captured)
         r = self.residuals(y, trial)
         units, _, s_minus, jump = self.sliding_sums(r, trial)
         k = int(np.flatnonzero(units == i)[0])
@@ -417,7 +467,7 @@ class System:
         lo, hi = pat.lo.copy(), pat.hi.copy()
         if lo[i] <= m < hi[i]:
             move_point(lo, hi, i, m, False)
-        eps = self.residual_noise(y, FlowPattern(lo, hi))
+        eps = self.residual_noise(y, FlowPattern.from_intervals(lo, hi, self.x.shape[0]))
         s_minus, jump = self.sum_noise(eps, lo[[i]], hi[[i]], np.array([m]))
         mu = abs(float(self.delta_slope(y)[i]))
         return mu * float(s_minus[0]), mu * float(s_minus[0] + jump[0])
