@@ -43,15 +43,17 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 from .data import Dataset
-from .errors import DataError, ParameterError, SizeError
-from .params import Spline
+from .errors import DataError, DegenerateUnitError, ParameterError, SizeError
+from .numbers import kind_of, to_sympy
+from .params import Network, Spline, weight_decay_value
 from .regions import Pattern
 
 #: Largest N of the complete enumeration for each width H (issue 13: H = 2, N <= 8; H = 3, N <= 5).
@@ -221,6 +223,7 @@ class CriticalReport:
     lps: int
     undecided: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    negative_slope: sp.Rational = sp.Integer(0)
 
     @property
     def families(self) -> tuple[CriticalPoint, ...]:
@@ -305,7 +308,9 @@ class CriticalReport:
     def as_dict(self) -> dict:
         gm = self.global_minimum
         return {
-            "H": self.H, "N": self.N, "patterns_visited": self.patterns_visited,
+            "H": self.H, "N": self.N, **exact_fields("negative_slope", self.negative_slope),
+            "weight_decay": 0.0, "weight_decay_exact": "0", "level": "proved",
+            "patterns_visited": self.patterns_visited,
             "cells": self.cells, "lps": self.lps, "complete": not self.undecided,
             "undecided": list(self.undecided), "counts": self.counts(),
             "kink_counts": self.kink_counts(),
@@ -407,43 +412,41 @@ def _hessians(ctx: _Ctx, units: list, beta: list[Fraction], mu: list[Fraction],
               r: tuple[Fraction, ...]) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
     """Exact spline and network Hessians (J^T J + R) / N inside a pattern (theory §3.1).
 
-    Spline order (beta, mu, c): J columns -s_i mu_i and s_i (x - beta_i) on A_i, 1; R has only
-    R[beta_i, mu_i] = rho_i = -s_i sum_{A_i} r. Network representative w_i = s_i,
-    b_i = -s_i beta_i, v_i = mu_i, order (w, b, v, c): J columns v_i x, v_i, w_i x + b_i on A_i,
-    1; R[w_i, v_i] = sum_{A_i} r x, R[b_i, v_i] = sum_{A_i} r.
+    Built from the model protocol of the point in each parameterization (the spline and its
+    network representative w_i = s_i, b_i = -s_i beta_i, v_i = mu_i, same ``negative_slope``):
+    J_{n,a} = g_u(n) (p_a + q_a x_n) from ``line_derivatives`` (g_u = 1 on the unit's active set
+    and alpha off it, g = 1 for c) and R_{ab} = sum_n r_n g_u(n) (alpha_ab + gamma_ab x_n) from
+    ``line_second_derivatives``. Spline: R has only R[beta_i, mu_i] = rho_i = -s_i sum_n g_i r_n.
     """
-    H, N, x = ctx.H, ctx.N, ctx.x
-    acts = [set(_active(u[0], u[1], N)) for u in units]
     s = [u[0] for u in units]
+    alpha = ctx.alpha_sym
+    spline = Spline([_q(b) for b in beta], [_q(m) for m in mu], tuple(s), 0, alpha)
+    net = Network([sp.Integer(si) for si in s], [_q(-si * bi) for si, bi in zip(s, beta, strict=True)],
+                  [_q(m) for m in mu], 0, alpha)
+    gains = [ctx.gains(u[0], u[1]) for u in units]
+    return _protocol_hessian(ctx, spline, gains, r), _protocol_hessian(ctx, net, gains, r)
 
-    def gram(cols: list[list[Fraction]]) -> list[list[Fraction]]:
-        return [[sum((a * b for a, b in zip(ca, cb, strict=True)), F(0)) for cb in cols]
-                for ca in cols]
 
-    def ind(i: int, f: Callable[[int], Fraction]) -> list[Fraction]:
-        return [f(n) if n in acts[i] else F(0) for n in range(N)]
-
-    cols = ([ind(i, lambda n, i=i: -s[i] * mu[i]) for i in range(H)]
-            + [ind(i, lambda n, i=i: s[i] * (x[n] - beta[i])) for i in range(H)] + [[F(1)] * N])
-    Hs = gram(cols)
-    for i in range(H):
-        rho = -s[i] * sum((r[n] for n in acts[i]), F(0))
-        Hs[i][H + i] += rho
-        Hs[H + i][i] += rho
-    w = [F(si) for si in s]
-    b = [-si * bi for si, bi in zip(s, beta, strict=True)]
-    cols = ([ind(i, lambda n, i=i: mu[i] * x[n]) for i in range(H)]
-            + [ind(i, lambda n, i=i: mu[i]) for i in range(H)]
-            + [ind(i, lambda n, i=i: w[i] * x[n] + b[i]) for i in range(H)] + [[F(1)] * N])
-    Hn = gram(cols)
-    for i in range(H):
-        srx = sum((r[n] * x[n] for n in acts[i]), F(0))
-        sr = sum((r[n] for n in acts[i]), F(0))
-        Hn[i][2 * H + i] += srx
-        Hn[2 * H + i][i] += srx
-        Hn[H + i][2 * H + i] += sr
-        Hn[2 * H + i][H + i] += sr
-    return ([[v / N for v in row] for row in Hs], [[v / N for v in row] for row in Hn])
+def _protocol_hessian(ctx: _Ctx, params: Spline | Network, gains: list[list[Fraction]],
+                      r: tuple[Fraction, ...]) -> list[list[Fraction]]:
+    """(J^T J + R) / N over Q from ``params.line_derivatives`` and ``line_second_derivatives``."""
+    N, x = ctx.N, ctx.x
+    ones = [F(1)] * N
+    cols = []
+    for unit, p, q in params.line_derivatives():
+        g = ones if unit is None else gains[unit]
+        pf, qf = _frac(sp.Rational(p)), _frac(sp.Rational(q))
+        cols.append([g[n] * (pf + qf * x[n]) for n in range(N)])
+    P = len(cols)
+    Hm = [[sum((a * b for a, b in zip(cols[i], cols[j], strict=True)), F(0)) for j in range(P)]
+          for i in range(P)]
+    for a, b, unit, al, ga in params.line_second_derivatives():
+        g = gains[unit]
+        alf, gaf = _frac(sp.Rational(al)), _frac(sp.Rational(ga))
+        v = sum((r[n] * g[n] * (alf + gaf * x[n]) for n in range(N)), F(0))
+        Hm[a][b] += v
+        Hm[b][a] += v
+    return [[v / N for v in row] for row in Hm]
 
 
 # ------------------------------------------------------------------ exact linear algebra
@@ -480,19 +483,19 @@ class _LSQ:
     rref: tuple[tuple[Fraction, ...], ...]
 
 
-def _unit_columns(s: int, place: tuple[str, int], act: set[int],
+def _unit_columns(s: int, place: tuple[str, int], gain: list[Fraction],
                   x: list[Fraction]) -> list[list[Fraction]]:
     """Design columns of one live unit: (mu, nu = mu beta) in a gap, mu alone on a data point x_m.
 
-    f(x_n) gains s (mu x_n - nu) on the active samples in a gap; on a data point the breakpoint is
-    fixed, so the unit contributes s mu (x_n - x_m) and has one coefficient.
+    f(x_n) gains g(n) s (mu x_n - nu) in a gap, with g = 1 on the active samples and alpha (the
+    leaky slope; 0 for the ReLU) off them; on a data point the breakpoint is fixed, so the unit
+    contributes g(n) s mu (x_n - x_m) and has one coefficient.
     """
     N = len(x)
     if place[0] == "gap":
-        return [[s * x[n] if n in act else F(0) for n in range(N)],
-                [F(-s) if n in act else F(0) for n in range(N)]]
+        return [[s * gain[n] * x[n] for n in range(N)], [-s * gain[n] for n in range(N)]]
     xm = x[place[1]]
-    return [[s * (x[n] - xm) if n in act else F(0) for n in range(N)]]
+    return [[s * gain[n] * (x[n] - xm) for n in range(N)]]
 
 
 def _lstsq(cols: list[list[Fraction]], y: list[Fraction]) -> _LSQ:
@@ -527,12 +530,16 @@ def _active(s: int, place: tuple[str, int], N: int, side: str = "") -> range:
     return range(0, m + 1) if side == "right" else range(0, m)
 
 
-def _states(N: int) -> list[tuple[int, tuple[str, int], str]]:
-    """Per-unit base states (s, place, role) with role 'live' (mu != 0), 'zero' or 'dead'."""
+def _states(N: int, leaky: bool = False) -> list[tuple[int, tuple[str, int], str]]:
+    """Per-unit base states (s, place, role) with role 'live' (mu != 0), 'zero' or 'dead'.
+
+    A ReLU unit active on no sample is dead (one state whatever mu is); a leaky unit never is:
+    with no sample on its active side it contributes the line alpha s mu (x - beta) everywhere.
+    """
     out = []
     for s in (1, -1):
         for k in range(N + 1):
-            dead = (s > 0 and k == N) or (s < 0 and k == 0)
+            dead = not leaky and ((s > 0 and k == N) or (s < 0 and k == 0))
             for role in (("dead",) if dead else ("live", "zero")):
                 out.append((s, ("gap", k), role))
         for m in range(N):
@@ -570,12 +577,20 @@ def _check_size(H: int, N: int) -> None:
 
 
 # ------------------------------------------------------------------ the enumeration
-def critical_points(data: Dataset, H: int, *,
-                    progress: Callable[[int, int], None] | None = None) -> CriticalReport:
+def critical_points(data: Dataset, H: int, *, negative_slope: object = 0,
+                    weight_decay: object = 0,
+                    progress: Callable[[int, int], None] | None = None,
+                    starts: int = 60, seed: int = 0) -> CriticalReport | DecayReport:
     """Every Clarke-stationary point of the loss of a width-H network on exact data, classified.
 
     See the module docstring for the cells, the stationarity conditions, the exact LP and the
     classification. Families are listed up to permutation of units, each with its multiplicity.
+    The leaky ReLU (``negative_slope`` = alpha > 0) is decided by the same exact procedure with
+    every residual sum taken with the unit's gains g_i(n) (1 on A_i, alpha off it).
+
+    With ``weight_decay`` = lambda > 0 the objective is L + (lambda/2) ||theta||^2 and the answer
+    is a :class:`DecayReport` from :func:`decay_critical_points` (its own levels: proved, tested,
+    undecided; ``starts`` and ``seed`` are its multistart settings).
 
     Parameters
     ----------
@@ -583,6 +598,10 @@ def critical_points(data: Dataset, H: int, *,
         Exact (rational) samples.
     H
         Width of the network.
+    negative_slope
+        alpha in [0, 1), an exact rational (0: the ReLU).
+    weight_decay
+        lambda >= 0 (0: the plain squared loss, decided exactly here).
     progress
         Called as ``progress(done, total)`` after each cell (multiset of unit states).
 
@@ -598,10 +617,15 @@ def critical_points(data: Dataset, H: int, *,
     DataError
         If the data are not exact rationals.
     ParameterError
-        If H is not a positive integer.
+        If H is not a positive integer, or alpha is not an exact rational in [0, 1).
     SizeError
         If H > 3 or N exceeds the limit for H (H = 1: 40, H = 2: 8, H = 3: 5), with an estimate.
     """
+    lam = weight_decay_value(weight_decay)
+    if lam != 0:
+        return decay_critical_points(data, H, lam, negative_slope=negative_slope, starts=starts,
+                                     seed=seed)
+    alpha = _exact_slope(negative_slope)
     if data.kind != "exact":
         raise DataError("exact critical points need exact (rational) data")
     if isinstance(H, bool) or not isinstance(H, int) or H < 1:
@@ -612,8 +636,8 @@ def critical_points(data: Dataset, H: int, *,
     y = [_frac(v) for v in data.y]
     if any(v is None for v in x + y):
         raise DataError("exact critical points need rational data (no irrational values)")
-    ctx = _Ctx(H, N, x, y, data)
-    states = _states(N)
+    ctx = _Ctx(H, N, x, y, data, alpha)
+    states = _states(N, leaky=alpha != 0)
     combos = list(itertools.combinations_with_replacement(range(len(states)), H))
     fams: list[CriticalPoint] = []
     for done, combo in enumerate(combos, 1):
@@ -628,10 +652,26 @@ def critical_points(data: Dataset, H: int, *,
         "cells (placement of each breakpoint in a gap or on a data point, sign of each mu) are "
         "pairwise disjoint and cover the parameter space, so no listed family contains another",
         "stationary means 0 in the Clarke subdifferential; at a kink the one-sided derivatives "
-        "in beta_i differ by mu_i r_m / N",
+        "in beta_i differ by (1 - alpha) mu_i r_m / N",
     )
+    if alpha != 0:
+        notes += (f"leaky ReLU, alpha = {alpha}: unit i contributes g_i(n) s_i mu_i (x_n - beta_i) "
+                  "with g_i = 1 on A_i and alpha off it; no unit is dead, and every residual sum "
+                  "of theory §2.4 and 3.2 is taken with these gains (exact over Q)",)
     return CriticalReport(H, N, interior, at_kinks, math.comb(2 * (N + 1) + H - 1, H),
-                          len(combos), ctx.lps, undecided, notes)
+                          len(combos), ctx.lps, undecided, notes, _q(alpha))
+
+
+def _exact_slope(alpha: object) -> Fraction:
+    """The leaky slope as a Fraction in [0, 1); exact rationals only (the decision is over Q)."""
+    if isinstance(alpha, bool) or isinstance(alpha, float) or kind_of(alpha) != "exact":
+        raise ParameterError(
+            f"exact critical points need an exact rational negative_slope (e.g. 1/10), "
+            f"got {alpha!r}")
+    a = _frac(to_sympy(alpha))
+    if a is None or not (0 <= a < 1):
+        raise ParameterError(f"negative_slope must be a rational in [0, 1), got {alpha}")
+    return a
 
 
 def _frac(v: object) -> Fraction | None:
@@ -648,11 +688,29 @@ class _Ctx:
     """Data and caches shared by all cells of one enumeration."""
 
     def __init__(self, H: int, N: int, x: list[Fraction], y: list[Fraction],
-                 data: Dataset) -> None:
+                 data: Dataset, alpha: Fraction | int = 0) -> None:
         self.H, self.N, self.x, self.y, self.data = H, N, x, y, data
+        self.alpha = F(alpha)
+        self.alpha_sym = _q(self.alpha)
         self.cache: dict = {}
+        self._gains: dict = {}
         self.lps = 0
         self.t_lp = 0.0
+
+    def gains(self, s: int, place: tuple[str, int], side: str = "") -> list[Fraction]:
+        """g(n): 1 on the unit's active samples (:func:`_active`), alpha (leaky slope) off them."""
+        key = (s, place, side)
+        if key not in self._gains:
+            act = set(_active(s, place, self.N, side))
+            self._gains[key] = [F(1) if n in act else self.alpha for n in range(self.N)]
+        return self._gains[key]
+
+    def wsum(self, r: tuple[Fraction, ...], g: list[Fraction],
+             weight: Callable[[int], Fraction] | None = None) -> Fraction:
+        """sum_n g(n) r_n (times weight(n)): a residual sum over a unit's (leaky) active set."""
+        if weight is None:
+            return sum((gn * rn for gn, rn in zip(g, r, strict=True) if gn != 0), F(0))
+        return sum((g[n] * r[n] * weight(n) for n in range(self.N) if g[n] != 0), F(0))
 
     def gap(self, k: int) -> tuple[Fraction | None, Fraction | None]:
         return (self.x[k - 1] if k > 0 else None), (self.x[k] if k < self.N else None)
@@ -668,34 +726,32 @@ class _Ctx:
     def lsq(self, live: tuple[tuple[int, tuple[str, int]], ...]) -> _LSQ:
         """Least squares of the live variables (cached: many cells share their live units)."""
         if live not in self.cache:
-            N, x = self.N, self.x
+            x = self.x
             cols = []
             for s, place in live:
-                cols.extend(_unit_columns(s, place, set(_active(s, place, N)), x))
-            cols.append([F(1)] * N)
+                cols.extend(_unit_columns(s, place, self.gains(s, place), x))
+            cols.append([F(1)] * self.N)
             self.cache[live] = _lstsq(cols, self.y)
         return self.cache[live]
 
 
 def _cell(ctx: _Ctx, units: list[tuple[int, tuple[str, int], str]]) -> list[CriticalPoint]:
     """All families in one cell (a multiset of unit states), over the sign vectors of live mu."""
-    H, N, x = ctx.H, ctx.N, ctx.x
+    H, x = ctx.H, ctx.x
     live_idx = [i for i, u in enumerate(units) if u[2] == "live"]
     live_key = tuple((units[i][0], units[i][1]) for i in live_idx)
     ls = ctx.lsq(live_key)
     r = ls.r
 
-    def rsum(rng: range, weight: Callable[[int], Fraction] | None = None) -> Fraction:
-        return sum((r[n] * (weight(n) if weight else 1) for n in rng), F(0))
-
-    # Conditions on r alone (constant on the cell): decide them before any sign vector.
+    # Conditions on r alone (constant on the cell): decide them before any sign vector. Residual
+    # sums run over the unit's active set with gain 1 and over the rest with gain alpha.
     beta_fixed: dict[int, Fraction] = {}
     free_beta: list[int] = []
     for i, (s, place, role) in enumerate(units):
         if role == "zero":
-            act = _active(s, place, N)
+            g = ctx.gains(s, place)
             if place[0] == "gap":
-                sr, srx = rsum(act), rsum(act, lambda n: x[n])
+                sr, srx = ctx.wsum(r, g), ctx.wsum(r, g, lambda n: x[n])
                 if sr != 0:
                     b = srx / sr
                     lo, hi = ctx.gap(place[1])
@@ -708,11 +764,11 @@ def _cell(ctx: _Ctx, units: list[tuple[int, tuple[str, int], str]]) -> list[Crit
                     free_beta.append(i)
             else:
                 xm = x[place[1]]
-                if rsum(act, lambda n, xm=xm: x[n] - xm) != 0:
+                if ctx.wsum(r, g, lambda n, xm=xm: x[n] - xm) != 0:
                     return []
         elif role == "live" and place[0] == "point":
-            sl = rsum(_active(s, place, N, "left"))
-            sr_ = rsum(_active(s, place, N, "right"))
+            sl = ctx.wsum(r, ctx.gains(s, place, "left"))
+            sr_ = ctx.wsum(r, ctx.gains(s, place, "right"))
             if sl * sr_ > 0:  # 0 outside [dl, dr]: not Clarke-stationary
                 return []
     # Sign vectors: within a group of identical live states only sign multisets (permutations).
@@ -799,7 +855,7 @@ def _family(ctx: _Ctx, units: list, signs: list, live_idx: list[int], ls: _LSQ,
     c = u[-1]
     s_vec = tuple(u_[0] for u_ in units)
     place = tuple(u_[1] for u_ in units)
-    spline = Spline([_q(b) for b in beta], [_q(m) for m in mu], s_vec, _q(c))
+    spline = Spline([_q(b) for b in beta], [_q(m) for m in mu], s_vec, _q(c), ctx.alpha_sym)
     loss = _q(sum((v * v for v in ls.r), F(0)) / (2 * N))
     dim = ntau + len(free_beta) + 2 * sum(1 for u_ in units if u_[2] == "dead")
     eqs, ins = _describe(ctx, units, signs, live_idx, ls, beta_fixed, free_beta)
@@ -807,7 +863,7 @@ def _family(ctx: _Ctx, units: list, signs: list, live_idx: list[int], ls: _LSQ,
     sgn = tuple(None if u_[2] == "dead" else signs[i] for i, u_ in enumerate(units))
     kind, expl, direction, order, one_sided, witness = _classify(ctx, units, sgn, ls.r, beta, mu,
                                                                  c, dim)
-    rho = tuple(_q(-s * sum((ls.r[n] for n in _active(s, p, N)), F(0))) if p[0] == "gap"
+    rho = tuple(_q(-s * ctx.wsum(ls.r, ctx.gains(s, p))) if p[0] == "gap"
                 else None for s, p in zip(s_vec, place, strict=True))
     inert_s = inert_n = None
     if all(p[0] == "gap" for p in place):
@@ -1058,24 +1114,21 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
     """
     H, N, x = ctx.H, ctx.N, ctx.x
 
-    def rsum(rng: range) -> Fraction:
-        return sum((r[n] for n in rng), F(0))
-
     one_sided = []
     reasons_min = []
     for i, (s, place, role) in enumerate(units):
         if role == "live" and place[0] == "point":
-            dl = _q(-s * mu[i] * rsum(_active(s, place, N, "left")) / N)
-            dr = _q(-s * mu[i] * rsum(_active(s, place, N, "right")) / N)
+            dl = _q(-s * mu[i] * ctx.wsum(r, ctx.gains(s, place, "left")) / N)
+            dr = _q(-s * mu[i] * ctx.wsum(r, ctx.gains(s, place, "right")) / N)
             one_sided.append((i, dl, dr))
-    # 1. mu_i = 0 in an open gap with sum_{A_i} r != 0: theory §3.2, second order.
+    # 1. mu_i = 0 in an open gap with sum_n g_i r != 0: theory §3.2, second order.
     for i, (s, place, role) in enumerate(units):
         if role == "zero" and place[0] == "gap":
-            act = _active(s, place, N)
-            sr = rsum(act)
+            gi = ctx.gains(s, place)
+            sr = ctx.wsum(r, gi)
             if sr != 0:
                 g = -s * sr / N  # rho_i / N: the (beta_i, mu_i) entry of the Hessian
-                a = sum(((x[n] - beta[i]) ** 2 for n in act), F(0)) / N
+                a = sum((gi[n] ** 2 * (x[n] - beta[i]) ** 2 for n in range(N)), F(0)) / N
                 d = [F(0)] * (2 * H + 1)
                 d[H + i] = F(1)
                 d[i] = -(a + 1) / (2 * g)
@@ -1089,11 +1142,11 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
         if role == "zero" and place[0] == "point":
             xm = x[place[1]]
             for side, bsign in (("left", -1), ("right", 1)):
-                act = _active(s, place, N, side)
-                S = rsum(act)
+                gs = ctx.gains(s, place, side)
+                S = ctx.wsum(r, gs)
                 if S != 0:
                     g = -s * S / N
-                    a = sum(((x[n] - xm) ** 2 for n in act), F(0)) / N
+                    a = sum((gs[n] ** 2 * (x[n] - xm) ** 2 for n in range(N)), F(0)) / N
                     b = bsign * (a + 1) / (2 * abs(g))
                     mdir = F(-1) if b * g > 0 else F(1)
                     d = [F(0)] * (2 * H + 1)
@@ -1160,11 +1213,11 @@ def _strict_at_kink(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...
         cols: list[list[Fraction]] = []
         evars: list[tuple[int, int]] = []  # (column index, orientation sign of e in the cone)
         for i, (s, place, _) in enumerate(units):
-            act = set(_active(s, place, N, side_of.get(i, "")))
-            cols.extend(_unit_columns(s, place, act, x))
+            gain = ctx.gains(s, place, side_of.get(i, ""))
+            cols.extend(_unit_columns(s, place, gain, x))
             if place[0] == "point":
-                S = sum((r[n] for n in act), F(0))
-                cols.append([F(-s) if n in act else F(0) for n in range(N)])
+                S = ctx.wsum(r, gain)
+                cols.append([-s * gain[n] for n in range(N)])
                 sg = signs[i] if side_of[i] == "right" else -signs[i]  # sg * e >= 0 on the cone
                 evars.append((len(cols) - 1, sg if S == 0 else 0))  # g_e != 0 forces e = 0
         cols.append([F(1)] * N)
@@ -1230,6 +1283,618 @@ def _witness(ctx: _Ctx, units: list, side_of: dict, beta: list[Fraction], mu: li
             a += 2
         if ok:
             return Spline([_q(v) for v in nb], [_q(v) for v in nm], tuple(u[0] for u in units),
-                          _q(c + t * d[a]))
+                          _q(c + t * d[a]), ctx.alpha_sym)
         t /= 2
     raise AssertionError("no witness step found")  # pragma: no cover - t -> 0 always works
+
+
+
+# ------------------------------------------------------------------ weight decay
+#: Relative tolerance of the tested classification (Hessian eigenvalues, dual margin).
+DECAY_TOL = 1e-7
+LEVEL_PROVED = "proved"
+LEVEL_TESTED = "tested"
+
+
+@dataclass(frozen=True)
+class DecayPoint:
+    """One critical point of F = L + (lambda/2) ||theta||^2 (network parameters, every one decayed).
+
+    ``network`` holds the point: every non-zero unit balanced (v^2 = w^2 + b^2), every other unit
+    zero (w = b = v = 0). ``level`` is "proved" (exact point, exact decision) or "tested"
+    (numerically converged point, float classification). ``gradient_bound`` is max |dF/dtheta_a|
+    over the non-zero units and c, computed in exact rational arithmetic at the stored point (an
+    a-posteriori check, not a proof that a critical point lies nearby). ``dual`` is
+    D = max_{(w,b) != 0} |(1/N) sum_n r_n sigma(w x_n + b)| / ||(w, b)||, which decides the zero
+    units: D < lambda keeps them at a local minimum, D > lambda opens a descent direction.
+    """
+
+    network: Network
+    objective: object
+    loss: object
+    kind: str
+    level: str
+    reason: str
+    zero_units: int
+    balances: tuple[float, ...]
+    gradient_bound: float | None
+    hessian_min: float | None
+    dual: float
+    descent_direction: tuple | None = None
+    found: int = 1
+
+    def as_dict(self) -> dict:
+        exact = self.level == LEVEL_PROVED
+        vec = list(self.network.vector)
+        out: dict = {"order": list(self.network.names), "type": self.kind, "level": self.level,
+                     "reason": self.reason, "zero_units": self.zero_units}
+        out.update(_num_fields("point", vec, exact))
+        out.update(_num_fields("objective", self.objective, exact))
+        out.update(_num_fields("loss", self.loss, exact))
+        out["balances"] = [float(b) for b in self.balances]
+        out["gradient_bound"] = self.gradient_bound
+        if self.gradient_bound is None:
+            out["gradient_bound_reason"] = (
+                "exact at the zero network" if exact else
+                "a breakpoint on a data point: the float point is not exactly on it")
+        out["hessian_min_eigenvalue"] = self.hessian_min
+        if self.hessian_min is None:
+            out["hessian_min_eigenvalue_reason"] = "no non-zero unit: decided by D alone"
+        out["dual"] = float(self.dual)
+        out["descent_direction"] = (None if self.descent_direction is None
+                                    else [float(v) for v in self.descent_direction])
+        if self.descent_direction is None:
+            out["descent_direction_reason"] = (
+                "a local minimum: no descent direction" if self.kind != KIND_UNDECIDED
+                and self.kind != KIND_SADDLE else "undecided")
+        elif exact:
+            out["descent_direction_exact"] = [str(v) for v in self.descent_direction]
+        out["found"] = self.found
+        return out
+
+
+@dataclass(frozen=True)
+class DecayReport:
+    """Critical points of L + (lambda/2) ||theta||^2 for a width-H network: what is decided.
+
+    ``points[0]`` is the zero network (all units zero, c = mean(y) / (1 + lambda)): a critical
+    point for every lambda, classified exactly (``level`` "proved") when data, lambda and alpha
+    are rational. The rest come from a multistart search (``starts`` per number of non-zero
+    units, ``seed``): numerically converged, classified by float Hessian eigenvalues and the dual
+    bound, ``level`` "tested". The list is never claimed complete (``undecided`` says so).
+    """
+
+    H: int
+    N: int
+    weight_decay: object
+    negative_slope: object
+    points: tuple[DecayPoint, ...]
+    starts: int
+    seed: int
+    undecided: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    complete = False
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.points:
+            key = f"{p.kind} ({p.level})"
+            out[key] = out.get(key, 0) + 1
+        return out
+
+    def as_dict(self) -> dict:
+        return {"H": self.H, "N": self.N,
+                **_num_fields("weight_decay", self.weight_decay, _is_exact(self.weight_decay)),
+                **_num_fields("negative_slope", self.negative_slope,
+                              _is_exact(self.negative_slope)),
+                "objective": "L + (lambda/2) ||theta||^2 over all 3H + 1 network parameters",
+                "complete": False, "undecided": list(self.undecided), "starts": self.starts,
+                "seed": self.seed, "counts": self.counts(), "notes": list(self.notes),
+                "points": [p.as_dict() for p in self.points]}
+
+
+def _is_exact(v: object) -> bool:
+    return not isinstance(v, float) and kind_of(v) == "exact"
+
+
+def _num_fields(name: str, value: object, exact: bool) -> dict:
+    """``NAME`` as float(s), and ``NAME_exact`` as string(s) when the value is exact."""
+    if isinstance(value, list | tuple):
+        out = {name: [float(v) for v in value]}
+        if exact:
+            out[name + "_exact"] = [str(v) for v in value]
+        return out
+    return {name: float(value), **({name + "_exact": str(value)} if exact else {})}
+
+
+def decay_dual(x: Sequence, r: Sequence, alpha: object) -> tuple[object, tuple]:
+    """(N D)^2 and a maximiser (w, b) of h(w, b)^2 / (w^2 + b^2), h = sum_n r_n sigma(w x_n + b).
+
+    sigma(z) = max(z, alpha z). h is positively homogeneous and linear on each closed cone of
+    (w, b) where the active set {n : w x_n + b > 0} is a fixed prefix or suffix A:
+    h = a_A . (w, b) with a_A = sum_n g_A(n) r_n (x_n, 1). Its maximum over a cone's unit arc is
+    at a boundary ray (w, b) = +-(1, -x_m) or at +-a_A when that lies in the closed cone, so the
+    maximum is one of finitely many candidates: exact for exact x, r and alpha (x sorted).
+    """
+    N = len(x)
+    one = 1 if _is_exact(alpha) and all(_is_exact(v) for v in x) else 1.0
+
+    def h(w: object, b: object) -> object:
+        tot = 0 * one
+        for xn, rn in zip(x, r, strict=True):
+            z = w * xn + b
+            tot += rn * (z if z > 0 else alpha * z)
+        return tot
+
+    best: tuple = (0 * one, (one, 0 * one))
+    for xm in x:
+        for u in ((one, -xm), (-one, xm)):
+            val = h(*u) ** 2 / (u[0] ** 2 + u[1] ** 2)
+            if val > best[0]:
+                best = (val, u)
+    tot_r = sum(r, 0 * one)
+    tot_rx = sum((rn * xn for rn, xn in zip(r, x, strict=True)), 0 * one)
+    for k in range(N + 1):
+        for act in (range(k, N), range(0, k)):
+            sr = sum((r[n] for n in act), 0 * one)
+            srx = sum((r[n] * x[n] for n in act), 0 * one)
+            a = (alpha * tot_rx + (1 - alpha) * srx, alpha * tot_r + (1 - alpha) * sr)
+            if a[0] == 0 and a[1] == 0:
+                continue
+            for u in (a, (-a[0], -a[1])):
+                inside = all((u[0] * x[n] + u[1] >= 0) if n in act else (u[0] * x[n] + u[1] <= 0)
+                             for n in range(N))
+                val = a[0] ** 2 + a[1] ** 2
+                if inside and val > best[0]:
+                    best = (val, u)
+    return best
+
+
+def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
+                          negative_slope: object = 0, starts: int = 60, seed: int = 0
+                          ) -> DecayReport:
+    """Critical points of F = L + (lambda/2) ||theta||^2 (network parameters), honestly levelled.
+
+    What is decided (theory §8.2 for the penalty):
+
+    - **Balance (proved).** At a critical point <grad F, (w_i, b_i, -v_i)> = lambda (w_i^2 + b_i^2
+      - v_i^2) = -lambda delta_i (the loss term vanishes by theory §1.3), so every unit is
+      balanced; a unit with v_i = 0 then has w_i = b_i = 0 (zero unit), and a zero unit is
+      stationary in its own parameters (every generalized derivative carries a factor v_i or
+      sigma(0) = 0).
+    - **The zero network (proved for rational input).** theta = (0, ..., 0, c0) with
+      c0 = mean(y) / (1 + lambda) is critical. Near it F - F0 = (1 + lambda) dc^2 / 2 + sum_i
+      [lambda/2 (|u_i|^2 + v_i^2) + v_i h(u_i) / N] + higher order, u_i = (w_i, b_i), with
+      h(u) = sum_n r_n sigma(u . (x_n, 1)). With D = max |h(u)| / (N |u|) (:func:`decay_dual`,
+      exact): D < lambda gives a strict local minimum (each bracket >= (lambda - D)/2 |.|^2);
+      D > lambda a saddle, descent direction u = the maximiser, v = -sign(h) |h| / (N lambda),
+      along which F - F0 = t^2 (lambda |u|^2 / 2 - h^2 / (2 N^2 lambda)) + O(t^4) < 0; D = lambda
+      is reported undecided.
+    - **Non-zero critical points (tested).** For every number k = 1..H of non-zero units, a
+      multistart search (``starts`` BFGS runs and ``starts`` Newton root searches from random
+      points, then Newton polishing on the pattern Hessian) finds width-k critical points; each
+      is padded with H - k zero units (still critical, by the balance argument). Classified by
+      the float Hessian of F on the non-zero part (eigenvalues beyond a relative 1e-7) and, for
+      the zero units, by D against lambda; a saddle's descent direction is checked by evaluating
+      F. The gradient is re-evaluated exactly at the stored point (``gradient_bound``).
+      Nothing says the search found every critical point: ``undecided`` always says so.
+
+    Parameters
+    ----------
+    data
+        Samples (float or exact).
+    H
+        Width.
+    weight_decay
+        lambda > 0.
+    negative_slope
+        alpha in [0, 1) (0: the ReLU).
+    starts, seed
+        Multistart size (per number of non-zero units and per method) and seed.
+
+    Returns
+    -------
+    DecayReport
+    """
+    from .calculus import gradient as closed_gradient
+    from .calculus import hessian as closed_hessian
+
+    lam = weight_decay_value(weight_decay)
+    if lam == 0:
+        raise ParameterError("weight_decay must be > 0 here; use critical_points for lambda = 0")
+    if kind_of(lam) == "symbolic" or data.kind == "symbolic":
+        raise ParameterError("critical points with weight decay need numeric data and lambda")
+    if isinstance(H, bool) or not isinstance(H, int) or H < 1:
+        raise ParameterError(f"width H must be a positive integer, got {H!r}")
+    if isinstance(starts, bool) or not isinstance(starts, int) or not 0 <= starts <= 100_000:
+        raise ParameterError(f"starts must be an integer in 0..100000, got {starts!r}")
+    probe = Network([0], [0], [0], 0, negative_slope)  # validates alpha in [0, 1)
+    alpha = probe.negative_slope
+    N = data.n
+    exact_in = data.kind == "exact" and _is_exact(lam) and _is_exact(alpha)
+    points = [_decay_origin(data, H, lam, alpha, exact_in)]
+    undecided = [] if points[0].kind != KIND_UNDECIDED else [
+        "the zero network: D = lambda exactly, the second-order test is inconclusive"]
+    fdata = data.as_float()
+    xf, yf = np.asarray(fdata.x, dtype=float), np.asarray(fdata.y, dtype=float)
+    lamf, alf = float(lam), float(alpha)
+    scale = max(1.0, float(np.max(np.abs(xf))), float(np.max(np.abs(yf))))
+    rng = np.random.default_rng(seed)
+
+    def objective(net: Network) -> float:
+        r = net(xf) - yf
+        return float(r @ r / (2 * N) + lamf * (net.vector @ net.vector) / 2)
+
+    def grad(net: Network, pattern: Pattern | None) -> np.ndarray:
+        return (np.asarray(closed_gradient(net, fdata, pattern=pattern), dtype=float)
+                + np.asarray(net.decay(lamf).gradient, dtype=float))
+
+    def hess(net: Network, pattern: Pattern | None) -> np.ndarray:
+        return (np.asarray(closed_hessian(net, fdata, pattern=pattern), dtype=float)
+                + np.asarray(net.decay(lamf).hessian, dtype=float))
+
+    found: dict[tuple, list] = {}
+    for k in range(1, H + 1):
+        template = Network(np.ones(k), np.zeros(k), np.ones(k), 0.0, alf)
+        for start in range(2 * starts):
+            theta0 = rng.standard_normal(3 * k + 1) * np.r_[np.full(2 * k, 1.0),
+                                                            np.full(k, scale), scale]
+            got = _decay_search(template, theta0, grad, hess, objective, xf,
+                                newton_only=start >= starts)
+            if got is None:
+                continue
+            key = _merged_key(*got)
+            if key in found:
+                found[key][2] += 1
+            else:
+                found[key] = [*got, 1]
+    tested = []
+    for net, kinks, count in found.values():
+        pt = _decay_classify(net, kinks, count, H, fdata, data, lam, lamf, alf, grad, hess,
+                             objective)
+        if pt is not None:
+            tested.append(pt)
+    tested.sort(key=lambda p: (float(p.objective), -p.zero_units))
+    points += tested
+    undecided += [f"point {j + 2} ({p.kind}): {p.reason}" for j, p in enumerate(tested)
+                  if p.kind == KIND_UNDECIDED]
+    undecided.append(
+        f"completeness: the search ({starts} BFGS and {starts} Newton starts per number of "
+        "non-zero units, seed " f"{seed}) may miss critical points; exact enumeration with weight "
+        "decay needs the algebraic stationarity in beta_i (sqrt(1 + beta_i^2)) and is not done")
+    notes = (
+        "objective F = L + (lambda/2) ||theta||^2 over all 3H + 1 network parameters "
+        "(torch.optim weight_decay); in spline coordinates its orbit minimum is "
+        "L + lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2 / 2",
+        "proved: at every critical point each unit is balanced (v^2 = w^2 + b^2) or zero; the zero "
+        "network is critical, and its type is decided exactly by D against lambda",
+        "tested: the non-zero critical points (numerically converged; float Hessian eigenvalues; "
+        "gradient re-evaluated exactly at the stored point)",
+        "on a fixed pattern the orbit-reduced objective is convex in (mu, nu = mu beta, c) "
+        "(q + lambda sum_i ||(mu_i, nu_i)|| + lambda c^2/2, a group lasso), so a critical point "
+        "with every breakpoint strictly inside a gap and every unit non-zero is a local minimum; "
+        "saddles need a zero unit or a breakpoint on a data point",
+    )
+    return DecayReport(H, N, lam, alpha, tuple(points), starts, seed, tuple(undecided), notes)
+
+
+def _decay_origin(data: Dataset, H: int, lam: object, alpha: object, exact: bool) -> DecayPoint:
+    """The zero network, with the exact (or float) second-order decision by D against lambda."""
+    N = data.n
+    if exact:
+        x, y = list(data.x), list(data.y)
+        c0 = sp.Add(*y) / N / (1 + lam)
+        zero = sp.Integer(0)
+    else:
+        x = [float(v) for v in data.x]
+        y = [float(v) for v in data.y]
+        lam, alpha = float(lam), float(alpha)
+        c0 = sum(y) / N / (1 + lam)
+        zero = 0.0
+    r = [c0 - yn for yn in y]
+    loss = sum((rn * rn for rn in r), zero) / (2 * N)
+    obj = loss + lam * c0 * c0 / 2
+    M, u = decay_dual(x, r, alpha)
+    D = math.sqrt(float(M)) / N
+    net = Network([zero] * H, [zero] * H, [zero] * H, c0, alpha)
+    level = LEVEL_PROVED if exact else LEVEL_TESTED
+    cmp = M - (N * lam) ** 2
+    if not exact and abs(float(cmp)) <= DECAY_TOL * max(1.0, float((N * lam) ** 2)):
+        cmp = 0
+    common = (f"the zero network with c = mean(y)/(1 + lambda) = {c0} is critical (every "
+              "unit's generalized derivatives carry v_i = 0 or sigma(0) = 0; "
+              "dF/dc = mean(r) + lambda c = 0); D = max |h(w,b)|/(N ||(w,b)||) = "
+              f"{D:.10g} (D^2 N^2 = {M}) against lambda = {lam}")
+    if cmp < 0:
+        return DecayPoint(net, obj, loss, KIND_STRICT_MIN, level, common + ": D < lambda, so "
+                          "F - F0 >= (1 + lambda) dc^2/2 + (lambda - D)/2 ||unit||^2 + higher "
+                          "order: a strict local minimum", H, (), 0.0, None, D)
+    if cmp > 0:
+        hu = _h_value(x, r, alpha, u)
+        kv = abs(hu) / (N * lam)
+        v = -kv if hu > 0 else kv
+        d = [zero] * (3 * H + 1)
+        d[0], d[H], d[2 * H] = u[0], u[1], v
+        q2 = lam * (u[0] ** 2 + u[1] ** 2) / 2 - hu * hu / (2 * N * N * lam)
+        return DecayPoint(net, obj, loss, KIND_SADDLE, level, common + ": D > lambda, so along "
+                          f"d (unit 1: (w, b) = {tuple(u)}, v = {v}) F(theta + t d) = F + "
+                          f"{q2} t^2 + O(t^4) with {q2} < 0 (and d^2F/dc^2 = 1 + lambda > 0): "
+                          "a saddle", H, (), 0.0, None, D, tuple(d))
+    return DecayPoint(net, obj, loss, KIND_UNDECIDED, level, common + ": D = lambda, the "
+                      "second-order test is inconclusive", H, (), 0.0, None, D)
+
+
+def _h_value(x: Sequence, r: Sequence, alpha: object, u: tuple) -> object:
+    tot = 0
+    for xn, rn in zip(x, r, strict=True):
+        z = u[0] * xn + u[1]
+        tot += rn * (z if z > 0 else alpha * z)
+    return tot
+
+
+def _kink_pattern(net: Network, xf: np.ndarray, kinks: dict[int, int],
+                  inactive: int | None = None) -> Pattern:
+    """The pattern of a float point whose units in ``kinks`` have beta_i = x_m exactly: sample m
+    counted active for unit i (inactive for the unit ``inactive``); other units by position."""
+    from .regions import Pattern as _Pattern
+
+    s, k = [], []
+    for i in range(net.H):
+        if net.w[i] == 0:
+            raise DegenerateUnitError(i)
+        si = 1 if net.w[i] > 0 else -1
+        if i in kinks:
+            m = kinks[i]
+            active = i != inactive
+            k.append((m if active else m + 1) if si > 0 else (m + 1 if active else m))
+        else:
+            k.append(int(np.searchsorted(xf, -net.b[i] / net.w[i], side="left")))
+        s.append(si)
+    return _Pattern(s, k, len(xf))
+
+
+def _embedding(net: Network, xf: np.ndarray, kinks: dict[int, int]) -> np.ndarray:
+    """E with theta = E theta_red on {b_i = -w_i x_m : i in kinks} (linear, so no curvature term)."""
+    H = net.H
+    P = 3 * H + 1
+    keep = [a for a in range(P) if not (H <= a < 2 * H and (a - H) in kinks)]
+    E = np.zeros((P, len(keep)))
+    for j, a in enumerate(keep):
+        E[a, j] = 1.0
+        if a < H and a in kinks:
+            E[H + a, j] = -xf[kinks[a]]
+    return E
+
+
+def _decay_search(template: Network, theta0: np.ndarray, grad: Callable, hess: Callable,
+                  objective: Callable, xf: np.ndarray, newton_only: bool
+                  ) -> tuple[Network, dict[int, int]] | None:
+    """One start: BFGS on F (or none), then Newton on grad F = 0 with every breakpoint found
+    within 1e-5 of a data point held on it (b_i = -w_i x_m); None unless converged to a point with
+    every unit non-zero and max |reduced grad F| <= 1e-10 (relative)."""
+    from scipy.optimize import minimize
+
+    from .errors import KinkError
+
+    def fg(th: np.ndarray) -> tuple[float, np.ndarray]:
+        net = template.with_vector(th)
+        try:
+            return objective(net), grad(net, None)
+        except (KinkError, DegenerateUnitError):
+            th2 = th + 1e-9 * np.arange(1, th.size + 1)
+            return objective(template.with_vector(th2)), grad(template.with_vector(th2), None)
+
+    theta = np.asarray(theta0, dtype=float)
+    H = template.H
+    span = max(1.0, float(np.max(np.abs(xf))))
+    spacing = float(np.min(np.diff(xf))) if xf.size > 1 else 1.0
+    try:
+        if not newton_only:
+            # BFGS, restarted while it improves (it stalls at kinks; L-BFGS-B's Fortran BLAS
+            # calls spin threads on problems this small and cost milliseconds per step)
+            last = math.inf
+            for _ in range(8):
+                res = minimize(fg, theta, jac=True, method="BFGS",
+                               options={"maxiter": 1000, "gtol": 1e-10})
+                theta = res.x
+                if res.fun > last - 1e-13 * max(1.0, abs(last)):
+                    break
+                last = res.fun
+        net = template.with_vector(theta)
+        if np.any(net.w == 0):
+            return None
+    except (KinkError, ParameterError):
+        return None
+    beta = -net.b / net.w
+    near = [int(np.argmin(np.abs(xf - bi))) for bi in beta]
+    dist = [abs(xf[m] - bi) for m, bi in zip(near, beta, strict=True)]
+    # breakpoints held on data points: those within 1e-5, then (further tries) those within a
+    # quarter and a half of the smallest spacing -- descent stalls short of a kink it rests on
+    tries = []
+    for tol in (1e-5 * span, 0.25 * spacing, 0.5 * spacing):
+        kinks = {i: near[i] for i in range(H) if dist[i] <= tol}
+        if kinks not in tries:
+            tries.append(kinks)
+    if newton_only:  # Newton starts also try every unit held on its nearest data point
+        tries.append(dict(enumerate(near)))
+    for kinks in tries:
+        got = _newton(template, theta, kinks, grad, hess, xf, 40 if newton_only else 20)
+        if got is not None:
+            break
+    else:
+        return None
+    net, g = got
+    theta = net.vector
+    if np.max(np.abs(g)) > 1e-10 * max(1.0, float(np.max(np.abs(theta)))):
+        return None
+    if np.any(np.abs(np.c_[net.w, net.b, net.v]).max(axis=1) < 1e-6):
+        return None  # a unit collapsed to zero: that point is found with fewer units
+    return net, kinks
+
+
+def _newton(template: Network, theta: np.ndarray, kinks: dict[int, int], grad: Callable,
+            hess: Callable, xf: np.ndarray, steps: int) -> tuple[Network, np.ndarray] | None:
+    """Newton on the reduced gradient E^T grad F (E: :func:`_embedding`) from ``theta`` projected
+    onto {b_i = -w_i x_m : i in kinks}; (point, reduced gradient) or None on failure."""
+    from .errors import KinkError
+
+    try:
+        net = template.with_vector(theta)
+        E = _embedding(net, xf, kinks)
+        red = np.linalg.lstsq(E, theta, rcond=None)[0]
+        for _ in range(steps):
+            net = template.with_vector(E @ red)
+            pat = _kink_pattern(net, xf, kinks)
+            g = E.T @ grad(net, pat)
+            if np.max(np.abs(g)) <= 1e-13 * max(1.0, float(np.max(np.abs(red)))):
+                return net, g
+            red = red - np.linalg.lstsq(E.T @ hess(net, pat) @ E, g, rcond=None)[0]
+            if not np.all(np.isfinite(red)) or np.max(np.abs(red)) > 1e8:
+                return None
+        net = template.with_vector(E @ red)
+        return net, E.T @ grad(net, _kink_pattern(net, xf, kinks))
+    except (KinkError, np.linalg.LinAlgError, ParameterError):  # incl. DegenerateUnitError
+        return None
+
+
+def _decay_classify(net: Network, kinks: dict[int, int], count: int, H: int, fdata: Dataset,
+                    data: Dataset, lam: object, lamf: float, alf: float, grad: Callable,
+                    hess: Callable, objective: Callable) -> DecayPoint | None:
+    """Pad a width-k point with zero units and classify it (float; level "tested").
+
+    Breakpoints on data points (``kinks``): F is smooth on {b_i = -w_i x_m}; the point must be
+    stationary there, and along the normal n = (x_m, 1) of unit i the one-sided derivatives are
+    a_act = g_act . n (sample m active) and -a_in (inactive): Clarke-stationary iff
+    a_act a_in <= 0; a minimum needs a_act > 0 > a_in, the reverse order is a descent.
+    Returns None when the point is not Clarke-stationary (same signs).
+    """
+    from .errors import KinkError
+    from .evaluation import evaluate
+
+    k, N = net.H, fdata.n
+    xf, yf = np.asarray(fdata.x, dtype=float), np.asarray(fdata.y, dtype=float)
+    z = H - k
+    full = Network(np.r_[net.w, np.zeros(z)], np.r_[net.b, np.zeros(z)],
+                   np.r_[net.v, np.zeros(z)], float(net.c), alf)
+
+    def pad(d: np.ndarray) -> np.ndarray:
+        return np.r_[d[:k], np.zeros(z), d[k:2 * k], np.zeros(z), d[2 * k:3 * k], np.zeros(z),
+                     d[-1]]
+
+    r = net(xf) - yf
+    loss = float(r @ r / (2 * N))
+    obj = objective(net)
+    M, u = decay_dual(list(xf), list(r), alf)
+    D = math.sqrt(float(M)) / N
+    bal = tuple(float(v) for v in net.balance)
+    gbound = None
+    if not kinks:  # exact a-posteriori gradient at the stored (binary) point
+        try:
+            ex = Network([_q(F(v)) for v in net.w], [_q(F(v)) for v in net.b],
+                         [_q(F(v)) for v in net.v], _q(F(float(net.c))), _q(F(alf)))
+            exd = data if data.kind == "exact" else Dataset.from_arrays(
+                [_q(F(float(v))) for v in data.x], [_q(F(float(v))) for v in data.y])
+            lam_ex = lam if _is_exact(lam) else _q(F(float(lam)))
+            g = evaluate(ex, exd, weight_decay=lam_ex).gradient
+            gbound = float(max(abs(v) for v in g))
+        except KinkError:
+            gbound = None
+
+    def point(kind: str, why: str, emin: float | None, d: np.ndarray | None = None
+              ) -> DecayPoint:
+        return DecayPoint(full, obj, loss, kind, LEVEL_TESTED, why, z, bal, gbound, emin, D,
+                          None if d is None else tuple(float(v) for v in d), count)
+
+    E = _embedding(net, xf, kinks)
+    pat = _kink_pattern(net, xf, kinks)
+    Hr = E.T @ hess(net, pat) @ E
+    ev, evecs = np.linalg.eigh(0.5 * (Hr + Hr.T))
+    tol = DECAY_TOL * max(1.0, float(np.max(np.abs(ev))))
+    emin = float(ev[0])
+    where = "" if not kinks else (
+        " (on the set where unit(s) " + ", ".join(f"{i + 1} at x{m + 1}" for i, m in
+                                                 sorted(kinks.items())) + " keep their breakpoint)")
+    g_act = grad(net, pat)
+    gtol = 1e-8 * max(1.0, float(np.max(np.abs(g_act))))
+    for i, m in sorted(kinks.items()):
+        nvec = np.zeros(3 * k + 1)
+        nvec[i], nvec[k + i] = xf[m], 1.0
+        a_act = float(g_act @ nvec)
+        a_in = float(grad(net, _kink_pattern(net, xf, kinks, inactive=i)) @ nvec)
+        if a_act * a_in > 0 and min(abs(a_act), abs(a_in)) > gtol:
+            return None  # not Clarke-stationary: both one-sided derivatives of one sign
+        if a_act < -gtol and a_in > gtol:
+            return point(KIND_SADDLE, f"unit {i + 1} at x{m + 1} is a kink of maximum type: the "
+                         f"one-sided derivatives along (w, b) += t (x_m, 1) are {a_act:.6g} "
+                         f"(sample active) and {-a_in:.6g} (inactive), F decreases into the "
+                         "active side at first order", emin, pad(nvec))
+        if a_act < -gtol or a_in > gtol:
+            return point(KIND_UNDECIDED, f"unit {i + 1} at x{m + 1}: the signs of the one-sided "
+                         f"derivatives across the kink ({a_act:.3g}, {-a_in:.3g}) are not "
+                         "decided in float", emin)
+    theorem = ("a local minimum of the non-zero part by the convexity theorem (on every closed "
+               "piece the orbit-reduced objective is convex in (mu, nu = mu beta, c), and the "
+               "first-order condition holds on each adjacent piece" + where + ")")
+    if emin < -tol:  # impossible at a true critical point by the theorem: distrust the point
+        return point(KIND_UNDECIDED, f"the reduced Hessian{where} has eigenvalue {emin:.3g} < 0, "
+                     "which contradicts the convexity theorem at a critical point: the float "
+                     "point is not trusted", emin)
+    lamtol = DECAY_TOL * max(1.0, lamf)
+    if z and D > lamf + lamtol:
+        hu = _h_value(list(xf), list(r), alf, u)
+        d = np.zeros(3 * H + 1)
+        d[k], d[H + k], d[2 * H + k] = u[0], u[1], -abs(hu) / (N * lamf) * np.sign(hu)
+        ok = _descends(full, d, objective)
+        return point(KIND_SADDLE if ok else KIND_UNDECIDED,
+                     f"a zero unit can grow: D = {D:.6g} > lambda = {lamf:.6g}, descent at second "
+                     "order along (w, b) = the maximiser of |h|, v = -sign(h)|h|/(N lambda)"
+                     + ("" if ok else "; but F did not decrease in float"), emin, d if ok else None)
+    if z and abs(D - lamf) <= lamtol:
+        return point(KIND_UNDECIDED, f"{theorem}, but D - lambda = {D - lamf:.3g} is 0 within "
+                     "the tolerance: whether a zero unit can grow is undecided", emin)
+    held = (f"; D = {D:.6g} < lambda = {lamf:.6g} holds the {z} zero unit(s) at a minimum"
+            if z else "")
+    split = _split_pair(net)
+    if split is not None:
+        i, j = split
+        return point(KIND_MIN, f"{theorem}{held}; not strict: units {i + 1} and {j + 1} share "
+                     "breakpoint and orientation with amplitudes of one sign, and moving "
+                     "amplitude between them (each balanced) leaves F unchanged", emin)
+    if emin <= tol:
+        return point(KIND_UNDECIDED, f"{theorem}{held}; whether it is strict is undecided (the "
+                     f"reduced Hessian is singular within the tolerance, smallest {emin:.3g})",
+                     emin)
+    return point(KIND_STRICT_MIN, f"{theorem}{held}; strict: the reduced Hessian is positive "
+                 f"definite (smallest eigenvalue {emin:.6g})", emin)
+
+
+def _split_pair(net: Network) -> tuple[int, int] | None:
+    """Two units with the same orientation and breakpoint and amplitudes of one sign, if any."""
+    beta, s = -net.b / net.w, np.sign(net.w)
+    scale = max(1.0, float(np.max(np.abs(beta))))
+    for i in range(net.H):
+        for j in range(i + 1, net.H):
+            if (s[i] == s[j] and abs(beta[i] - beta[j]) <= 1e-7 * scale
+                    and net.v[i] * net.v[j] > 0):
+                return i, j
+    return None
+
+
+def _merged_key(net: Network, kinks: dict[int, int]) -> tuple:
+    """Rounded key of the function, units with one (orientation, breakpoint) merged, and of how
+    many units are non-zero: every point of a split-unit family gets the same key."""
+    beta, s, mu = -net.b / net.w, np.sign(net.w), net.v * np.abs(net.w)
+    groups: dict[tuple, float] = {}
+    for i in range(net.H):
+        key = (int(s[i]), round(float(beta[i]), 6))
+        groups[key] = groups.get(key, 0.0) + float(mu[i])
+    return (net.H, tuple(sorted((k, round(v, 6)) for k, v in groups.items())),
+            round(float(net.c), 6), tuple(sorted(kinks.values())))
+
+
+def _descends(net: Network, d: np.ndarray, objective: Callable) -> bool:
+    """F(theta + t d) < F(theta) at t = 1e-3 and 1e-4 (float check of a descent direction)."""
+    f0 = objective(net)
+    th = net.vector
+    return all(objective(net.with_vector(th + t * d)) < f0 for t in (1e-3, 1e-4))

@@ -10,6 +10,15 @@ z_{in}(t_1, t_2) = 0, also given exactly.
 
 The sweep updates one residual per kink, so a slice with M = N H kinks costs O(N H log(N H)).
 Exact input (rationals) gives exact kink positions and exact quartic coefficients.
+
+Both models of the parameters serve here unchanged. The leaky ReLU (``negative_slope`` = alpha): a
+unit contributes g (a_i z_in) with g = 1 on its active side and alpha off it, so a crossing changes
+r_n by (1 - alpha) a_i z_in and the slope jump carries the factor (1 - alpha). Weight decay
+(``weight_decay`` = lambda, network parameters): the penalty (lambda/2)||theta_0 + t d||^2 is a
+quadratic in t and is added to every piece. The spline objective's penalty (the orbit minimum
+lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2) is not a polynomial along a line, so spline
+slices with weight decay are refused (slice the network representative instead); float grids
+(:func:`plane_slice`) and Hessian directions take it through :func:`symspline.evaluation.evaluate`.
 """
 
 from __future__ import annotations
@@ -22,8 +31,9 @@ import sympy as sp
 
 from .data import Dataset
 from .errors import InputError, ParameterError
+from .evaluation import evaluate
 from .numbers import combine_kinds, kind_of, to_sympy
-from .params import Network, Spline
+from .params import Network, Spline, weight_decay_value
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class Slice:
     coeffs: tuple
     kinks: tuple[Kink, ...]
     direction: np.ndarray
+    weight_decay: object = 0
 
     def piece(self, t: object) -> int:
         """Index of the interval holding t (a break belongs to the interval on its left)."""
@@ -101,8 +112,14 @@ def _sq(r: Sequence) -> list:
     return [r0 * r0, 2 * r0 * r1, r1 * r1 + 2 * r0 * r2, 2 * r1 * r2, r2 * r2]
 
 
-def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Slice:
+def line_slice(params: Network | Spline, data: Dataset, direction: object, *,
+               weight_decay: object = 0) -> Slice:
     """The exact loss along theta_0 + t d, with every kink and its slope jump.
+
+    With the leaky ReLU (``params.negative_slope`` = alpha) a unit contributes alpha times its
+    line off its active side, and each crossing's slope jump is (1 - alpha) r_n a_i |z'_in| / N.
+    With ``weight_decay`` = lambda (network parameters only) every piece gains
+    (lambda/2)(|theta_0|^2 + 2 t theta_0 . d + t^2 |d|^2).
 
     Parameters
     ----------
@@ -112,6 +129,8 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
         Float or exact samples.
     direction : array of shape (P,)
         d in the parameter order of ``params``; exact numbers keep the slice exact.
+    weight_decay : number, optional
+        lambda >= 0 (0: the plain loss). Network parameters only.
 
     Returns
     -------
@@ -123,12 +142,20 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
         raise InputError(f"params must be a Network or a Spline, got {type(params).__name__}")
     if params.kind == "symbolic" or data.kind == "symbolic":
         raise ParameterError("slices need numeric parameters and data")
+    lam = weight_decay_value(weight_decay)
+    if kind_of(lam) == "symbolic":
+        raise ParameterError("slices need a numeric weight decay")
+    if lam != 0 and isinstance(params, Spline):
+        raise ParameterError(
+            "a spline slice with weight decay is not piecewise polynomial (the penalty "
+            "lambda |mu_i| sqrt(1 + beta_i^2) of the orbit minimum); slice the network instead")
     d_list = list(np.ravel(np.asarray(direction, dtype=object)))
     P = params.vector.shape[0]
     if len(d_list) != P:
         raise ParameterError(f"the direction must have {P} entries, got {len(d_list)}")
     dkind = combine_kinds([kind_of(v) for v in d_list])
-    exact = combine_kinds([params.kind, data.kind, dkind]) == "exact"
+    lkind = "exact" if lam == 0 or not isinstance(lam, float) else "float"
+    exact = combine_kinds([params.kind, data.kind, dkind, lkind]) == "exact"
     if exact:
         d = np.array([sp.nsimplify(v) for v in d_list], dtype=object)
     else:
@@ -136,6 +163,8 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
         if not np.all(np.isfinite(d)):
             raise ParameterError("the direction has non-finite entries")
         params, data = (params.as_float() if params.kind != "float" else params), data.as_float()
+        lam = float(lam)
+    alpha = params.negative_slope
     a0, a1, Z0, Z1, c0, c1 = _lines(params, data, d, exact)
     N, H = Z0.shape
     y = np.asarray(data.y, dtype=object if exact else np.float64)
@@ -152,17 +181,28 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
         for i in range(H):
             if act[n, i]:
                 R[n] = [u + v for u, v in zip(R[n], contrib(n, i), strict=True)]
+            elif alpha != 0:  # leaky: alpha times the unit's line off its active side
+                R[n] = [u + alpha * v for u, v in zip(R[n], contrib(n, i), strict=True)]
     inv2n = sp.Rational(1, 2 * N) if exact else 1.0 / (2 * N)
     Q = [zero] * 5
     for n in range(N):
         Q = [u + v for u, v in zip(Q, _sq(R[n]), strict=True)]
+    theta0 = params.vector
+    # (lambda/2)|theta_0 + t d|^2 = pen[0] + pen[1] t + pen[2] t^2, added to every piece
+    pen = (lam * sum(v * v for v in theta0) / 2, lam * sum(u * v for u, v in zip(theta0, d, strict=True)),
+           lam * sum(v * v for v in d) / 2) if lam != 0 else (zero, zero, zero)
+
+    def piece(Q: list) -> tuple:
+        q = [v * inv2n for v in Q]
+        return tuple(q[j] + pen[j] if j < 3 else q[j] for j in range(5))
+
     events = []
     for n in range(N):
         for i in range(H):
             if Z1[n, i] != 0:
                 events.append((-Z0[n, i] / Z1[n, i], i, n))
     events.sort(key=lambda e: (e[0], e[1], e[2]))
-    breaks, coeffs, kinks = [], [tuple(q * inv2n for q in Q)], []
+    breaks, coeffs, kinks = [], [piece(Q)], []
     j = 0
     while j < len(events):
         t = events[j][0]
@@ -172,7 +212,7 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
             j += 1
         for _, i, n in group:
             old = R[n]
-            sign = -1 if act[n, i] else 1
+            sign = -(1 - alpha) if act[n, i] else (1 - alpha)
             new = [u + sign * v for u, v in zip(old, contrib(n, i), strict=True)]
             Q = [q - u + v for q, u, v in zip(Q, _sq(old), _sq(new), strict=True)]
             R[n] = new
@@ -180,13 +220,13 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object) -> Sl
             # Slope jump of r_n^2/(2N) at t: r_n(t) * (jump of r_n') / N with r_n continuous.
             rn = old[0] + old[1] * t + old[2] * t * t
             amp = a0[i] + a1[i] * t
-            kinks.append(Kink(t, i, n, rn * amp * abs(Z1[n, i]) * 2 * inv2n))
+            kinks.append(Kink(t, i, n, (1 - alpha) * rn * amp * abs(Z1[n, i]) * 2 * inv2n))
         breaks.append(t)
-        coeffs.append(tuple(q * inv2n for q in Q))
+        coeffs.append(piece(Q))
     if not exact:
         breaks = [float(b) for b in breaks]
     return Slice("network" if isinstance(params, Network) else "spline",
-                 "exact" if exact else "float", tuple(breaks), tuple(coeffs), tuple(kinks), d)
+                 "exact" if exact else "float", tuple(breaks), tuple(coeffs), tuple(kinks), d, lam)
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,10 +242,10 @@ class Plane:
 
 
 def plane_slice(params: Network | Spline, data: Dataset, d1: object, d2: object,
-                t1: Sequence[float], t2: Sequence[float]) -> Plane:
-    """Loss on a 2-D grid (float64, through the kernels) and the exact kink lines of the plane."""
-    from .kernels import loss as kloss
-
+                t1: Sequence[float], t2: Sequence[float], *, weight_decay: object = 0) -> Plane:
+    """Objective on a 2-D grid (float64, :func:`~symspline.evaluation.evaluate`: leaky slope from
+    ``params``, plus the weight-decay penalty of ``weight_decay``) and the kink lines of the plane."""
+    lam = float(weight_decay_value(weight_decay))
     p = params.as_float() if params.kind != "float" else params
     df = data.as_float()
     P = p.vector.shape[0]
@@ -218,7 +258,8 @@ def plane_slice(params: Network | Spline, data: Dataset, d1: object, d2: object,
     vals = np.empty((T2.size, T1.size))
     for a, u2 in enumerate(T2):
         for b, u1 in enumerate(T1):
-            vals[a, b] = kloss(_rebuild(p, theta0 + u1 * D1 + u2 * D2), df)
+            vals[a, b] = evaluate(p.with_vector(theta0 + u1 * D1 + u2 * D2), df,
+                                  weight_decay=lam).loss
     _, _, Z0, Z1, _, _ = _lines(p, df, D1, False)
     _, _, _, Z2, _, _ = _lines(p, df, D2, False)
     lines, labels = [], []
@@ -231,26 +272,22 @@ def plane_slice(params: Network | Spline, data: Dataset, d1: object, d2: object,
                  np.array(lines, dtype=np.float64).reshape(-1, 3), tuple(labels))
 
 
-def _rebuild(p: Network | Spline, theta: np.ndarray) -> Network | Spline:
-    if isinstance(p, Network):
-        return Network.from_vector(theta, p.H)
-    return Spline.from_vector(theta, p.s)
-
-
 # ---------------------------------------------------------------------- directions
 def hessian_directions(params: Network | Spline, data: Dataset, k: int = 1, *,
-                       which: str = "top", side: str | None = None
+                       which: str = "top", side: str | None = None, weight_decay: object = 0
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues and unit eigenvectors (columns) of the float Hessian (kernels + ``eigh``).
+    """Eigenvalues and unit eigenvectors (columns) of the float Hessian of the objective
+    (:func:`~symspline.evaluation.evaluate`, so leaky slopes and weight decay count) + ``eigh``.
 
     ``which="top"`` gives the ``k`` largest (descending), ``"bottom"`` the ``k`` smallest.
     Eigenvector signs are fixed so that the largest-magnitude entry is positive (reproducible).
     """
-    from .kernels import hessian as khess
-
     if which not in ("top", "bottom"):
         raise InputError(f"which must be 'top' or 'bottom', got {which!r}")
-    Hm = np.asarray(khess(params, data, side=side), dtype=np.float64)
+    p = params.as_float() if params.kind != "float" else params
+    lam = float(weight_decay_value(weight_decay))
+    Hm = np.asarray(evaluate(p, data.as_float(), weight_decay=lam, side=side).hessian,
+                    dtype=np.float64)
     evals, evecs = np.linalg.eigh(0.5 * (Hm + Hm.T))
     order = np.argsort(evals)[::-1] if which == "top" else np.argsort(evals)
     order = order[: max(1, int(k))]
@@ -295,18 +332,24 @@ def random_direction(params: Network | Spline, rng: np.random.Generator, *,
 
 
 def compare_parameterizations(params: Network | Spline, data: Dataset,
-                              balances: Sequence[float] = (-1.0, 0.0, 1.0)) -> dict[str, Slice]:
+                              balances: Sequence[float] = (-1.0, 0.0, 1.0), *,
+                              weight_decay: object = 0) -> dict[str, Slice]:
     """Slices through the same function along the top Hessian eigenvector of each parameterization.
 
     Returns ``{"spline": slice, "network d=...": slice, ...}``: the function at t = 0 is the same,
     the pictures are not (the network Hessian depends on the representative of the scale orbit).
+    With ``weight_decay`` > 0 the objective includes (lambda/2)||theta||^2, which differs between
+    representatives; the spline slice is left out then (its penalty is not polynomial in t).
     """
+    lam = weight_decay_value(weight_decay)
     spline = params.to_spline() if isinstance(params, Network) else params
     out = {}
-    _, v = hessian_directions(spline, data, 1)
-    out["spline"] = line_slice(spline.as_float(), data.as_float(), v[:, 0])
+    if lam == 0:
+        _, v = hessian_directions(spline, data, 1)
+        out["spline"] = line_slice(spline.as_float(), data.as_float(), v[:, 0])
     for dlt in balances:
         net = spline.as_float().to_network(balance=float(dlt))
-        _, v = hessian_directions(net, data, 1)
-        out[f"network d={dlt:g}"] = line_slice(net, data.as_float(), v[:, 0])
+        _, v = hessian_directions(net, data, 1, weight_decay=lam)
+        out[f"network d={dlt:g}"] = line_slice(net, data.as_float(), v[:, 0],
+                                               weight_decay=float(lam))
     return out

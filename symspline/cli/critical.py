@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import CheckFailed
+from ..errors import CheckFailed, InputError, ParseError
 from ._common import (
     add_data,
     add_json,
+    add_negative_slope,
     add_population,
+    add_weight_decay,
     data_or_population,
     emit_json,
     exact_fields,
@@ -24,11 +26,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "polyhedral families decided by exact linear programming, inside patterns and with "
         "breakpoints on data points (kinks); classify each family (strict or non-strict local "
         "minimum, saddle) with its argument, and check theory §3.2 and 3.4 on the interior "
-        "families. Exit 1 if a check fails.")
+        "families. Exit 1 if a check fails. --negative-slope A decides the same for the leaky "
+        "ReLU max(z, A z) (exact rational A in [0, 1)). --weight-decay L (L > 0) studies "
+        "L + (L/2)||theta||^2 instead: the zero network decided exactly, other critical points "
+        "found by a multistart search and classified in float (reported as tested, never "
+        "complete).")
     add_data(p, required=False)
     add_population(p)
     p.add_argument("--width", type=int_option("--width", 1, 1000), required=True, metavar="H",
                    help="number of hidden units")
+    add_negative_slope(p)
+    add_weight_decay(p)
+    p.add_argument("--starts", type=int_option("--starts", 0, 100_000), default=60,
+                   help="with --weight-decay: multistart size per number of non-zero units and "
+                   "method (default 60)")
+    p.add_argument("--seed", type=int_option("--seed", 0, 2**63 - 1), default=0,
+                   help="with --weight-decay: seed of the multistart (default 0)")
     p.add_argument("--all", action="store_true", help="list every family (default: first 40)")
     add_json(p)
     p.set_defaults(handler=run)
@@ -38,8 +51,17 @@ def run(args: argparse.Namespace) -> int:
     from ..critical import critical_points
 
     data, pop = data_or_population(args)
+    alpha = _exact_option(args.negative_slope, "--negative-slope")
+    lam = _exact_option(args.weight_decay, "--weight-decay")
+    if lam < 0:
+        raise InputError(f"--weight-decay must be a finite number >= 0, got {args.weight_decay}")
     if pop is not None:
+        if alpha != 0 or lam != 0:
+            raise InputError("--negative-slope and --weight-decay are for --data, not "
+                             "--population")
         return _run_population(args, pop)
+    if lam != 0:
+        return _run_decay(args, data, alpha, lam)
     bar = None
     progress = None
     if not args.json:
@@ -53,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             if done == total or done % 25 == 0:
                 bar.refresh()
     try:
-        rep = critical_points(data, args.width, progress=progress)
+        rep = critical_points(data, args.width, negative_slope=alpha, progress=progress)
     finally:
         if bar is not None:
             bar.close()
@@ -64,6 +86,52 @@ def run(args: argparse.Namespace) -> int:
         _print_text(rep, args.all)
     if not ok:
         raise CheckFailed("an interior family violates theory §3.2 or 3.4 (see the output)")
+    return 0
+
+
+def _exact_option(text: str | None, name: str) -> object:
+    """A number option read exactly (decimals as their written rational, 0.1 -> 1/10; None: 0)."""
+    from ..numbers import parse_number
+
+    if text is None:
+        return 0
+    try:
+        return parse_number(text, exact_decimals=True)
+    except ParseError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
+def _run_decay(args: argparse.Namespace, data: object, alpha: object, lam: object) -> int:
+    """Critical points of L + (lambda/2)||theta||^2: proved / tested / undecided, one line each."""
+    from ..critical import decay_critical_points
+
+    rep = decay_critical_points(data, args.width, lam, negative_slope=alpha, starts=args.starts,
+                                seed=args.seed)
+    if args.json:
+        emit_json({"ok": True, "command": "critical", "weight_decay_mode": True, **rep.as_dict()})
+        return 0
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(rep.counts().items()))
+    print(f"width {rep.H} on {rep.N} samples, objective L + (lambda/2)||theta||^2 with lambda = "
+          f"{rep.weight_decay}" + (f", leaky slope {rep.negative_slope}" if alpha != 0 else "")
+          + f": {len(rep.points)} critical points ({counts})")
+    print(f"  {'F = L + penalty':<22} {'L':<12} {'zero units':>10}  type [level]: reason")
+    shown = rep.points if args.all else rep.points[:40]
+    for p in shown:
+        print(f"  {float(p.objective):<22.12g} {float(p.loss):<12.6g} {p.zero_units:>10}  "
+              f"{p.kind} [{p.level}]: {p.reason}")
+        if p.level == "tested":
+            gb = "n/a (a breakpoint on a data point)" if p.gradient_bound is None else \
+                f"{p.gradient_bound:.3g}"
+            print("      balances v^2 - w^2 - b^2: "
+                  + ", ".join(f"{b:.2g}" for b in p.balances)
+                  + f"; exact max |grad F| at the stored point: {gb}; reached from "
+                  f"{p.found} start(s)")
+    if len(shown) < len(rep.points):
+        print(f"  ... {len(rep.points) - len(shown)} more (use --all or --json)")
+    for u in rep.undecided:
+        print(f"undecided: {u}")
+    for n in rep.notes:
+        print(f"note: {n}")
     return 0
 
 

@@ -17,6 +17,7 @@ from ._common import (
     add_json,
     add_param_choice,
     add_params,
+    add_weight_decay,
     emit_json,
     exact_fields,
     exact_text,
@@ -24,9 +25,11 @@ from ._common import (
     int_option,
     load_data,
     load_params_as_requested,
+    model_fields,
     payload_head,
     require_finite,
     require_finite_loss,
+    weight_decay_arg,
 )
 
 
@@ -37,9 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "values of t where a breakpoint crosses a data point; every kink is located exactly "
         "(exact for exact parameters, data and direction) with its slope jump. --compare slices "
         "the same function along the top Hessian eigenvector of the spline and of network "
-        "representatives with several balances (theory §7.1).")
+        "representatives with several balances (theory §7.1). --negative-slope gives the leaky "
+        "ReLU; --weight-decay adds (lambda/2)||theta_0 + t d||^2 to every piece (network "
+        "parameters; a spline slice with weight decay is refused, its orbit penalty not being "
+        "polynomial in t).")
     add_data(p)
     add_params(p)
+    add_weight_decay(p)
     add_param_choice(p, "the slice")
     p.add_argument("--direction", default="eig", metavar="DIR",
                    help="'eig' (Hessian eigenvector, default), 'eig-bottom', 'random' "
@@ -72,7 +79,8 @@ def _direction(spec: str, params: Network | Spline, data: object, args: argparse
         if args.index < 1 or args.index > params.vector.shape[0]:
             raise InputError(f"--index must be in 1..{params.vector.shape[0]}")
         ev, V = hessian_directions(params, data, args.index,
-                                   which="top" if spec == "eig" else "bottom", side=args.side)
+                                   which="top" if spec == "eig" else "bottom", side=args.side,
+                                   weight_decay=args.lam)
         return V[:, args.index - 1], float(ev[args.index - 1])
     if spec == "random":
         return random_direction(params, np.random.default_rng(args.seed + salt)), None
@@ -104,6 +112,12 @@ def run(args: argparse.Namespace) -> int:
     data = load_data(args)
     params = load_params_as_requested(args)
     require_finite_loss(params, data)
+    exact_in = params.kind == "exact" and data.kind == "exact"
+    args.lam = weight_decay_arg(args, "exact" if exact_in else "float")
+    if args.lam != 0 and isinstance(params, Spline) and not args.compare:
+        raise InputError("--weight-decay slices network parameters: the spline objective's "
+                         "penalty lambda |mu_i| sqrt(1 + beta_i^2) is not polynomial along a "
+                         "line; add --param network")
     T = args.range
     if args.out:
         # the grid, the loss on it and matplotlib's copies (the plane grid is at most 61 x 61)
@@ -113,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     head.update({"param": "network" if isinstance(params, Network) else "spline",
                  "order": list(params.names), "H": params.H, "N": data.n, "range": float(T)})
     if args.compare:
-        slices = compare_parameterizations(params, data)
+        head.update(model_fields(params, args.lam))
+        slices = compare_parameterizations(params, data, weight_decay=args.lam)
         payload = {**head, "compare": {
             k: {"curvature_at_0": float(2 * s.coeffs[s.piece(0.0)][2]),
                 "loss_at_0": float(s(0.0)),
@@ -130,9 +145,10 @@ def run(args: argparse.Namespace) -> int:
                       f"{v['curvature_at_0']:.10g}, {v['kinks_in_range']} kinks in [-{T:g}, {T:g}]")
         return 0
     d, eig = _direction(args.direction, params, data, args, 0)
-    S = line_slice(params, data, d)
+    S = line_slice(params, data, d, weight_decay=args.lam)
     kinks = [k for k in S.kinks if -T <= float(k.t) <= T]
-    payload = {**head, "kind": S.kind,
+    payload = {**head, **model_fields(params, args.lam, exact=S.kind == "exact"),
+               "kind": S.kind,
                **exact_fields("direction", list(np.ravel(np.asarray(S.direction, dtype=object))))}
     if eig is not None:
         payload["eigenvalue"] = float(eig)
@@ -145,12 +161,15 @@ def run(args: argparse.Namespace) -> int:
         if args.direction2:
             d2, _ = _direction(args.direction2, params, data, args, 1)
             grid = np.linspace(-T, T, min(args.points, 61))
-            _figure_plane(plane_slice(params, data, d, d2, grid, grid), args.out)
+            _figure_plane(plane_slice(params, data, d, d2, grid, grid, weight_decay=args.lam),
+                          args.out)
         else:
             _figure_line(S, ts, args.out)
     if args.json:
         emit_json(payload)
         return 0
+    if args.lam != 0:
+        print(f"objective L + (lambda/2)||theta||^2 with lambda = {exact_text(args.lam)}")
     print(f"slice in {S.param} coordinates ({S.kind}); L(0) = "
           f"{exact_text(S(0) if S.kind == 'exact' else float(S(0.0)))}"
           + (f"; Hessian eigenvalue {eig:.10g}" if eig is not None else ""))
