@@ -157,6 +157,8 @@ class Kernel:
         # Leaky gains (alpha > 0): every block sum is transformed by Layout.gain before the
         # specialised fill, with D_i = diag and T the sum over all samples.
         leaky = bool(lay.alpha)
+        offsets = ([lay.gain_offsets(d, tot) for d, tot in zip(diag, totals, strict=True)]
+                   if leaky else [])
         # Scratch rows reused by every chunk: fresh temporaries would each cost page faults.
         scratch = {name: np.empty((min(ROW_CHUNK, H), H)) for name in SCRATCH}
         for start in range(0, H, ROW_CHUNK):
@@ -171,7 +173,7 @@ class Kernel:
                 s -= tmp
                 np.maximum(s, 0.0, out=s)
                 if leaky:
-                    lay.gain(s, diag[j][rows, None], diag[j][None, :], totals[j], tmp)
+                    lay.gain(s, offsets[j][rows, None], offsets[j][None, :], tmp)
                 blocks.append(s)
             self.fill_rows(out, rows, *blocks, {k: v[:n] for k, v in scratch.items()})
         if leaky:

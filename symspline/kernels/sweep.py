@@ -155,23 +155,27 @@ class Layout:
             out += self.alpha * float(np.sum(values))
         return out
 
-    def gain(self, inside: np.ndarray, diag_i: np.ndarray, diag_j: np.ndarray, total: float,
+    def gain_offsets(self, diag: np.ndarray, total: float) -> np.ndarray:
+        """Per-unit offsets o_i = alpha(1-alpha) D_i + alpha^2 T / 2 for :meth:`gain`."""
+        a = self.alpha
+        return a * (1.0 - a) * diag + 0.5 * a * a * total
+
+    def gain(self, inside: np.ndarray, off_i: np.ndarray, off_j: np.ndarray,
              scratch: np.ndarray) -> None:
         """In place: interval-intersection sums S_ij -> sum_n g_i(n) g_j(n) h(n) (leaky gains).
 
         With g = 1 on the active set and alpha off it, g_i g_j = (1-a)^2 1_{A_i cap A_j}
         + a(1-a)(1_{A_i} + 1_{A_j}) + a^2, so S_ij -> (1-a)^2 S_ij + a(1-a)(D_i + D_j) + a^2 T
-        with D_i = sum_{A_i} h and T = sum_all h. ``diag_i`` (column) and ``diag_j`` (row)
-        broadcast against ``inside``; ``scratch`` has its shape. No-op for alpha = 0.
+        = (1-a)^2 S_ij + o_i + o_j with D_i = sum_{A_i} h, T = sum_all h and the offsets
+        o = :meth:`gain_offsets` (three passes over the block). ``off_i`` (column) and ``off_j``
+        (row) broadcast against ``inside``; ``scratch`` has its shape. No-op for alpha = 0.
         """
         a = self.alpha
         if not a:
             return
         inside *= (1.0 - a) ** 2
-        np.add(diag_i, diag_j, out=scratch)
-        scratch *= a * (1.0 - a)
+        np.add(off_i, off_j, out=scratch)
         inside += scratch
-        inside += a * a * total
 
     def gained(self, diag: np.ndarray, total: float) -> np.ndarray:
         """Gained own-set sums (1 - alpha) D_i + alpha T (``diag`` unchanged for alpha = 0)."""
