@@ -87,7 +87,7 @@ def kernel(params: Network | Spline, data: Dataset, *, side: str | None = None,
         :func:`symspline.regions.locate` of the float parameters on the float data (with
         ``side``). The kernel then computes the derivatives of the pattern polynomial L_P.
     """
-    kern_cls = KERNELS.get(type(params))
+    kern_cls = next((KERNELS[c] for c in type(params).__mro__ if c in KERNELS), None)
     if kern_cls is None:
         raise InputError(f"params must be a Network or a Spline, got {type(params).__name__}")
     if not isinstance(data, Dataset):
