@@ -375,7 +375,9 @@ def integrate(system: System, y0: np.ndarray, t_end: float, *, t_eval: Sequence[
         if hit is None:
             break
         # an event: take the state there, update the pattern, restart
-        h_next = float(solver.h_abs) if solver.h_abs else None
+        # (LSODA keeps its step inside Fortran: no h_abs; its last step size stands in)
+        h_last = getattr(solver, "h_abs", None) or solver.step_size
+        h_next = float(h_last) if h_last else None
         t = hit[0]
         y = np.asarray(sol_of()(t), dtype=np.float64).copy()
         n_events += 1
