@@ -223,6 +223,12 @@ def test_objective_is_non_increasing(param: str) -> None:
                     for k in range(res.t.size)])
     assert np.max(np.diff(obj)) <= 1e-12 * obj[0]
     assert obj[-1] < 0.5 * obj[0]
+    # the animation's objective (frames "by loss") is the same quantity
+    from symspline.flow.animate import frame_rows, objectives
+
+    assert np.max(np.abs(objectives(res, data) - obj)) < 1e-12 * obj[0]
+    rows = frame_rows(res, data, 6, by="loss")
+    assert rows[0] == 0 and np.all(np.diff(rows) > 0)
     # the checker can fail: with the penalty's sign flipped the same states are not monotone
     up = np.array([_objective(res.network_at(k).vector, data.x, data.y, net.H, ALPHA, -LAM)
                    for k in range(res.t.size)])

@@ -13,18 +13,29 @@ from ..io import atomic_path
 from .integrate import FlowResult
 
 
-def frame_rows(result: FlowResult, data: Dataset, frames: int, by: str = "time") -> np.ndarray:
-    """Row indices of ``result`` for ``frames`` frames, evenly spaced in time or in loss."""
+def objectives(result: FlowResult, data: Dataset) -> np.ndarray:
+    """The objective at every row: L, plus (lambda/2)||theta||^2 of the network state with
+    weight decay (for a quotient flow: of its representative with delta(t)). It is what
+    decreases along the flow; the loss alone need not under weight decay."""
     from .. import kernels
 
+    lam = result.weight_decay
+    return np.array([float(kernels.loss(result.params_at(k), data))
+                     + (float(result.network_at(k).decay(lam).value) if lam else 0.0)
+                     for k in range(result.t.size)])
+
+
+def frame_rows(result: FlowResult, data: Dataset, frames: int, by: str = "time") -> np.ndarray:
+    """Row indices of ``result`` for ``frames`` frames, evenly spaced in time or in the
+    objective (``by="loss"``: the loss, plus the penalty with weight decay)."""
     n = result.t.size
     if by == "time":
         targets = np.linspace(result.t[0], result.t[-1], frames)
         return np.unique(np.searchsorted(result.t, targets).clip(0, n - 1))
     if by == "loss":
-        losses = np.array([kernels.loss(result.params_at(k), data) for k in range(n)])
+        losses = objectives(result, data)
         targets = np.linspace(losses[0], losses[-1], frames)
-        # loss decreases along gradient flow: the first row at or below each level
+        # the objective decreases along gradient flow: the first row at or below each level
         return np.unique([int(np.argmax(losses <= tv + 1e-300)) for tv in targets])
     raise InputError(f"frames are sampled by 'time' or 'loss', got {by!r}")
 
@@ -61,8 +72,6 @@ def animate(result: FlowResult, data: Dataset, path: str | Path, *, frames: int 
     import matplotlib.pyplot as plt
     from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 
-    from .. import kernels
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
@@ -76,7 +85,7 @@ def animate(result: FlowResult, data: Dataset, path: str | Path, *, frames: int 
     grid = np.linspace(d.x[0] - 0.15 * span, d.x[-1] + 0.15 * span, 400)
     rows = distinct_rows(result, frame_rows(result, d, frames, by), grid,
                          1e-3 * float(np.ptp(d.y) or 1.0))
-    losses = np.array([kernels.loss(result.params_at(k), d) for k in range(result.t.size)])
+    losses = objectives(result, d)
     caps = [(e.t, e.kind, e.unit) for e in result.events if e.kind in ("capture", "release")]
     with matplotlib.rc_context(FIGURE_STYLE):
         fig, (ax, axl) = plt.subplots(1, 2, figsize=(8, 3.4),
@@ -98,7 +107,8 @@ def animate(result: FlowResult, data: Dataset, path: str | Path, *, frames: int 
         axl.semilogy(result.t, np.maximum(losses, 1e-300), color="tab:gray")
         (mark,) = axl.plot([], [], "o", color="tab:red")
         axl.set_xlabel("time $t$")
-        axl.set_ylabel("loss $L$")
+        axl.set_ylabel(r"$L + \frac{\lambda}{2}\|\theta\|^2$" if result.weight_decay
+                       else "loss $L$")
         title = fig.suptitle(" ", fontsize=11)
         # tight margins: the saved frames are the figure canvas, so no empty border is wanted
         fig.tight_layout()
