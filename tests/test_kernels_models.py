@@ -249,7 +249,15 @@ def test_extreme_eigenvalues_and_spectral_density_of_a_leaky_network() -> None:
 
 # ---------------------------------------------------------------------------- one pattern type
 def _exact(p: Network | Spline) -> Network | Spline:
-    return p.with_vector([sp.Rational(*float(v).as_integer_ratio()) for v in p.vector])
+    """The exact twin (every float as its exact binary rational, the slope too)."""
+    theta = [R(*float(v).as_integer_ratio()) for v in p.vector]
+    alpha = R(*float(p.negative_slope).as_integer_ratio())
+    if isinstance(p, Network):
+        out = Network.from_vector(theta, p.H, negative_slope=alpha)
+    else:
+        out = Spline.from_vector(theta, p.s, negative_slope=alpha)
+    assert out.kind == "exact"
+    return out
 
 
 def test_vectorised_locate_follows_the_exact_rules() -> None:
@@ -284,6 +292,32 @@ def test_vectorised_locate_follows_the_exact_rules() -> None:
         spl = Spline(rng.uniform(-3, 3, 12), rng.standard_normal(12),
                      tuple(rng.choice([-1, 1], 12)), 0.0)
         assert locate(spl, data) == locate(_exact(spl), exact_data)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_vectorised_locate_matches_the_exact_route_on_random_networks(seed: int) -> None:
+    rng = np.random.default_rng([23, seed])
+    x = np.sort(rng.choice(np.arange(-640, 641), 60, replace=False)) / 256.0
+    data = Dataset.from_arrays(x, np.zeros_like(x))
+    exact_data = Dataset.from_arrays([R(*v.as_integer_ratio()) for v in x], [0] * x.size)
+    H = 30
+    w = rng.choice([-2.0, -0.5, 0.0, 0.5, 2.0, 1.3, -0.7], H)
+    # some breakpoints exactly on samples, where -b/w is exact in float too (w a power of 2);
+    # with w = 1.3 the float and the exact quotient may legitimately fall on different sides
+    on = (rng.random(H) < 0.4) & (np.abs(np.log2(np.abs(w) + (w == 0))) % 1 == 0) & (w != 0)
+    beta = np.where(on, rng.choice(x, H), rng.uniform(-3, 3, H))
+    b = np.where(w == 0, rng.choice([-1.0, 0.0, 1.0], H), -w * beta)
+    net = Network(w, b, np.ones(H), 0.0, negative_slope=0.3)
+    ex = _exact(net)
+    for side in (None, "left", "right"):
+        try:
+            want = locate(ex, exact_data, side=side)
+        except KinkError as err:
+            with pytest.raises(KinkError) as got:
+                locate(net, data, side=side)
+            assert (got.value.unit, got.value.point) == (err.unit, err.point)
+            continue
+        assert locate(net, data, side=side) == want
 
 
 def test_pattern_built_from_arrays_is_the_same_value() -> None:
