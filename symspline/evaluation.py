@@ -93,7 +93,8 @@ class Evaluation:
 
     @cached_property
     def _kernel(self) -> kernels.Kernel:
-        return kernels.kernel(self.params, self.data, side=self.side)
+        # the float kernel on the pattern located above: located once, not again
+        return kernels.kernel(self.params, self.data, side=self.side, pattern=self.pattern)
 
     @cached_property
     def penalty(self) -> Decay | None:
@@ -106,10 +107,12 @@ class Evaluation:
     @cached_property
     def data_loss(self) -> object:
         """L = (1/(2N)) sum_n r_n^2 without the penalty; defined at kinks too."""
+        if self.kind == "float":
+            if self.given_pattern is not None:
+                return self._kernel.loss
+            return kernels.loss(self.params, self.data)
         if self.given_pattern is not None:
             return pattern_loss(self.given_pattern, self.params, self.data)
-        if self.kind == "float":
-            return kernels.loss(self.params, self.data)
         if self.kind == "exact":
             return loss_exact(self.params, self.data)
         return PiecewiseLoss(self.params, self.data).piecewise
@@ -129,8 +132,9 @@ class Evaluation:
         A float (P,) array for float input, an exact or symbolic column ``sympy.Matrix``
         otherwise (a Matrix of ``Piecewise`` for symbolic input without a pattern).
         """
-        if self.kind == "float" and self.given_pattern is None:
-            g = kernels.small.gradient(self.params, self.data, self.side)
+        if self.kind == "float":
+            g = (kernels.small.gradient(self.params, self.data, self.side)
+                 if self.given_pattern is None else None)
             if g is None:
                 g = self._kernel.gradient()
             return g if self.penalty is None else g + self.penalty.gradient
@@ -138,9 +142,6 @@ class Evaluation:
             g = _closed_gradient(self.params, self.data)
         else:
             g = pattern_gradient(self.pattern, self.params, self.data)
-        if self.kind == "float":
-            g = np.array(g, dtype=np.float64).ravel()
-            return g if self.penalty is None else g + self.penalty.gradient
         return g if self.penalty is None else (g + sp.Matrix(self.penalty.gradient)).applyfunc(
             _tidy)
 
@@ -148,15 +149,14 @@ class Evaluation:
     def parts(self) -> HessianParts:
         """``HessianParts(hessian, gauss_newton, residual)`` with ``.penalty`` (theory §3.1):
         hessian = gauss_newton + residual + penalty, the first two divided by N."""
-        if self.kind == "float" and self.given_pattern is None:
-            got = kernels.small.hessian(self.params, self.data, True, self.side)
+        if self.kind == "float":
+            got = (kernels.small.hessian(self.params, self.data, True, self.side)
+                   if self.given_pattern is None else None)
             full, gn, res = got if got is not None else self._kernel.hessian(parts=True)
         elif self.pattern is None:
             full, gn, res = _closed_hessian(self.params, self.data, parts=True)
         else:
             full, gn, res = pattern_hessian(self.pattern, self.params, self.data, parts=True)
-            if self.kind == "float":
-                full, gn, res = (np.array(m, dtype=np.float64) for m in (full, gn, res))
         if self.penalty is None:
             return HessianParts(full, gn, res)
         pen = self.penalty.hessian
