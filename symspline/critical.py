@@ -36,10 +36,29 @@ point is a local minimum iff the first-order condition holds on each of these co
 mu_i = 0 need sum r = sum r x = 0 over their active set(s), kink units need dl_i <= 0 <= dr_i.
 Otherwise an explicit descent path exists (theory §3.2's second-order one for mu_i = 0 units, a
 first-order one for a kink of maximum type). No point is a local maximum: d^2 L / dc^2 = 1 > 0.
+
+**Leaky ReLU** (``negative_slope`` = alpha in [0, 1), exact). Unit i contributes
+g_i(n) s_i (mu_i x_n - nu_i) with g_i = 1 on A_i and alpha off it, still linear in (mu, nu, c), so
+everything above holds with every residual sum taken with the gains: the design columns are
+g_i s_i x and -g_i s_i (:func:`_unit_columns`); for mu_i != 0, sum_n g_i r_n = 0 and
+sum_n g_i r_n x_n = 0; for mu_i = 0, sum_n g_i r_n (x_n - beta_i) = 0; rho_i = -s_i sum_n g_i r_n;
+the one-sided beta_i derivatives at a kink differ by (1 - alpha) mu_i r_m / N. No unit is dead: a
+unit with no sample on its active side is the line alpha s_i mu_i (x - beta_i), live or zero like
+any other. The Hessians come from the model protocol (``line_derivatives``,
+``line_second_derivatives``) with the same gains. alpha = 0 is the ReLU enumeration unchanged.
+
+**Weight decay** (``weight_decay`` = lambda > 0, objective L + (lambda/2)||theta||^2 in network
+parameters): :func:`decay_critical_points`. Proved: every critical point has each unit balanced or
+zero; the zero network is critical and is decided exactly by D = max |h(w,b)|/(N ||(w,b)||)
+against lambda (:func:`decay_dual`); on every closed piece the orbit-reduced objective
+q(mu, nu, c) + lambda sum_i ||(mu_i, nu_i)|| + lambda c^2/2 is convex, so a critical point with
+every unit non-zero and no kink of maximum type is a local minimum. Tested: the non-zero critical
+points themselves (multistart search, Newton polish, float decisions). Never claimed complete.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -1132,7 +1151,8 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                 d = [F(0)] * (2 * H + 1)
                 d[H + i] = F(1)
                 d[i] = -(a + 1) / (2 * g)
-                expl = (f"theory §3.2: unit {i + 1} has mu = 0 and sum_(A_{i + 1}) r = {_q(sr)} "
+                rs = f"sum_(A_{i + 1}) r" if ctx.alpha == 0 else f"sum_n g_{i + 1} r"
+                expl = (f"theory §3.2: unit {i + 1} has mu = 0 and {rs} = {_q(sr)} "
                         f"!= 0; the (beta{i + 1}, mu{i + 1}) Hessian block [[0, g], [g, a]] with "
                         f"g = {_q(g)}, a = {_q(a)} has determinant -g^2 < 0: L(theta + t d) = "
                         "L - t^2/2 + O(t^3) along d")
@@ -1151,8 +1171,9 @@ def _classify(ctx: _Ctx, units: list, signs: tuple, r: tuple[Fraction, ...],
                     mdir = F(-1) if b * g > 0 else F(1)
                     d = [F(0)] * (2 * H + 1)
                     d[i], d[H + i] = b, mdir
+                    gr = "r" if ctx.alpha == 0 else "g r"
                     expl = (f"unit {i + 1} has mu = 0 with its breakpoint on x{place[1] + 1}; on "
-                            f"the {side} piece sum r = {_q(S)} != 0, so moving beta{i + 1} "
+                            f"the {side} piece sum {gr} = {_q(S)} != 0, so moving beta{i + 1} "
                             f"{side} with mu{i + 1} of the right sign lowers L at second order "
                             f"(block [[0, {_q(g)}], [{_q(g)}, {_q(a)}]] on that piece): "
                             "L(theta + t d) = L - t^2/2 + O(t^3) for t > 0")
@@ -1335,11 +1356,13 @@ class DecayPoint:
         out["gradient_bound"] = self.gradient_bound
         if self.gradient_bound is None:
             out["gradient_bound_reason"] = (
-                "exact at the zero network" if exact else
+                "an exact point: stationarity is proved" if exact else
                 "a breakpoint on a data point: the float point is not exactly on it")
         out["hessian_min_eigenvalue"] = self.hessian_min
         if self.hessian_min is None:
-            out["hessian_min_eigenvalue_reason"] = "no non-zero unit: decided by D alone"
+            out["hessian_min_eigenvalue_reason"] = (
+                "no non-zero unit: decided by D alone" if self.zero_units == self.network.H
+                else "decided exactly without a float Hessian")
         out["dual"] = float(self.dual)
         out["descent_direction"] = (None if self.descent_direction is None
                                     else [float(v) for v in self.descent_direction])
@@ -1456,7 +1479,7 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
                           ) -> DecayReport:
     """Critical points of F = L + (lambda/2) ||theta||^2 (network parameters), honestly levelled.
 
-    What is decided (theory §8.2 for the penalty):
+    What is decided (the penalty as in :mod:`symspline.evaluation`):
 
     - **Balance (proved).** At a critical point <grad F, (w_i, b_i, -v_i)> = lambda (w_i^2 + b_i^2
       - v_i^2) = -lambda delta_i (the loss term vanishes by theory §1.3), so every unit is
@@ -1550,15 +1573,60 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
             else:
                 found[key] = [*got, 1]
     tested = []
+    rejected = 0
+    kink_cells = _kink_cells(N, H) if exact_in else []
+    settled: dict[tuple, DecayPoint | None] = {}
+    unsettled = 0
+    if len(kink_cells) <= MAX_KINK_CELLS:
+        for cell in kink_cells:
+            got = _certify_kink_point(data, lam, alpha, *cell, H)
+            if got is None:
+                unsettled += 1
+            else:
+                settled[cell] = (None if got[0] == _REJECT else
+                                 _proved_point(got, len(cell[0]), H, alpha, "exact enumeration "
+                                               "of the cells with every breakpoint on a data "
+                                               "point", None, 0, data))
     for net, kinks, count in found.values():
+        if len(kinks) == net.H and exact_in:
+            cell = _kink_cell(net, kinks)
+            if cell in settled:  # decided exactly above: the float point adds nothing
+                if settled[cell] is None:
+                    rejected += 1
+                else:
+                    settled[cell] = dataclasses.replace(settled[cell],
+                                                        found=settled[cell].found + count)
+                continue
         pt = _decay_classify(net, kinks, count, H, fdata, data, lam, lamf, alf, grad, hess,
                              objective)
+        if pt is not None and exact_in and len(kinks) == net.H:
+            got = _certify_kink_point(data, lam, alpha, *_kink_cell(net, kinks), H)
+            if got is not None and got[0] == _REJECT:
+                rejected += 1
+                continue
+            if got is not None:
+                pt = _proved_point(got, net.H, H, alpha, f"found by {count} start(s) of the "
+                                   "search", pt, count, data)
         if pt is not None:
             tested.append(pt)
+    tested += [p for p in settled.values() if p is not None]
     tested.sort(key=lambda p: (float(p.objective), -p.zero_units))
     points += tested
     undecided += [f"point {j + 2} ({p.kind}): {p.reason}" for j, p in enumerate(tested)
                   if p.kind == KIND_UNDECIDED]
+    if rejected:
+        undecided.append(f"{rejected} numerically converged point(s) with every breakpoint on a "
+                         "data point were dropped: the exact test shows their cell holds no "
+                         "critical point with those signs")
+    if exact_in and len(kink_cells) > MAX_KINK_CELLS:
+        undecided.append(f"the {len(kink_cells)} cells with every non-zero breakpoint on a data "
+                         f"point were not enumerated exactly (limit {MAX_KINK_CELLS})")
+    elif exact_in:
+        undecided.append(
+            f"{unsettled} of the {len(kink_cells)} cells with every non-zero breakpoint on a data "
+            "point (distinct placements, each sign) are not settled exactly (a singular system, "
+            "a one-sided derivative 0, or D = lambda); the other cells are complete: every "
+            "critical point in them is listed as proved")
     undecided.append(
         f"completeness: the search ({starts} BFGS and {starts} Newton starts per number of "
         "non-zero units, seed " f"{seed}) may miss critical points; exact enumeration with weight "
@@ -1570,7 +1638,9 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         "proved: at every critical point each unit is balanced (v^2 = w^2 + b^2) or zero; the zero "
         "network is critical, and its type is decided exactly by D against lambda",
         "tested: the non-zero critical points (numerically converged; float Hessian eigenvalues; "
-        "gradient re-evaluated exactly at the stored point)",
+        "gradient re-evaluated exactly at the stored point), except those with every non-zero "
+        "breakpoint on a data point, which are re-solved exactly in Q(sqrt(1 + x_m^2)) and "
+        "then proved (level 'proved') when the exact test settles them",
         "on a fixed pattern the orbit-reduced objective is convex in (mu, nu = mu beta, c) "
         "(q + lambda sum_i ||(mu_i, nu_i)|| + lambda c^2/2, a group lasso), so a critical point "
         "with every breakpoint strictly inside a gap and every unit non-zero is a local minimum; "
@@ -1898,3 +1968,198 @@ def _descends(net: Network, d: np.ndarray, objective: Callable) -> bool:
     f0 = objective(net)
     th = net.vector
     return all(objective(net.with_vector(th + t * d)) < f0 for t in (1e-3, 1e-4))
+
+
+# ------------------------------------------------------------------ weight decay: exact kink points
+_REJECT = "not a critical point"
+
+
+def _exact_sign(e: object) -> int | None:
+    """Sign of a real algebraic number written with square roots, or None if not settled.
+
+    Zero is decided exactly: after expansion a rational combination of square roots of distinct
+    square-free integers is 0 only when SymPy reduces it to 0 (they are linearly independent over
+    Q). A non-zero value is signed by SymPy's precision-tracked evaluation at 60 digits.
+    """
+    e = sp.expand(e)
+    if e == 0:
+        return 0
+    v = e.evalf(60)
+    if not v.is_Number or abs(v) < sp.Float("1e-45"):
+        return None
+    return 1 if v > 0 else -1
+
+
+def _certify_kink_point(data: Dataset, lam: object, alpha: object, s: tuple[int, ...],
+                        place: tuple[int, ...], sigma: tuple[int, ...], H: int
+                        ) -> tuple[str, str, Spline, object, object] | None:
+    """Exact decision for a weight-decay critical point whose k non-zero units all have their
+    breakpoint on a data point (unit i: orientation s_i, beta_i = x_(place_i), sign sigma_i of mu_i),
+    padded with H - k zero units. Returns (kind, reason, spline, objective, loss) or None when the
+    exact test does not settle it (the float classification then stands). The kind is
+    ``_REJECT`` when the exact test shows that the cell holds no critical point with these signs.
+
+    With beta fixed, f(x_n) = c + sum_i g_i(n) s_i mu_i (x_n - x_(m_i)) is linear in (mu, c) and the
+    orbit-reduced objective is R = q(mu, c) + lambda sum_i |mu_i| rho_i + lambda c^2/2,
+    rho_i = sqrt(1 + x_(m_i)^2): for fixed signs its stationary point solves the rational linear
+    system (A^T A / N + lambda e_c e_c^T) u = A^T y / N - lambda (sigma_i rho_i, 0), exact in
+    Q(rho). Then: the signs of mu must be sigma; the one-sided derivatives of R in beta_i,
+    -(s_i mu_i / N) sum_n g_i^side(n) r_n + lambda |mu_i| x_m / rho_i, decide Clarke
+    stationarity (0 between them), a first-order descent (maximum type: saddle) or the minimum
+    type (with the convexity theorem: a local minimum; strict when both are non-zero and the
+    matrix is positive definite); zero units are decided by D against lambda over the exact
+    candidates of :func:`decay_dual`.
+    """
+    N = data.n
+    x, y = list(data.x), list(data.y)
+    k = len(s)
+
+    def gains(i: int, side: str) -> list:
+        m = place[i]
+        if s[i] > 0:
+            act = range(m, N) if side == "left" else range(m + 1, N)
+        else:
+            act = range(0, m + 1) if side == "right" else range(0, m)
+        act = set(act)
+        return [sp.Integer(1) if n in act else alpha for n in range(N)]
+
+    cols = [[g * s[i] * (x[n] - x[place[i]]) for n, g in enumerate(gains(i, "left"))]
+            for i in range(k)]
+    cols.append([sp.Integer(1)] * N)
+    A = sp.Matrix(N, k + 1, lambda n, a: cols[a][n])
+    M = A.T * A / N
+    M[k, k] += lam
+    if M.det() == 0:
+        return None
+    rho = [sp.sqrt(1 + x[place[i]] ** 2) for i in range(k)]
+    rhs = A.T * sp.Matrix(y) / N - sp.Matrix([lam * sigma[i] * rho[i] for i in range(k)] + [0])
+    u = [sp.expand(v) for v in M.LUsolve(rhs)]
+    mu, c = u[:k], u[k]
+    for i in range(k):
+        if _exact_sign(mu[i]) != sigma[i]:
+            return (_REJECT, "the cell's unique stationary point has other signs of mu", None,
+                    None, None)
+    r = [sp.expand(c + sum((cols[i][n] * mu[i] for i in range(k)), sp.Integer(0)) - y[n])
+         for n in range(N)]
+    loss = sp.expand(sum((v * v for v in r), sp.Integer(0)) / (2 * N))
+    obj = sp.expand(loss + lam * sum((sigma[i] * mu[i] * rho[i] for i in range(k)),
+                                     sp.Integer(0)) + lam * c * c / 2)
+    spline = Spline([x[m] for m in place] + [sp.Integer(0)] * (H - k),
+                    list(mu) + [sp.Integer(0)] * (H - k), tuple(s) + (1,) * (H - k), c, alpha)
+    strict = bool(M.is_positive_definite)
+    for i in range(k):
+        pen = lam * sigma[i] * mu[i] * x[place[i]] / rho[i]
+        one = {}
+        for side in ("left", "right"):
+            g = gains(i, side)
+            one[side] = sp.expand(-s[i] * mu[i] * sum((g[n] * r[n] for n in range(N)),
+                                                      sp.Integer(0)) / N + pen)
+        sl, sr = _exact_sign(one["left"]), _exact_sign(one["right"])
+        if sl is None or sr is None:
+            return None
+        if sl * sr > 0:
+            return (_REJECT, f"the cell's unique stationary point is not Clarke-stationary in "
+                    f"beta{i + 1}", None, None, None)
+        if sl > 0 or sr < 0:
+            side = "left" if sl > 0 else "right"
+            return (KIND_SADDLE, f"exact: unit {i + 1} at x{place[i] + 1} is a kink of maximum "
+                    f"type, one-sided dR/dbeta = {one['left']} (left), {one['right']} (right): "
+                    f"moving beta{i + 1} {side} lowers F at first order", spline, obj, loss)
+        strict = strict and sl != 0 and sr != 0
+    z = H - k
+    held = ""
+    if z:
+        verdict = _exact_dual_verdict(x, r, alpha, lam, N)
+        if verdict is None:
+            return None
+        if verdict > 0:
+            return (KIND_SADDLE, "exact: D > lambda, a zero unit grows at second order",
+                    spline, obj, loss)
+        held = f"; exact D < lambda holds the {z} zero unit(s) at a minimum"
+    if not strict:
+        return None
+    return (KIND_STRICT_MIN, "exact in Q(sqrt(1 + x_m^2)): the stationary point of the "
+            "orbit-reduced objective with every breakpoint on its data point solves a rational "
+            "linear system with positive definite matrix, the signs of mu agree, and at every "
+            "kink the one-sided derivatives in beta are < 0 (left) and > 0 (right): a strict local "
+            "minimum (convexity theorem on each adjacent piece)" + held, spline, obj, loss)
+
+
+#: Largest number of all-breakpoints-on-data cells decided exactly with weight decay.
+MAX_KINK_CELLS = 1500
+
+
+def _kink_cells(N: int, H: int) -> list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
+    """(s, place, sigma) for k = 1..H non-zero units on distinct (orientation, data point) states
+    (two units on one state give a singular system), up to permutation, with every sign vector."""
+    states = [(si, m) for si in (1, -1) for m in range(N)]
+    out = []
+    for k in range(1, H + 1):
+        for combo in itertools.combinations(states, k):
+            for sigma in itertools.product((1, -1), repeat=k):
+                out.append((tuple(c[0] for c in combo), tuple(c[1] for c in combo), sigma))
+    return out
+
+
+def _kink_cell(net: Network, kinks: dict[int, int]) -> tuple:
+    """The (s, place, sigma) cell of a float point, units in the order of :func:`_kink_cells`."""
+    units = sorted(((1 if net.w[i] > 0 else -1, kinks[i], 1 if net.v[i] > 0 else -1)
+                    for i in range(net.H)), key=lambda u: (-u[0], u[1]))
+    return (tuple(u[0] for u in units), tuple(u[1] for u in units), tuple(u[2] for u in units))
+
+
+def _proved_point(got: tuple, k: int, H: int, alpha: object, how: str,
+                  float_point: DecayPoint | None, count: int, data: Dataset) -> DecayPoint:
+    """A :class:`DecayPoint` at level "proved" from :func:`_certify_kink_point`'s answer."""
+    kind, why, spl, obj_ex, loss_ex = got
+    zero = sp.Integer(0)
+    nk = Spline(spl.beta[:k], spl.mu[:k], spl.s[:k], spl.c, alpha).balanced()
+    full = Network([*nk.w, *[zero] * (H - k)], [*nk.b, *[zero] * (H - k)],
+                   [*nk.v, *[zero] * (H - k)], nk.c, alpha)
+    fd = data.as_float()
+    xf = np.asarray(fd.x, dtype=float)
+    r = full.as_float()(xf) - np.asarray(fd.y, dtype=float)
+    dual = math.sqrt(float(decay_dual(list(xf), list(r), float(alpha))[0])) / len(xf)
+    return DecayPoint(full, obj_ex, loss_ex, kind, LEVEL_PROVED, f"{why}; {how}", H - k,
+                      tuple(0.0 for _ in range(k)), None,
+                      None if float_point is None else float_point.hessian_min, dual, None,
+                      count)
+
+
+def _exact_dual_verdict(x: list, r: list, alpha: object, lam: object, N: int) -> int | None:
+    """sign(D - lambda) exactly over the candidates of :func:`decay_dual` (None: not settled)."""
+    target = (N * lam) ** 2
+
+    def h(w: object, b: object) -> object:
+        tot = sp.Integer(0)
+        for xn, rn in zip(x, r, strict=True):
+            z = w * xn + b
+            tot += rn * (z if z > 0 else alpha * z)
+        return tot
+
+    worst = -1
+    for xm in x:
+        for u in ((1, -xm), (-1, xm)):
+            sg = _exact_sign(h(*u) ** 2 - target * (1 + xm * xm))
+            if sg is None:
+                return None
+            worst = max(worst, sg)
+    tot_r = sum(r, sp.Integer(0))
+    tot_rx = sum((rn * xn for rn, xn in zip(r, x, strict=True)), sp.Integer(0))
+    for kk in range(len(x) + 1):
+        for act in (range(kk, len(x)), range(0, kk)):
+            sr = sum((r[n] for n in act), sp.Integer(0))
+            srx = sum((r[n] * x[n] for n in act), sp.Integer(0))
+            a = (sp.expand(alpha * tot_rx + (1 - alpha) * srx),
+                 sp.expand(alpha * tot_r + (1 - alpha) * sr))
+            for u in (a, (-a[0], -a[1])):
+                signs = [_exact_sign(u[0] * x[n] + u[1]) for n in range(len(x))]
+                if any(v is None for v in signs):
+                    return None
+                inside = all((v >= 0) if n in act else (v <= 0) for n, v in enumerate(signs))
+                if inside:
+                    sg = _exact_sign(a[0] ** 2 + a[1] ** 2 - target)
+                    if sg is None:
+                        return None
+                    worst = max(worst, sg)
+    return None if worst == 0 else worst

@@ -234,10 +234,10 @@ def test_decay_points_are_balanced_and_stationary(alpha) -> None:
     H = 2
     rep = decay_critical_points(data, H, lam, negative_slope=alpha, starts=8, seed=3)
     F = _net_objective(x, y, H, alpha, lam)
-    tested = [p for p in rep.points[1:] if p.level == "tested"]  # points[0]: the zero network
+    tested = rep.points[1:]  # points[0]: the zero network
     assert len(tested) >= 2
     for p in tested:
-        net = p.network
+        net = p.network if p.level == "tested" else p.network.as_float()
         th = np.asarray(net.vector, dtype=float)
         assert F(th) == pytest.approx(float(p.objective), rel=1e-12)
         nz = [i for i in range(H) if abs(net.v[i]) > 0]
@@ -359,3 +359,35 @@ def test_cli_critical_models(tmp_path, capsys) -> None:
     assert main(["critical", "--data", str(d), "--width", "1", "--negative-slope", "1"]) == 2
     assert "negative" in capsys.readouterr().err
     assert math.isfinite(doc["points"][0]["dual"])
+
+
+def test_kink_points_proved_exactly_and_the_exact_checker_can_fail() -> None:
+    from symspline.critical import _REJECT, _certify_kink_point
+
+    data = Dataset.from_arrays([-2, -1, 0, 1, 3], [1, -1, 2, 0, 1])
+    x, y = _floats(data)
+    lam = R(1, 10)
+    rep = decay_critical_points(data, 1, lam, starts=30, seed=0)
+    proved = [p for p in rep.points[1:] if p.level == "proved"]
+    assert proved
+    F = _net_objective(x, y, 1, 0.0, 0.1)
+    rng = np.random.default_rng(4)
+    for p in proved:
+        net = p.network.as_float()
+        th = np.asarray(net.vector, dtype=float)
+        assert F(th) == pytest.approx(float(p.objective), rel=1e-13)
+        assert net.v[0] ** 2 == pytest.approx(net.w[0] ** 2 + net.b[0] ** 2, rel=1e-13)
+        beta = -net.b[0] / net.w[0]
+        assert np.min(np.abs(x - beta)) < 1e-12  # on a data point
+        if p.kind == KIND_STRICT_MIN:
+            for _ in range(300):
+                d = rng.standard_normal(th.size)
+                assert F(th + 1e-4 * d / np.linalg.norm(d)) > F(th)
+        # the exact checker rejects the same cell with the opposite sign of mu
+        m = int(np.argmin(np.abs(x - beta)))
+        s = (1 if net.w[0] > 0 else -1,)
+        sigma = (1 if net.v[0] > 0 else -1,)
+        ok = _certify_kink_point(data, lam, 0, s, (m,), sigma, 1)
+        assert ok is not None and ok[0] == p.kind
+        bad = _certify_kink_point(data, lam, 0, s, (m,), (-sigma[0],), 1)
+        assert bad is None or bad[0] == _REJECT
