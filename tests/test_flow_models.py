@@ -113,6 +113,9 @@ def test_field_matches_torch_autodiff() -> None:
         P, Q = net.unit_lines()
         a, g, _ = system.lines(theta)
         assert np.array_equal(a, Q) and np.array_equal(g, P)
+        P, Q = sp_.unit_lines()
+        a, g, _ = q.lines(yq)
+        assert np.allclose(a, Q, rtol=1e-15, atol=0) and np.allclose(g, P, rtol=1e-14, atol=0)
         # the checker can fail: the ReLU field is not the leaky one
         relu = NetworkSystem(data, H, weight_decay=LAM)
         assert np.max(np.abs(relu.rhs(theta, relu.initial_pattern(theta)) + grad)) > 1e-3
