@@ -1440,6 +1440,11 @@ def decay_dual(x: Sequence, r: Sequence, alpha: object) -> tuple[object, tuple]:
     at a boundary ray (w, b) = +-(1, -x_m) or at +-a_A when that lies in the closed cone, so the
     maximum is one of finitely many candidates: exact for exact x, r and alpha (x sorted).
     """
+    return max(_dual_candidates(x, r, alpha), key=lambda c: c[0])
+
+
+def _dual_candidates(x: Sequence, r: Sequence, alpha: object) -> list[tuple[object, tuple]]:
+    """Every candidate (h(u)^2 / |u|^2, u) of :func:`decay_dual` (u non-zero)."""
     N = len(x)
     one = 1 if _is_exact(alpha) and all(_is_exact(v) for v in x) else 1.0
 
@@ -1450,12 +1455,10 @@ def decay_dual(x: Sequence, r: Sequence, alpha: object) -> tuple[object, tuple]:
             tot += rn * (z if z > 0 else alpha * z)
         return tot
 
-    best: tuple = (0 * one, (one, 0 * one))
+    out: list[tuple[object, tuple]] = [(0 * one, (one, 0 * one))]
     for xm in x:
         for u in ((one, -xm), (-one, xm)):
-            val = h(*u) ** 2 / (u[0] ** 2 + u[1] ** 2)
-            if val > best[0]:
-                best = (val, u)
+            out.append((h(*u) ** 2 / (u[0] ** 2 + u[1] ** 2), u))
     tot_r = sum(r, 0 * one)
     tot_rx = sum((rn * xn for rn, xn in zip(r, x, strict=True)), 0 * one)
     for k in range(N + 1):
@@ -1466,12 +1469,10 @@ def decay_dual(x: Sequence, r: Sequence, alpha: object) -> tuple[object, tuple]:
             if a[0] == 0 and a[1] == 0:
                 continue
             for u in (a, (-a[0], -a[1])):
-                inside = all((u[0] * x[n] + u[1] >= 0) if n in act else (u[0] * x[n] + u[1] <= 0)
-                             for n in range(N))
-                val = a[0] ** 2 + a[1] ** 2
-                if inside and val > best[0]:
-                    best = (val, u)
-    return best
+                if all((u[0] * x[n] + u[1] >= 0) if n in act else (u[0] * x[n] + u[1] <= 0)
+                       for n in range(N)):
+                    out.append((a[0] ** 2 + a[1] ** 2, u))
+    return out
 
 
 def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
@@ -1921,8 +1922,20 @@ def _decay_classify(net: Network, kinks: dict[int, int], count: int, H: int, fda
                      "order along (w, b) = the maximiser of |h|, v = -sign(h)|h|/(N lambda)"
                      + ("" if ok else "; but F did not decrease in float"), emin, d if ok else None)
     if z and abs(D - lamf) <= lamtol:
-        return point(KIND_UNDECIDED, f"{theorem}, but D - lambda = {D - lamf:.3g} is 0 within "
-                     "the tolerance: whether a zero unit can grow is undecided", emin)
+        if not _only_splits(net, xf, r, alf, N, lamf, lamtol):
+            return point(KIND_UNDECIDED, f"{theorem}, but D - lambda = {D - lamf:.3g} is 0 "
+                         "within the tolerance and attained off the non-zero units' own "
+                         "directions: whether a zero unit can grow is undecided", emin)
+        split = _split_pair(net)
+        strict_part = emin > tol and split is None
+        return point(KIND_MIN if strict_part else KIND_UNDECIDED,
+                     f"{theorem}; D = lambda (as at every point with a non-zero unit: "
+                     "stationarity in mu_i gives |h(w_i, b_i)| = N lambda ||(w_i, b_i)||), "
+                     "attained only on the directions of the non-zero units, where a zero unit "
+                     "can only grow as a split of an existing unit (same breakpoint, "
+                     "orientation and sign), which leaves F unchanged: not strict"
+                     + ("" if strict_part else "; whether it is a minimum is undecided (the "
+                        "non-zero part is not strict)"), emin)
     held = (f"; D = {D:.6g} < lambda = {lamf:.6g} holds the {z} zero unit(s) at a minimum"
             if z else "")
     split = _split_pair(net)
@@ -1937,6 +1950,24 @@ def _decay_classify(net: Network, kinks: dict[int, int], count: int, H: int, fda
                      emin)
     return point(KIND_STRICT_MIN, f"{theorem}{held}; strict: the reduced Hessian is positive "
                  f"definite (smallest eigenvalue {emin:.6g})", emin)
+
+
+def _only_splits(net: Network, xf: np.ndarray, r: np.ndarray, alpha: float, N: int,
+                 lam: float, tol: float) -> bool:
+    """Whether every dual candidate with D within ``tol`` of lambda points along a non-zero
+    unit's (w_i, b_i) (a positive multiple) with the split sign -sign(h) = sign(v_i)."""
+    units = [(np.array([w, b]) / math.hypot(w, b), v) for w, b, v in
+             zip(net.w, net.b, net.v, strict=True)]
+    for val, u in _dual_candidates(list(xf), list(r), alpha):
+        if abs(math.sqrt(float(val)) / N - lam) > tol:
+            continue
+        uu = np.array([float(u[0]), float(u[1])])
+        uu = uu / np.linalg.norm(uu)
+        hu = _h_value(list(xf), list(r), alpha, (uu[0], uu[1]))
+        if not any(np.linalg.norm(uu - ui) <= 1e-6 and -np.sign(hu) == np.sign(vi)
+                   for ui, vi in units):
+            return False
+    return True
 
 
 def _split_pair(net: Network) -> tuple[int, int] | None:
@@ -2064,7 +2095,8 @@ def _certify_kink_point(data: Dataset, lam: object, alpha: object, s: tuple[int,
             side = "left" if sl > 0 else "right"
             return (KIND_SADDLE, f"exact: unit {i + 1} at x{place[i] + 1} is a kink of maximum "
                     f"type, one-sided dR/dbeta = {one['left']} (left), {one['right']} (right): "
-                    f"moving beta{i + 1} {side} lowers F at first order", spline, obj, loss)
+                    f"moving beta{i + 1} {side} lowers F at first order", spline, obj, loss,
+                    (i, -1 if side == "left" else 1))
         strict = strict and sl != 0 and sr != 0
     z = H - k
     held = ""
@@ -2111,7 +2143,7 @@ def _kink_cell(net: Network, kinks: dict[int, int]) -> tuple:
 def _proved_point(got: tuple, k: int, H: int, alpha: object, how: str,
                   float_point: DecayPoint | None, count: int, data: Dataset) -> DecayPoint:
     """A :class:`DecayPoint` at level "proved" from :func:`_certify_kink_point`'s answer."""
-    kind, why, spl, obj_ex, loss_ex = got
+    kind, why, spl, obj_ex, loss_ex = got[:5]
     zero = sp.Integer(0)
     nk = Spline(spl.beta[:k], spl.mu[:k], spl.s[:k], spl.c, alpha).balanced()
     full = Network([*nk.w, *[zero] * (H - k)], [*nk.b, *[zero] * (H - k)],
@@ -2120,9 +2152,15 @@ def _proved_point(got: tuple, k: int, H: int, alpha: object, how: str,
     xf = np.asarray(fd.x, dtype=float)
     r = full.as_float()(xf) - np.asarray(fd.y, dtype=float)
     dual = math.sqrt(float(decay_dual(list(xf), list(r), float(alpha))[0])) / len(xf)
+    direction = None
+    if len(got) > 5:  # a kink of maximum type: move beta_i (b_i by -w_i per unit of beta_i)
+        i, sign = got[5]
+        direction = [zero] * (3 * H + 1)
+        direction[H + i] = -sign * full.w[i]
+        direction = tuple(direction)
     return DecayPoint(full, obj_ex, loss_ex, kind, LEVEL_PROVED, f"{why}; {how}", H - k,
                       tuple(0.0 for _ in range(k)), None,
-                      None if float_point is None else float_point.hessian_min, dual, None,
+                      None if float_point is None else float_point.hessian_min, dual, direction,
                       count)
 
 

@@ -383,11 +383,16 @@ def test_kink_points_proved_exactly_and_the_exact_checker_can_fail() -> None:
             for _ in range(300):
                 d = rng.standard_normal(th.size)
                 assert F(th + 1e-4 * d / np.linalg.norm(d)) > F(th)
+        else:
+            assert p.kind == KIND_SADDLE
+            d = np.asarray(p.descent_direction, dtype=float)
+            assert all(F(th + t * d) < F(th) for t in (1e-3, 1e-4, 1e-5))
         # the exact checker rejects the same cell with the opposite sign of mu
         m = int(np.argmin(np.abs(x - beta)))
         s = (1 if net.w[0] > 0 else -1,)
         sigma = (1 if net.v[0] > 0 else -1,)
         ok = _certify_kink_point(data, lam, 0, s, (m,), sigma, 1)
         assert ok is not None and ok[0] == p.kind
+        assert sum(q.kind == KIND_SADDLE for q in proved) >= 1  # a kink of maximum type
         bad = _certify_kink_point(data, lam, 0, s, (m,), (-sigma[0],), 1)
         assert bad is None or bad[0] == _REJECT
