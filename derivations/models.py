@@ -5,8 +5,10 @@ Every theorem of theory §1-3 is re-derived for the leaky ReLU sigma(z) = max(z,
 alpha in [0, 1), with alpha a SymPy symbol, and decided at one of three levels:
 
 - *general*: the indexed-sum templates of :mod:`symspline.theorems.general` (symbolic N, two
-  units with arbitrary active sets plus an arbitrary rest term, hence every width), with each
-  indicator chi_i[n] replaced by the leaky gain g_i(n) = alpha + (1 - alpha) chi_i[n];
+  units plus an arbitrary rest term, hence every width), with each indicator chi_i[n] replaced by
+  an arbitrary per-sample gain gamma_i[n] fixed on the pattern (so the identity holds for the
+  leaky gain g_i(n) = alpha + (1 - alpha) chi_i[n] in particular), or by that leaky gain itself
+  where the statement needs it (kinks, dead units);
 - *exhaustive*: every activation pattern of the stated widths on symbolic ordered data, with
   symbolic parameters and symbolic alpha; the reference is an independent SymPy differentiation of
   f(x_n) built directly from the activation (z on the active side, alpha z off it, by this
@@ -96,23 +98,41 @@ def _level(ok: bool, level: str) -> str:
 
 
 # ====================================================================== the leaky templates
-def gain(u: int) -> sp.Expr:
+#: Arbitrary per-sample gains of the two template units: most identities hold for any gains
+#: that are constant on a pattern, so the general proofs use these (smaller expressions, a
+#: stronger statement) and specialize nothing.
+GAINS = (sp.IndexedBase("gamma_i"), sp.IndexedBase("gamma_j"))
+
+
+def leaky_gain(u: int) -> sp.Expr:
     """g_u(n) = alpha + (1 - alpha) chi_u[n]: 1 on the active set, alpha off it."""
     return ALPHA + (1 - ALPHA) * g.CHI[u][g.n]
 
 
 class LeakyTemplate(g.Template):
-    """The two-unit template of :mod:`symspline.theorems.general` with leaky gains."""
+    """The two-unit template of :mod:`symspline.theorems.general` with per-sample gains: unit u
+    contributes gamma_u[n] times its line, gamma_u an arbitrary sequence fixed on the pattern."""
+
+    specific = False
+
+    def gain(self, u: int) -> sp.Expr:
+        return leaky_gain(u) if self.specific else GAINS[u][g.n]
 
     @cached_property
     def f(self) -> sp.Expr:
-        return (self.sym["c"] + self.piece(0) * gain(0) + self.piece(1) * gain(1)
+        return (self.sym["c"] + self.piece(0) * self.gain(0) + self.piece(1) * self.gain(1)
                 + g.G[g.n])
 
 
+class LeakyReluTemplate(LeakyTemplate):
+    """The template with the leaky gains alpha + (1 - alpha) chi_u[n] themselves."""
+
+    specific = True
+
+
 @cache
-def _template(param: str, s: tuple[int, int]) -> LeakyTemplate:
-    return LeakyTemplate(param, s)
+def _template(param: str, s: tuple[int, int], specific: bool = False) -> LeakyTemplate:
+    return (LeakyReluTemplate if specific else LeakyTemplate)(param, s)
 
 
 @cache
@@ -131,7 +151,7 @@ def _same(lhs: sp.Expr, rhs: sp.Expr) -> bool:
 
 def _rho(t: g.Template, u: int) -> sp.Expr:
     """rho_u = -s_u sum_n g_u(n) r_n."""
-    return -t.s[u] * g.S(t.r * gain(u))
+    return -t.s[u] * g.S(t.r * t.gain(u))
 
 
 # ====================================================================== general proofs, leaky
@@ -234,7 +254,8 @@ def general_1_3(decay: bool = False) -> tuple[bool, str]:
     what = "= -lambda delta_i" if decay else "= 0"
     return True, (f"w dE/dw + b dE/db - v dE/dv {what} for E = (1/2N) sum_n r_n^2"
                   + (" + (lambda/2)||theta||^2" if decay else "")
-                  + ", leaky gains alpha + (1-alpha) chi, symbolic N and alpha, two units with "
+                  + ", arbitrary per-sample gains gamma_i[n] fixed on the pattern (the leaky "
+                  "gains alpha + (1-alpha) chi among them), symbolic N, two units with "
                   "arbitrary active sets plus a rest term (every H; the network pieces do not "
                   "involve the orientations)")
 
@@ -260,8 +281,8 @@ def _spline_closed(t: g.Template) -> dict[sp.Symbol, sp.Expr]:
     out = {t["c"]: g.S(t.r) / g.N}
     for u, tag in enumerate("ij"):
         s = t.s[u]
-        out[t[f"mu_{tag}"]] = s * g.S(gain(u) * t.r * (g.X[g.n] - t[f"beta_{tag}"])) / g.N
-        out[t[f"beta_{tag}"]] = -s * t[f"mu_{tag}"] * g.S(gain(u) * t.r) / g.N
+        out[t[f"mu_{tag}"]] = s * g.S(t.gain(u) * t.r * (g.X[g.n] - t[f"beta_{tag}"])) / g.N
+        out[t[f"beta_{tag}"]] = -s * t[f"mu_{tag}"] * g.S(t.gain(u) * t.r) / g.N
     return out
 
 
@@ -269,9 +290,9 @@ def _network_closed(t: g.Template) -> dict[sp.Symbol, sp.Expr]:
     out = {t["c"]: g.S(t.r) / g.N}
     for u, tag in enumerate("ij"):
         w, b, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
-        out[v] = g.S(gain(u) * t.r * (w * g.X[g.n] + b)) / g.N
-        out[w] = v * g.S(gain(u) * t.r * g.X[g.n]) / g.N
-        out[b] = v * g.S(gain(u) * t.r) / g.N
+        out[v] = g.S(t.gain(u) * t.r * (w * g.X[g.n] + b)) / g.N
+        out[w] = v * g.S(t.gain(u) * t.r * g.X[g.n]) / g.N
+        out[b] = v * g.S(t.gain(u) * t.r) / g.N
     return out
 
 
@@ -314,7 +335,8 @@ def general_2_2() -> tuple[bool, str]:
         for a, p in enumerate(tn.theta):
             if not _same(chained[a], net_closed[p]):
                 return False, f"P^T grad_spline differs in {p} (s={s})"
-    return True, ("dL/dtheta by SymPy under sum_{n=1}^N (symbolic N and alpha, two units with "
+    return True, ("dL/dtheta by SymPy under sum_{n=1}^N (symbolic N, arbitrary per-sample gains "
+                  "fixed on the pattern, hence the leaky ones; two units with "
                   "arbitrary active sets and orientations plus a rest term: every H) equals the "
                   "gain-weighted closed forms in both parameterizations, and grad_network = "
                   "P^T grad_spline")
@@ -325,7 +347,7 @@ def kink(s: int, factor: sp.Expr | None = None) -> tuple[bool, bool]:
     factor * mu_i r_m / N, L and dL/dmu_i are continuous there). ``factor`` defaults to the
     leaky (1 - alpha); pass 1 for the ReLU statement."""
     factor = (1 - ALPHA) if factor is None else factor
-    t = _template("spline", (s, 1))
+    t = _template("spline", (s, 1), specific=True)
     beta, mu = t["beta_i"], t["mu_i"]
     d = sp.KroneckerDelta(g.n, g.M)
     chi = g.CHI[0]
@@ -362,18 +384,23 @@ def general_2_4() -> tuple[bool, str]:
         for u, tag in enumerate("ij"):
             su, mu, beta = s[u], t[f"mu_{tag}"], t[f"beta_{tag}"]
             d_mu, d_beta = _d(t, mu), _d(t, beta)
-            sum_gr = g.S(t.r * gain(u))
-            sum_grx = g.S(t.r * g.X[g.n] * gain(u))
+            sum_gr = g.S(t.r * t.gain(u))
+            sum_grx = g.S(t.r * g.X[g.n] * t.gain(u))
             checks = [
                 (mu * sum_gr, -su * g.N * d_beta),
                 (mu * sum_grx, su * g.N * (mu * d_mu - beta * d_beta)),
-                (g.N * d_mu, su * g.S(t.r * (g.X[g.n] - beta) * gain(u))),
-                # sum_n g r = (1 - alpha) sum_A r + alpha sum_all r, and N dL/dc = sum_all r
-                (sum_gr, (1 - ALPHA) * g.S(t.r * g.CHI[u][g.n]) + ALPHA * g.N * _d(t, t["c"])),
+                (g.N * d_mu, su * g.S(t.r * (g.X[g.n] - beta) * t.gain(u))),
             ]
             for lhs, rhs in checks:
                 if not _same(lhs, rhs):
                     return False, f"critical-point identity fails for unit {tag}, s={s}"
+            # With the leaky gains themselves: sum_n g r = (1 - alpha) sum_A r + alpha sum_all r,
+            # and N dL/dc = sum_all r.
+            t = _template("spline", s, specific=True)
+            sum_gr = g.S(t.r * t.gain(u))
+            if not _same(sum_gr, (1 - ALPHA) * g.S(t.r * g.CHI[u][g.n])
+                         + ALPHA * g.N * sp.diff(t.loss, t["c"])):
+                return False, f"gain-sum identity fails for unit {tag}, s={s}"
             for fill in (0, 1):  # dead (chi = 0) and all-active (chi = 1): a line on the data
                 col = (t.column(beta) + su * mu * (ALPHA + (1 - ALPHA) * fill)
                        * t.column(t["c"])).subs(g.CHI[u][g.n], fill)
@@ -383,10 +410,12 @@ def general_2_4() -> tuple[bool, str]:
             col_mu = t.column(mu).subs(g.CHI[u][g.n], 0)
             if not is_zero(col_mu - ALPHA * su * (g.X[g.n] - beta)):
                 return False, "dead-unit column in mu"
+            t = _template("spline", s)
     return True, ("identities mu_i sum_n g_i r_n = -s_i N dL/dbeta_i, mu_i sum_n g_i r_n x_n = "
                   "s_i N (mu_i dL/dmu_i - beta_i dL/dbeta_i), N dL/dmu_i = s_i sum_n g_i r_n "
-                  "(x_n - beta_i) and sum_n g_i r_n = (1-alpha) sum_{A_i} r_n + alpha N dL/dc for "
-                  "symbolic N and alpha; a unit whose gain is constant on the data (dead: alpha, "
+                  "(x_n - beta_i) for arbitrary gains fixed on the pattern, and sum_n g_i r_n = "
+                  "(1-alpha) sum_{A_i} r_n + alpha N dL/dc for the leaky gains (symbolic N and "
+                  "alpha); a unit whose gain is constant on the data (dead: alpha, "
                   "all-active: 1) has d f/d beta_i = -g s_i mu_i d f/d c, and a dead unit has "
                   "d f/d mu_i = alpha s_i (x_n - beta_i), not 0")
 
@@ -410,9 +439,9 @@ def general_3_1() -> tuple[bool, str]:
                         else:
                             w, bb, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
                             if {a, b} == {w, v}:
-                                res = g.S(gain(u) * t.r * g.X[g.n]) / g.N
+                                res = g.S(t.gain(u) * t.r * g.X[g.n]) / g.N
                             elif {a, b} == {bb, v}:
-                                res = g.S(gain(u) * t.r) / g.N
+                                res = g.S(t.gain(u) * t.r) / g.N
                     gn = g.S(cols[a] * cols[b]) / g.N
                     if not _same(_d(t, a, b), gn + res):
                         return False, f"{param} Hessian entry ({a}, {b}) differs (s={s})"
@@ -424,8 +453,9 @@ def general_3_1() -> tuple[bool, str]:
     block = sp.Matrix([[0, r0], [r0, 0]])
     if sp.expand((block - lam * sp.eye(2)).det() - (lam**2 - r0**2)) != 0:
         return False, "R block spectrum"
-    return True, ("every second derivative of (1/2N) sum_n r_n^2 with leaky gains (symbolic N "
-                  "and alpha, two units plus a rest term: every H) equals (1/N) sum_n (J_na J_nb "
+    return True, ("every second derivative of (1/2N) sum_n r_n^2 with arbitrary per-sample "
+                  "gains g_i(n) fixed on the pattern (symbolic N, two units plus a rest term: "
+                  "every H) equals (1/N) sum_n (J_na J_nb "
                   "+ r_n d^2 f_n), with R only at (mu_i, beta_i) = rho_i/N, rho_i = -s_i sum_n "
                   "g_i(n) r_n (spline) and at (w_i, v_i), (b_i, v_i) = sum_n g_i r_n x_n / N, "
                   "sum_n g_i r_n / N (network); each block [[0, rho], [rho, 0]] has eigenvalues "
@@ -440,12 +470,13 @@ def general_3_2() -> tuple[bool, str]:
             at0 = {mu: 0}
             hbb = g.summand(_d(t, beta, beta)).subs(at0)
             hmb = g.summand(_d(t, mu, beta) - _rho(t, u) / g.N).subs(at0)
-            a = g.S(gain(u) ** 2 * (g.X[g.n] - beta) ** 2) / g.N
+            a = g.S(t.gain(u) ** 2 * (g.X[g.n] - beta) ** 2) / g.N
             hmm = g.summand(_d(t, mu, mu) - a).subs(at0)
             if not (is_zero(hbb) and is_zero(hmb) and is_zero(hmm)):
                 return False, f"the 2x2 block at mu = 0 has another form (unit {tag}, s={s})"
     return True, ("at mu_i = 0 the (mu_i, beta_i) block is [[a, rho_i/N], [rho_i/N, 0]] with "
-                  "a = (1/N) sum_n g_i(n)^2 (x_n - beta_i)^2 >= 0 (symbolic N and alpha, every H); "
+                  "a = (1/N) sum_n g_i(n)^2 (x_n - beta_i)^2 >= 0 (symbolic N, arbitrary real gains, "
+                  "every H); "
                   "its determinant -rho_i^2/N^2 < 0 when rho_i != 0: a strict saddle. At a "
                   "critical point rho_i = -s_i (1-alpha) sum_{A_i} r_n (2.4), so the condition "
                   "rho_i != 0 is the ReLU's")
@@ -457,7 +488,7 @@ def general_3_3() -> tuple[bool, str]:
         t = _template("spline", s)
         nus = {tag: sp.Symbol(f"nu_{tag}", real=True) for tag in "ij"}
         lin = t["c"] + g.G[g.n] + sum(
-            gain(u) * t.s[u] * (t[f"mu_{tag}"] * g.X[g.n] - nus[tag]) for u, tag in enumerate("ij"))
+            t.gain(u) * t.s[u] * (t[f"mu_{tag}"] * g.X[g.n] - nus[tag]) for u, tag in enumerate("ij"))
         sub = {nus[tag]: t[f"mu_{tag}"] * t[f"beta_{tag}"] for tag in "ij"}
         if not is_zero(lin.subs(sub) - t.f):
             return False, "f is not linear in (mu, nu, c)"
@@ -473,7 +504,7 @@ def general_3_3() -> tuple[bool, str]:
     return True, ("on a pattern f(x_n) = c + sum_i g_i(n) s_i (mu_i x_n - nu_i) with nu_i = "
                   "mu_i beta_i is linear in (mu, nu, c) (the gains are constants of the pattern), "
                   "so L = q(mu, nu, c) with q a convex quadratic; dL/dmu_i = dq/dmu_i + beta_i "
-                  "dq/dnu_i, dL/dbeta_i = mu_i dq/dnu_i, dq/dnu_i = rho_i/N (symbolic N, alpha, "
+                  "dq/dnu_i, dL/dbeta_i = mu_i dq/dnu_i, dq/dnu_i = rho_i/N (symbolic N, arbitrary gains, "
                   "every H). At a critical point with PSD Hessian, mu_i != 0 gives dq/dnu_i = 0 "
                   "and mu_i = 0 gives rho_i = 0 by 3.2: grad q = 0, a global minimizer of q, and "
                   "the argument of theory §3.3 goes through unchanged")
@@ -495,7 +526,7 @@ def general_3_4() -> tuple[bool, str]:
                 if not _same(_d(tn, pa, tn.theta[b]), chained[a, b]):
                     return False, f"chain rule fails at ({pa}, {tn.theta[b]}), s={s}"
     return True, ("Hess_network = P^T Hess_spline P + sum_k dL/dphi_k Hess phi_k under "
-                  "sum_{n=1}^N with leaky gains (symbolic N and alpha, every H); P and Hess phi "
+                  "sum_{n=1}^N with arbitrary per-sample gains (symbolic N, every H); P and Hess phi "
                   "do not involve alpha, so Sylvester's law gives the inertia statement of "
                   "theory §3.4 verbatim")
 
@@ -1071,10 +1102,10 @@ def decay_chain() -> tuple[bool, str]:
 
 # ====================================================================== the catalogue of verdicts
 #: Exhaustive sizes (H, N): every pattern of each, both parameterizations, symbolic alpha.
-FULL_SIZES = ((1, 3), (2, 2))
+FULL_SIZES = ((1, 4), (2, 2))
 QUICK_SIZES = ((1, 2), (2, 1))
 #: The general proofs run in quick mode (the cheap ones; full mode runs all).
-QUICK_GENERAL = ("1.1", "1.2", "3.5")
+QUICK_GENERAL = ("1.1", "1.2", "1.3", "3.2", "3.5")
 
 def leaky_verdicts(quick: bool) -> list[Verdict]:
     """Theory §1.1-1.4, 2.1-2.4, 3.1-3.5 for the leaky ReLU, each decided."""
@@ -1235,12 +1266,9 @@ def decay_verdicts(quick: bool) -> list[Verdict]:
                         "of their values", r"`decay(lam)` gradients and Hessians are the "
                         r"derivatives of the penalties", _level(ok, "general"), detail))
     ok2, detail2 = exhaustive_decay(sizes)
-    if quick:  # the general proof is left to full mode
-        ok, level, detail = ok2, "exhaustive", f"exhaustive: {detail2}"
-    else:
-        ok, detail = decay_identity()
-        level, detail = "general", f"proved (general): {detail}; exhaustive: {detail2}"
-        ok = ok and ok2
+    ok, detail = decay_identity()
+    level, detail = "general", f"proved (general): {detail}; exhaustive: {detail2}"
+    ok = ok and ok2
     rows.append(Verdict("decay 1.3", "new",
                         "<grad(L + (lambda/2)||theta||^2), (w_i, b_i, -v_i)> = -lambda delta_i "
                         "for both activations",
@@ -1295,8 +1323,10 @@ def run(ctx: Context) -> Derivation:
     paragraphs = (
         f"Leaky ReLU, $\\alpha \\in [0, 1)$ symbolic. Changed: {changed}; unchanged: "
         f"{unchanged}. General proofs use the indexed-sum templates with each indicator "
-        "$\\chi_i[n]$ replaced by the gain $g_i(n) = \\alpha + (1 - \\alpha)\\chi_i[n]$ "
-        "(symbolic $N$, every width); exhaustive checks visit every activation pattern at "
+        "$\\chi_i[n]$ replaced by an arbitrary per-sample gain fixed on the pattern, of which "
+        "the leaky gain $g_i(n) = \\alpha + (1 - \\alpha)\\chi_i[n]$ is a case, or by the leaky "
+        "gain itself where a statement needs it (symbolic $N$, every width); exhaustive checks "
+        "visit every activation pattern at "
         f"{sizes} with symbolic parameters, data and $\\alpha$, against SymPy derivatives of "
         "$f(x_n)$ built directly from the activation, and compare the engine's closed forms "
         "(gradient, Hessian and its parts, $\\rho_i$, pattern outputs) with them. The ReLU "

@@ -14,6 +14,7 @@ from scipy.optimize import minimize_scalar
 from derivations import models
 from symspline.calculus import pattern_gradient, pattern_hessian
 from symspline.data import Dataset
+from symspline.evaluation import evaluate
 from symspline.params import Network, Spline
 from symspline.regions import locate
 
@@ -288,3 +289,30 @@ def test_decay_orbit_minimum_symbolic():
     assert ok, detail
     ok, detail = models.decay_chain()
     assert ok, detail
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.25])
+def test_evaluate_with_weight_decay_keeps_the_derived_laws(alpha):
+    """The engine's one evaluation (symspline.evaluation) against the hand-written objective:
+    network gradient of L + decay, the decay identity on it, and the spline objective equal to
+    the network one at the balanced representative (a deliberately unbalanced one is larger)."""
+    H, lam = 3, 0.4
+    x, y, theta = _problem(H)
+    data = Dataset.from_arrays(x, y)
+    net = Network.from_vector(theta, H, negative_slope=alpha)
+    ev = evaluate(net, data, weight_decay=lam)
+    ref = objective_grad(theta, x, y, H, alpha, lam)
+    assert np.allclose(np.asarray(ev.gradient, dtype=float), ref, rtol=0, atol=1e-12)
+    assert abs(float(ev.loss) - objective(theta, x, y, H, alpha, lam)) < 1e-12
+    g = np.asarray(ev.gradient, dtype=float)
+    for i in range(H):
+        gen = np.zeros_like(theta)
+        gen[i], gen[H + i], gen[2 * H + i] = theta[i], theta[H + i], -theta[2 * H + i]
+        assert abs(g @ gen + lam * net.balance[i]) < 1e-12
+    spl = net.to_spline()
+    bal = spl.balanced()
+    e_spl = float(evaluate(spl, data, weight_decay=lam).loss)
+    e_bal = float(evaluate(bal, data, weight_decay=lam).loss)
+    assert abs(e_spl - e_bal) < 1e-12 * (1 + abs(e_spl))
+    e_off = float(evaluate(spl.to_network(1.0), data, weight_decay=lam).loss)
+    assert e_off > e_spl + 1e-6
