@@ -1495,6 +1495,11 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
       D > lambda a saddle, descent direction u = the maximiser, v = -sign(h) |h| / (N lambda),
       along which F - F0 = t^2 (lambda |u|^2 / 2 - h^2 / (2 N^2 lambda)) + O(t^4) < 0; D = lambda
       is reported undecided.
+    - **Every breakpoint on a data point (proved, rational input).** Each cell placing the
+      non-zero units on distinct (orientation, data point) states, with every sign vector
+      (:func:`_kink_cells`, at most ``MAX_KINK_CELLS``), is decided by
+      :func:`_certify_kink_point`: exact in Q(sqrt(1 + x_m^2)); cells it cannot settle are counted
+      in ``undecided``.
     - **Non-zero critical points (tested).** For every number k = 1..H of non-zero units, a
       multistart search (``starts`` BFGS runs and ``starts`` Newton root searches from random
       points, then Newton polishing on the pattern Hessian) finds width-k critical points; each
