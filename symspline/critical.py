@@ -1357,6 +1357,8 @@ class DecayPoint:
         if self.gradient_bound is None:
             out["gradient_bound_reason"] = (
                 "an exact point: stationarity is proved" if exact else
+                "the zero network: the unit derivatives vanish, dF/dc = 0 up to the rounding of c"
+                if self.zero_units == self.network.H else
                 "a breakpoint on a data point: the float point is not exactly on it")
         out["hessian_min_eigenvalue"] = self.hessian_min
         if self.hessian_min is None:
@@ -1685,7 +1687,7 @@ def _decay_origin(data: Dataset, H: int, lam: object, alpha: object, exact: bool
     if cmp < 0:
         return DecayPoint(net, obj, loss, KIND_STRICT_MIN, level, common + ": D < lambda, so "
                           "F - F0 >= (1 + lambda) dc^2/2 + (lambda - D)/2 ||unit||^2 + higher "
-                          "order: a strict local minimum", H, (), 0.0, None, D)
+                          "order: a strict local minimum", H, (), None, None, D)
     if cmp > 0:
         hu = _h_value(x, r, alpha, u)
         kv = abs(hu) / (N * lam)
@@ -1696,9 +1698,9 @@ def _decay_origin(data: Dataset, H: int, lam: object, alpha: object, exact: bool
         return DecayPoint(net, obj, loss, KIND_SADDLE, level, common + ": D > lambda, so along "
                           f"d (unit 1: (w, b) = {tuple(u)}, v = {v}) F(theta + t d) = F + "
                           f"{q2} t^2 + O(t^4) with {q2} < 0 (and d^2F/dc^2 = 1 + lambda > 0): "
-                          "a saddle", H, (), 0.0, None, D, tuple(d))
+                          "a saddle", H, (), None, None, D, tuple(d))
     return DecayPoint(net, obj, loss, KIND_UNDECIDED, level, common + ": D = lambda, the "
-                      "second-order test is inconclusive", H, (), 0.0, None, D)
+                      "second-order test is inconclusive", H, (), None, None, D)
 
 
 def _h_value(x: Sequence, r: Sequence, alpha: object, u: tuple) -> object:

@@ -119,7 +119,7 @@ def _run_decay(args: argparse.Namespace, data: object, alpha: object, lam: objec
     for p in shown:
         print(f"  {float(p.objective):<22.12g} {float(p.loss):<12.6g} {p.zero_units:>10}  "
               f"{p.kind} [{p.level}]: {p.reason}")
-        if p.level == "tested":
+        if p.level == "tested" and p.zero_units < rep.H:
             gb = "n/a (a breakpoint on a data point)" if p.gradient_bound is None else \
                 f"{p.gradient_bound:.3g}"
             print("      balances v^2 - w^2 - b^2: "

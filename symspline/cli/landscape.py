@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.lam != 0:
         print(f"objective L + (lambda/2)||theta||^2 with lambda = {exact_text(args.lam)}")
-    print(f"slice in {S.param} coordinates ({S.kind}); L(0) = "
+    print(f"slice in {S.param} coordinates ({S.kind}); {'L' if args.lam == 0 else 'F'}(0) = "
           f"{exact_text(S(0) if S.kind == 'exact' else float(S(0.0)))}"
           + (f"; Hessian eigenvalue {eig:.10g}" if eig is not None else ""))
     print(f"{len(kinks)} kinks with |t| <= {T:g} ({len(S.breaks)} on the whole line):")
