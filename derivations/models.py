@@ -45,6 +45,12 @@ from symspline.params import Network, Spline
 from symspline.regions import Pattern, patterns
 from symspline.report import Claim, Derivation, Equation
 from symspline.theorems import general as g
+from symspline.theorems.catalogue import LAM as catalogue_LAM
+from symspline.theorems.catalogue import (
+    general_decay_1_3,
+    general_leaky_2_3,
+    general_leaky_3_1,
+)
 from symspline.theorems.core import is_zero
 
 from . import Context, styled
@@ -57,8 +63,8 @@ SUMMARY = ("theory §1-3 re-proved for the leaky ReLU with symbolic $\\alpha$ (w
            "$\\dot\\delta_i = -2\\lambda\\delta_i$")
 
 #: The leaky slope and the weight-decay strength as symbols (alpha in [0, 1), lambda >= 0).
-ALPHA = sp.Symbol("alpha", nonnegative=True)
-LAM = sp.Symbol("lambda", nonnegative=True)
+ALPHA = g.ALPHA
+LAM = catalogue_LAM
 #: The exact slope used for counterexamples.
 ALPHA_CEX = sp.Rational(1, 2)
 
@@ -98,41 +104,15 @@ def _level(ok: bool, level: str) -> str:
 
 
 # ====================================================================== the leaky templates
-#: Arbitrary per-sample gains of the two template units: most identities hold for any gains
-#: that are constant on a pattern, so the general proofs use these (smaller expressions, a
-#: stronger statement) and specialize nothing.
-GAINS = (sp.IndexedBase("gamma_i"), sp.IndexedBase("gamma_j"))
-
-
-def leaky_gain(u: int) -> sp.Expr:
-    """g_u(n) = alpha + (1 - alpha) chi_u[n]: 1 on the active set, alpha off it."""
-    return ALPHA + (1 - ALPHA) * g.CHI[u][g.n]
-
-
-class LeakyTemplate(g.Template):
-    """The two-unit template of :mod:`symspline.theorems.general` with per-sample gains: unit u
-    contributes gamma_u[n] times its line, gamma_u an arbitrary sequence fixed on the pattern."""
-
-    specific = False
-
-    def gain(self, u: int) -> sp.Expr:
-        return leaky_gain(u) if self.specific else GAINS[u][g.n]
-
-    @cached_property
-    def f(self) -> sp.Expr:
-        return (self.sym["c"] + self.piece(0) * self.gain(0) + self.piece(1) * self.gain(1)
-                + g.G[g.n])
-
-
-class LeakyReluTemplate(LeakyTemplate):
-    """The template with the leaky gains alpha + (1 - alpha) chi_u[n] themselves."""
-
-    specific = True
+GAINS = g.GAINS
+leaky_gain = g.leaky_gain
+LeakyTemplate = g.GainTemplate
+LeakyReluTemplate = g.LeakyTemplate
 
 
 @cache
-def _template(param: str, s: tuple[int, int], specific: bool = False) -> LeakyTemplate:
-    return (LeakyReluTemplate if specific else LeakyTemplate)(param, s)
+def _template(param: str, s: tuple[int, int], specific: bool = False) -> g.GainTemplate:
+    return (g.LeakyTemplate if specific else g.GainTemplate)(param, s)
 
 
 @cache
@@ -236,28 +216,9 @@ NETWORK_ORIENTATIONS = ((1, 1),)
 
 
 def general_1_3(decay: bool = False) -> tuple[bool, str]:
-    """<grad L, (w_i, b_i, -v_i)> = 0 (and = -lambda delta_i with weight decay).
-
-    One orientation pair suffices: the network pieces v (w x + b) do not involve s, which only
-    declares the sign of w in the template, and a polynomial identity does not use it.
-    """
-    for s in NETWORK_ORIENTATIONS:
-        t = _template("network", s)
-        penalty = LAM / 2 * sum(p**2 for p in t.theta) if decay else 0
-        obj = t.loss + penalty
-        for tag in "ij":
-            w, b, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
-            lhs = w * sp.diff(obj, w) + b * sp.diff(obj, b) - v * sp.diff(obj, v)
-            rhs = -LAM * (v**2 - w**2 - b**2) if decay else 0
-            if not _same(lhs, rhs):
-                return False, f"the orbit derivative is not {rhs} for s={s}"
-    what = "= -lambda delta_i" if decay else "= 0"
-    return True, (f"w dE/dw + b dE/db - v dE/dv {what} for E = (1/2N) sum_n r_n^2"
-                  + (" + (lambda/2)||theta||^2" if decay else "")
-                  + ", arbitrary per-sample gains gamma_i[n] fixed on the pattern (the leaky "
-                  "gains alpha + (1-alpha) chi among them), symbolic N, two units with "
-                  "arbitrary active sets plus a rest term (every H; the network pieces do not "
-                  "involve the orientations)")
+    """<grad L, (w_i, b_i, -v_i)> = 0, or -lambda delta_i with weight decay (catalogue
+    theorem decay.1.3, :func:`symspline.theorems.catalogue.general_decay_1_3`)."""
+    return general_decay_1_3(decay)
 
 
 def general_2_1() -> tuple[bool, str]:
@@ -342,40 +303,15 @@ def general_2_2() -> tuple[bool, str]:
                   "P^T grad_spline")
 
 
+@cache
 def kink(s: int, factor: sp.Expr | None = None) -> tuple[bool, bool]:
-    """theory §2.3 with leaky gains: (right - left dL/dbeta_i at beta_i = x_m equals
-    factor * mu_i r_m / N, L and dL/dmu_i are continuous there). ``factor`` defaults to the
-    leaky (1 - alpha); pass 1 for the ReLU statement."""
-    factor = (1 - ALPHA) if factor is None else factor
-    t = _template("spline", (s, 1), specific=True)
-    beta, mu = t["beta_i"], t["mu_i"]
-    d = sp.KroneckerDelta(g.n, g.M)
-    chi = g.CHI[0]
-    f_right = t.f
-    f_left = t.f.subs(chi[g.n], chi[g.n] + s * d)
-    L_right = g.S((f_right - g.Y[g.n]) ** 2) / (2 * g.N)
-    L_left = g.S((f_left - g.Y[g.n]) ** 2) / (2 * g.N)
-    at = {beta: g.X[g.M]}
-    chi_m = {chi: 0 if s > 0 else 1}
-    r_m = g.S(d * (f_right - g.Y[g.n]))
-    jump = (sp.diff(L_right, beta) - sp.diff(L_left, beta) - factor * mu * r_m / g.N).subs(at)
-    jump_ok = g.at_sample(g.summand(jump), chi_m) == 0
-    cont = (L_right - L_left).subs(at)
-    dmu = (sp.diff(L_right, mu) - sp.diff(L_left, mu)).subs(at)
-    cont_ok = (g.at_sample(g.summand(cont), chi_m) == 0
-               and g.at_sample(g.summand(dmu), chi_m) == 0)
-    return jump_ok, cont_ok
+    """theory §2.3 with leaky gains (:func:`symspline.theorems.general.leaky_kink_jump`)."""
+    return g.leaky_kink_jump(s, factor)
 
 
 def general_2_3() -> tuple[bool, str]:
-    for s in (1, -1):
-        jump_ok, cont_ok = kink(s)
-        if not (jump_ok and cont_ok):
-            return False, f"jump or continuity fails for s={s}"
-    return True, ("the two patterns at beta_i = x_m differ only in the gain of sample m "
-                  "(alpha on one side, 1 on the other); differentiating on both sides for "
-                  "symbolic N and alpha gives right - left = (1 - alpha) mu_i r_m / N for "
-                  "s_i = +1 and -1, with L and dL/dmu_i continuous")
+    """Catalogue theorem leaky.2.3 (:func:`symspline.theorems.catalogue.general_leaky_2_3`)."""
+    return general_leaky_2_3()
 
 
 def general_2_4() -> tuple[bool, str]:
@@ -421,45 +357,8 @@ def general_2_4() -> tuple[bool, str]:
 
 
 def general_3_1() -> tuple[bool, str]:
-    for s in g.orientations():
-        for param in ("spline", "network"):
-            if param == "network" and s not in NETWORK_ORIENTATIONS:
-                continue  # the network pieces do not involve s (see general_1_3)
-            t = _template(param, s)
-            th = t.theta
-            cols = {p: t.column(p) for p in th}
-            for ia, a in enumerate(th):
-                for b in th[ia:]:
-                    res = 0
-                    for u, tag in enumerate("ij"):
-                        if param == "spline":
-                            pair = {t[f"mu_{tag}"], t[f"beta_{tag}"]}
-                            if {a, b} == pair:
-                                res = _rho(t, u) / g.N
-                        else:
-                            w, bb, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
-                            if {a, b} == {w, v}:
-                                res = g.S(t.gain(u) * t.r * g.X[g.n]) / g.N
-                            elif {a, b} == {bb, v}:
-                                res = g.S(t.gain(u) * t.r) / g.N
-                    gn = g.S(cols[a] * cols[b]) / g.N
-                    if not _same(_d(t, a, b), gn + res):
-                        return False, f"{param} Hessian entry ({a}, {b}) differs (s={s})"
-            if param == "spline":
-                for u, tag in enumerate("ij"):
-                    if not _same(_d(t, t[f"beta_{tag}"]), t[f"mu_{tag}"] * _rho(t, u) / g.N):
-                        return False, "dL/dbeta != mu rho / N"
-    lam, r0 = sp.symbols("l rho", real=True)
-    block = sp.Matrix([[0, r0], [r0, 0]])
-    if sp.expand((block - lam * sp.eye(2)).det() - (lam**2 - r0**2)) != 0:
-        return False, "R block spectrum"
-    return True, ("every second derivative of (1/2N) sum_n r_n^2 with arbitrary per-sample "
-                  "gains g_i(n) fixed on the pattern (symbolic N, two units plus a rest term: "
-                  "every H) equals (1/N) sum_n (J_na J_nb "
-                  "+ r_n d^2 f_n), with R only at (mu_i, beta_i) = rho_i/N, rho_i = -s_i sum_n "
-                  "g_i(n) r_n (spline) and at (w_i, v_i), (b_i, v_i) = sum_n g_i r_n x_n / N, "
-                  "sum_n g_i r_n / N (network); each block [[0, rho], [rho, 0]] has eigenvalues "
-                  "+-|rho| (trace 0); dL/dbeta_i = mu_i rho_i / N")
+    """Catalogue theorem leaky.3.1 (:func:`symspline.theorems.catalogue.general_leaky_3_1`)."""
+    return general_leaky_3_1()
 
 
 def general_3_2() -> tuple[bool, str]:

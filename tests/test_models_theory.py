@@ -316,3 +316,42 @@ def test_evaluate_with_weight_decay_keeps_the_derived_laws(alpha):
     assert abs(e_spl - e_bal) < 1e-12 * (1 + abs(e_spl))
     e_off = float(evaluate(spl.to_network(1.0), data, weight_decay=lam).loss)
     assert e_off > e_spl + 1e-6
+
+
+# ---------------------------------------------------------------- catalogue variants
+@pytest.mark.parametrize("name", ["leaky.2.3", "leaky.3.1", "decay.1.3"])
+def test_catalogue_variants_are_proved(name):
+    from symspline.theorems import get, prove
+
+    th = get(name)
+    assert prove(th).level == "general"
+    res = prove(th, 1, 3, strategies=("exhaustive",))
+    assert res.level == "exhaustive" and "8 patterns" in res.detail
+
+
+def test_catalogue_false_leaky_kink_is_refuted_and_the_counterexample_checks_out():
+    """The ReLU kink jump read for alpha = 1/2: the prover's exact counterexample, re-checked by
+    one-sided finite differences of a loss written here with max(z, z/2)."""
+    import re
+
+    from symspline.theorems import get, prove
+
+    res = prove(get("false.leaky-kink"), 1, 3)
+    assert res.level == "refuted" and res.ok
+    cex = res.counterexample
+    i, m = (int(v) - 1 for v in re.search(r"dL/dbeta(\d+) at x(\d+)", cex.detail).groups())
+    s = -1 if cex.pattern.startswith("Pattern[-") else 1
+    x = np.array([float(sp.Rational(v)) for v in cex.data_x])
+    y = np.array([float(sp.Rational(v)) for v in cex.data_y])
+    mu, c = float(sp.Rational(cex.params["mu1"])), float(sp.Rational(cex.params["c"]))
+    assert i == 0
+
+    def L(beta: float) -> float:
+        r = c + mu * leaky(s * (x - beta), 0.5) - y
+        return float(r @ r / (2 * len(x)))
+
+    h = 1e-6
+    jump = (L(x[m] + h) - L(x[m])) / h - (L(x[m]) - L(x[m] - h)) / h
+    r_m = c - y[m]
+    assert abs(jump - 0.5 * mu * r_m / len(x)) < 1e-4
+    assert abs(jump - mu * r_m / len(x)) > 1e-3

@@ -640,6 +640,176 @@ def _ob_false_dbeta(inst: Instance) -> list[Obligation]:
                gd[i] + inst.params.mu[i] * inst.active_sum(i) / inst.N) for i in range(inst.H)]
 
 
+# ====================================================================== leaky ReLU and weight decay
+# theory §7.4 and §7.5: variants of 1.3, 2.3 and 3.1. The general proofs use the gain templates
+# of :mod:`.general` (arbitrary per-sample gains, or the leaky gains with alpha symbolic); the
+# exhaustive obligations re-derive each pattern with alpha symbolic (or 1/2 for the false variant).
+LAM = sp.Symbol("lambda", nonnegative=True)
+
+
+@cache
+def _gain_template(param: str, s: tuple[int, int]) -> g.GainTemplate:
+    return g.GainTemplate(param, s)
+
+
+def _leaky(inst: Instance, alpha: object = g.ALPHA) -> Instance:
+    """The same pattern and data with leaky symbolic parameters (slope ``alpha``)."""
+    key = ("leaky", inst.pattern, id(inst.data), str(alpha), isinstance(inst.params, Spline))
+    if key not in _TWINS:
+        H, s = inst.H, inst.pattern.s
+        p = (Spline.symbols(H, s, negative_slope=alpha) if isinstance(inst.params, Spline)
+             else Network.symbols(H, s, negative_slope=alpha))
+        _TWINS[key] = (inst.data, Instance(inst.pattern, p, inst.data))
+    return _TWINS[key][1]
+
+
+def _gain_sum(inst: Instance, i: int, weight: Callable[[int], object] = lambda n: 1) -> sp.Expr:
+    """sum_n g_i(n) r_n weight(n) with g_i = 1 on A_i and alpha off it, term by term."""
+    alpha = inst.params.negative_slope
+    active = set(inst.pattern.active(i))
+    return sp.Add(*[(1 if n in active else alpha) * inst.residuals[n] * weight(n)
+                    for n in range(inst.N)])
+
+
+def general_leaky_2_3() -> tuple[bool, str]:
+    for s in (1, -1):
+        jump_ok, cont_ok = g.leaky_kink_jump(s)
+        if not (jump_ok and cont_ok):
+            return False, f"jump or continuity fails for s={s}"
+    return True, ("the two patterns at beta_i = x_m differ only in the gain of sample m "
+                  "(alpha on one side, 1 on the other); differentiating on both sides for "
+                  "symbolic N and alpha gives right - left = (1 - alpha) mu_i r_m / N for "
+                  "s_i = +1 and -1, with L and dL/dmu_i continuous")
+
+
+def _general_false_leaky_kink() -> tuple[bool, str]:
+    for s in (1, -1):
+        if not g.leaky_kink_jump(s, sp.Integer(1))[0]:
+            return False, f"the jump is not mu_i r_m / N for symbolic alpha (s = {s})"
+    return True, "identity holds"
+
+
+def _leaky_kink(inst: Instance, factor: object, alpha: object) -> list[Obligation]:
+    li = _leaky(inst, alpha)
+    spl = li.params
+    out = []
+    for i in range(spl.H):
+        k = inst.pattern.k[i]
+        if k >= inst.N:
+            continue
+        nxt = list(inst.pattern.k)
+        nxt[i] = k + 1
+        right = sibling(li, Pattern(inst.pattern.s, tuple(nxt), inst.N))
+        at = {spl.beta[i]: inst.data.x[k]}
+        r_m = li.residuals[k].subs(at)
+        jump = (right.grad_diff[i] - li.grad_diff[i]).subs(at)
+        out.append(_Z(f"jump of dL/dbeta{i + 1} at x{k + 1} - ({factor}) mu{i + 1} r{k + 1}/N"
+                      + ("" if isinstance(alpha, sp.Symbol) else f" at alpha = {alpha}"),
+                      jump - factor * spl.mu[i] * r_m / inst.N))
+        dmu = (right.grad_diff[spl.H + i] - li.grad_diff[spl.H + i]).subs(at)
+        out.append(_Z(f"jump of dL/dmu{i + 1} at x{k + 1}", dmu))
+    return out
+
+
+def _ob_leaky_2_3(inst: Instance) -> list[Obligation]:
+    return _leaky_kink(inst, 1 - g.ALPHA, g.ALPHA)
+
+
+def _ob_false_leaky_kink(inst: Instance) -> list[Obligation]:
+    return _leaky_kink(inst, sp.Integer(1), sp.Rational(1, 2))
+
+
+def general_leaky_3_1() -> tuple[bool, str]:
+    for s in g.orientations():
+        for param in ("spline", "network"):
+            if param == "network" and s != (1, 1):
+                continue  # the network pieces v (w x + b) do not involve s
+            t = _gain_template(param, s)
+            th = t.theta
+            cols = {p: t.column(p) for p in th}
+            for ia, a in enumerate(th):
+                for b in th[ia:]:
+                    res = 0
+                    for u, tag in enumerate("ij"):
+                        if param == "spline":
+                            if {a, b} == {t[f"mu_{tag}"], t[f"beta_{tag}"]}:
+                                res = g.gain_rho(t, u) / g.N
+                        else:
+                            w, bb, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
+                            if {a, b} == {w, v}:
+                                res = g.S(t.gain(u) * t.r * g.X[g.n]) / g.N
+                            elif {a, b} == {bb, v}:
+                                res = g.S(t.gain(u) * t.r) / g.N
+                    if not _identity(_d(t, a, b), g.S(cols[a] * cols[b]) / g.N + res):
+                        return False, f"{param} Hessian entry ({a}, {b}) differs (s={s})"
+            if param == "spline":
+                for u, tag in enumerate("ij"):
+                    if not _identity(_d(t, t[f"beta_{tag}"]),
+                                     t[f"mu_{tag}"] * g.gain_rho(t, u) / g.N):
+                        return False, "dL/dbeta != mu rho / N"
+    lam, r0 = sp.symbols("l rho", real=True)
+    block = sp.Matrix([[0, r0], [r0, 0]])
+    if sp.expand((block - lam * sp.eye(2)).det() - (lam**2 - r0**2)) != 0:
+        return False, "R block spectrum"
+    return True, ("every second derivative of (1/2N) sum_n r_n^2 with arbitrary per-sample "
+                  "gains g_i(n) fixed on the pattern (symbolic N, two units plus a rest term: "
+                  "every H) equals (1/N) sum_n (J_na J_nb + r_n d^2 f_n), with R only at "
+                  "(mu_i, beta_i) = rho_i/N, rho_i = -s_i sum_n g_i(n) r_n (spline) and at "
+                  "(w_i, v_i), (b_i, v_i) = sum_n g_i r_n x_n / N, sum_n g_i r_n / N (network); "
+                  "each block [[0, rho], [rho, 0]] has eigenvalues +-|rho| (trace 0); "
+                  "dL/dbeta_i = mu_i rho_i / N; the network pieces do not involve the "
+                  "orientations, so one orientation pair covers them")
+
+
+def _ob_leaky_3_1(inst: Instance) -> list[Obligation]:
+    li = _leaky(inst)
+    H, N = li.H, li.N
+    hess, gn, res = li.parts
+    R = sp.zeros(2 * H + 1, 2 * H + 1)
+    for i in range(H):
+        R[H + i, i] = R[i, H + i] = -li.params.s[i] * _gain_sum(li, i) / N
+    out = _mat_zero("closed Hessian - diff", (hess - li.hess_diff).applyfunc(sp.expand))
+    out += _mat_zero("closed GN - J^T J/N", (gn - _gn_independent(li)).applyfunc(sp.expand))
+    out += _mat_zero("Hess - J^T J/N - blocks(rho)",
+                     (li.hess_diff - _gn_independent(li) - R).applyfunc(sp.expand))
+    out += _mat_zero("closed R - blocks(rho)", (res - R).applyfunc(sp.expand))
+    return out
+
+
+def general_decay_1_3(weight_decay: bool = True) -> tuple[bool, str]:
+    """<grad(L + (lambda/2)||theta||^2), (w_i, b_i, -v_i)> = -lambda delta_i (0 without decay)."""
+    for s in ((1, 1),):  # the network pieces do not involve s
+        t = _gain_template("network", s)
+        obj = t.loss + (LAM / 2 * sum(p**2 for p in t.theta) if weight_decay else 0)
+        for tag in "ij":
+            w, b, v = t[f"w_{tag}"], t[f"b_{tag}"], t[f"v_{tag}"]
+            lhs = w * sp.diff(obj, w) + b * sp.diff(obj, b) - v * sp.diff(obj, v)
+            rhs = -LAM * (v**2 - w**2 - b**2) if weight_decay else 0
+            if not _identity(lhs, rhs):
+                return False, f"the orbit derivative is not {rhs}"
+    what = "= -lambda delta_i" if weight_decay else "= 0"
+    return True, (f"w dE/dw + b dE/db - v dE/dv {what} for E = (1/2N) sum_n r_n^2"
+                  + (" + (lambda/2)||theta||^2" if weight_decay else "")
+                  + ", arbitrary per-sample gains gamma_i[n] fixed on the pattern (the ReLU's "
+                  "chi and the leaky alpha + (1-alpha) chi among them), symbolic N, two units "
+                  "plus a rest term (every H; the network pieces do not involve the "
+                  "orientations)")
+
+
+def _ob_decay_1_3(inst: Instance) -> list[Obligation]:
+    li = _leaky(inst)
+    net, H = li.params, li.H
+    theta = sp.Matrix(li.theta)
+    grad = li.grad_diff + LAM * theta
+    out = []
+    for i in range(H):
+        lhs = net.w[i] * grad[i] + net.b[i] * grad[H + i] - net.v[i] * grad[2 * H + i]
+        delta = net.v[i] ** 2 - net.w[i] ** 2 - net.b[i] ** 2
+        out.append(_Z(f"<grad E, (w{i + 1}, b{i + 1}, -v{i + 1})> + lambda delta{i + 1}",
+                      lhs + LAM * delta))
+    return out
+
+
 # ====================================================================== theory §2-3 inequalities
 #: Every inequality of theory §2-3, as a user claim decided on every pattern at (H, N), or with
 #: the reason it is not a per-pattern claim. Each entry: (theory reference, statement, claim text
@@ -678,7 +848,9 @@ def _T(name: str, statement: str, latex: str, param: str, general: object, ob: C
 
 @cache
 def catalogue() -> dict[str, Theorem]:
-    """Theorems 1.1-1.3, 2.1-2.4, 3.1-3.4 and deliberately false variants (``expected_false``)."""
+    """Theorems 1.1-1.3, 2.1-2.4, 3.1-3.4, their leaky-ReLU and weight-decay variants
+    (theory §7.4, §7.5: leaky.2.3, leaky.3.1, decay.1.3) and deliberately false variants
+    (``expected_false``)."""
     items = [
         _T("1.1", "v_i [w_i x + b_i]_+ = mu_i [s_i (x - beta_i)]_+; the slope of f jumps by mu_i "
            "at beta_i whatever s_i; left-most slope = -sum_{s_i=-1} mu_i",
@@ -726,6 +898,26 @@ def catalogue() -> dict[str, Theorem]:
            "points the inertias agree up to H extra zeros",
            r"\nabla^2_{\theta}L=P^\top\nabla^2_{\phi}L\,P+\sum_k\partial_{\phi_k}L\,\nabla^2\phi_k",
            "network", _general_3_4, _ob_3_4, ("w_i != 0",)),
+        Theorem("leaky.2.3", "leaky ReLU (alpha in [0, 1)): at beta_i = x_m the one-sided "
+                "derivatives in beta_i differ by (1 - alpha) mu_i r_m / N; dL/dmu_i is continuous",
+                r"\partial_{\beta_i}L\big|_{x_m^+}-\partial_{\beta_i}L\big|_{x_m^-}"
+                r"=\frac{(1-\alpha)\mu_i r_m}{N}", ("beta_i = x_m", "leaky ReLU"), "spline",
+                general_leaky_2_3, _ob_leaky_2_3),
+        Theorem("leaky.3.1", "leaky ReLU: Hess L = (J^T J + R)/N with R only at (mu_i, beta_i) = "
+                "rho_i = -s_i sum_n g_i(n) r_n, g_i = 1 on A_i and alpha off it",
+                r"R=\bigoplus_i\begin{pmatrix}0&\rho_i\\\rho_i&0\end{pmatrix},\ "
+                r"\rho_i=-s_i\sum_n g_i(n)r_n", ("inside a pattern", "leaky ReLU"), "spline",
+                general_leaky_3_1, _ob_leaky_3_1),
+        Theorem("decay.1.3", "weight decay: <grad(L + (lambda/2)||theta||^2), (w_i, b_i, -v_i)> = "
+                "-lambda delta_i, delta_i = v_i^2 - w_i^2 - b_i^2 (ReLU and leaky ReLU)",
+                r"\langle\nabla_\theta(L+\tfrac\lambda2\lVert\theta\rVert^2),"
+                r"(w_i,b_i,-v_i)\rangle=-\lambda\delta_i", ("weight decay lambda",), "network",
+                general_decay_1_3, _ob_decay_1_3),
+        Theorem("false.leaky-kink", "leaky ReLU with alpha = 1/2: the beta_i kink jump is the "
+                "ReLU's mu_i r_m / N",
+                r"\alpha=\tfrac12:\ \partial_{\beta_i}L\big|_{x_m^+}-\partial_{\beta_i}L"
+                r"\big|_{x_m^-}=\frac{\mu_i r_m}{N}", ("leaky ReLU, alpha = 1/2",), "spline",
+                _general_false_leaky_kink, _ob_false_leaky_kink, expected_false=True),
         _T("false.kink-sign", "the beta_i kink jump is -mu_i r_m / N",
            r"\partial_{\beta_i}L\big|_{x_m^+}-\partial_{\beta_i}L\big|_{x_m^-}=-\frac{\mu_i r_m}{N}",
            "spline", _general_false_kink, _ob_false_kink, expected_false=True),

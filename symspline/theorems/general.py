@@ -236,3 +236,69 @@ def kink_jump(s: int, sign: int = 1) -> tuple[bool, bool]:
     dmu = (sp.diff(L_right, mu) - sp.diff(L_left, mu)).subs(at)
     cont_ok = at_sample(summand(cont), chi_m) == 0 and at_sample(summand(dmu), chi_m) == 0
     return jump_ok, cont_ok
+
+
+# ---------------------------------------------------------------- per-sample gains (leaky ReLU)
+#: The leaky-ReLU slope alpha (theory §7.4) as a symbol: alpha in [0, 1).
+ALPHA = sp.Symbol("alpha", nonnegative=True)
+#: Arbitrary per-sample gains of the two template units. Most identities of theory §1-3 hold for
+#: any gains that are constant on a pattern (unit u contributes gamma_u[n] times its line), so a
+#: proof with these covers the leaky gains alpha + (1 - alpha) chi_u[n] and the ReLU's chi_u[n].
+GAINS = (sp.IndexedBase("gamma_i"), sp.IndexedBase("gamma_j"))
+
+
+def leaky_gain(u: int, alpha: sp.Expr = ALPHA) -> sp.Expr:
+    """g_u(n) = alpha + (1 - alpha) chi_u[n]: 1 on the active set, alpha off it."""
+    return alpha + (1 - alpha) * CHI[u][n]
+
+
+class GainTemplate(Template):
+    """The two-unit template with per-sample gains: f_n = c + gamma_i[n] u_i(n) + gamma_j[n] u_j(n)
+    + g[n], gamma_u arbitrary sequences fixed on the pattern (theory §7.4)."""
+
+    specific = False
+
+    def gain(self, u: int) -> sp.Expr:
+        """Unit u's gain at sample n: gamma_u[n], or alpha + (1 - alpha) chi_u[n] (leaky)."""
+        return leaky_gain(u) if self.specific else GAINS[u][n]
+
+    @cached_property
+    def f(self) -> sp.Expr:
+        return self.sym["c"] + self.piece(0) * self.gain(0) + self.piece(1) * self.gain(1) + G[n]
+
+
+class LeakyTemplate(GainTemplate):
+    """The template with the leaky gains alpha + (1 - alpha) chi_u[n] themselves (alpha symbolic)."""
+
+    specific = True
+
+
+def gain_rho(t: GainTemplate, u: int) -> sp.Expr:
+    """rho_u = -s_u sum_n g_u(n) r_n (spline; theory §7.4, row 3.1)."""
+    return -t.s[u] * S(t.r * t.gain(u))
+
+
+def leaky_kink_jump(s: int, factor: sp.Expr | None = None) -> tuple[bool, bool]:
+    """theory §2.3 for the leaky ReLU (§7.4): a unit of orientation s whose breakpoint crosses
+    sample m. Returns (right minus left dL/dbeta_i at beta_i = x_m equals
+    ``factor`` mu_i r_m / N, L and dL/dmu_i are continuous there), for symbolic N and alpha and
+    any other units. ``factor`` defaults to 1 - alpha; 1 gives the ReLU statement, false for
+    alpha != 0."""
+    factor = (1 - ALPHA) if factor is None else factor
+    t = LeakyTemplate("spline", (s, 1))
+    beta, mu = t["beta_i"], t["mu_i"]
+    d = sp.KroneckerDelta(n, M)
+    chi = CHI[0]
+    f_right = t.f
+    f_left = t.f.subs(chi[n], chi[n] + s * d)  # sample m changes sides: its gain alpha <-> 1
+    L_right = S((f_right - Y[n]) ** 2) / (2 * N)
+    L_left = S((f_left - Y[n]) ** 2) / (2 * N)
+    at = {beta: X[M]}
+    chi_m = {chi: 0 if s > 0 else 1}
+    r_m = S(d * (f_right - Y[n]))
+    jump = (sp.diff(L_right, beta) - sp.diff(L_left, beta) - factor * mu * r_m / N).subs(at)
+    jump_ok = at_sample(summand(jump), chi_m) == 0
+    cont = (L_right - L_left).subs(at)
+    dmu = (sp.diff(L_right, mu) - sp.diff(L_left, mu)).subs(at)
+    cont_ok = at_sample(summand(cont), chi_m) == 0 and at_sample(summand(dmu), chi_m) == 0
+    return jump_ok, cont_ok
