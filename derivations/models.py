@@ -178,8 +178,7 @@ def general_1_1() -> tuple[bool, str]:
         left = -sp.diff(unit.subs(x_, beta - t), t)
         if not is_zero(right - left - (1 - alpha) * mu):
             return False, f"slope jump is not (1 - alpha) mu for s={s}"
-        far_left = left
-        if not is_zero(far_left - (alpha * mu if s > 0 else -mu)):
+        if not is_zero(left - (alpha * mu if s > 0 else -mu)):
             return False, "left-most slope contribution"
         if not is_zero(right - (mu if s > 0 else -alpha * mu)):
             return False, "right-most slope contribution"
@@ -193,18 +192,16 @@ def general_1_1() -> tuple[bool, str]:
 def general_1_2() -> tuple[bool, str]:
     """phi does not involve alpha; the unit function is invariant on the orbit."""
     a, t = sp.Symbol("a", positive=True), sp.Symbol("t", positive=True)
-    b, v = sp.symbols("b v", real=True)
+    v = sp.Symbol("v", real=True)
     for s in (1, -1):
         net = Network.symbols(1, (s,), negative_slope=ALPHA)
         relu = Network.symbols(1, (s,))
         sl, sr = net.to_spline(), relu.to_spline()
         if not (is_zero(sl.beta[0] - sr.beta[0]) and is_zero(sl.mu[0] - sr.mu[0])):
             return False, "the spline map depends on alpha"
-        w = s * a
-        for z in (t, -t):  # pre-activation z = w x + b of either sign
+        for z in (t, -t):  # pre-activation z = w x + b of either sign, scaled to a z
             if not is_zero((v / a) * _sigma(a * z) - v * _sigma(z)):
                 return False, "the unit is not invariant under (a w, a b, v/a)"
-        _ = (w, b)
     return True, ("phi(w, b, v) = (-b/w, v|w|) does not involve alpha (Network.symbols with "
                   "negative_slope=alpha maps to the same (beta, mu) as the ReLU network), and "
                   "(v/a) sigma(a z) = v sigma(z) for a > 0 and either sign of z: the fibres, the "
