@@ -1386,7 +1386,8 @@ class DecayReport:
     point for every lambda, classified exactly (``level`` "proved") when data, lambda and alpha
     are rational. The rest come from a multistart search (``starts`` per number of non-zero
     units, ``seed``): numerically converged, classified by float Hessian eigenvalues and the dual
-    bound, ``level`` "tested". The list is never claimed complete (``undecided`` says so).
+    bound, ``level`` "tested". ``complete`` is True only when every critical point was decided
+    exactly (width 1, exact input, every cell settled); otherwise ``undecided`` says what is open.
     """
 
     H: int
@@ -1398,8 +1399,7 @@ class DecayReport:
     seed: int
     undecided: tuple[str, ...]
     notes: tuple[str, ...]
-
-    complete = False
+    complete: bool = False
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -1414,7 +1414,8 @@ class DecayReport:
                 **_num_fields("negative_slope", self.negative_slope,
                               _is_exact(self.negative_slope)),
                 "objective": "L + (lambda/2) ||theta||^2 over all 3H + 1 network parameters",
-                "complete": False, "undecided": list(self.undecided), "starts": self.starts,
+                "complete": self.complete, "undecided": list(self.undecided),
+                "starts": self.starts,
                 "seed": self.seed, "counts": self.counts(), "notes": list(self.notes),
                 "points": [p.as_dict() for p in self.points]}
 
@@ -1618,6 +1619,10 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         if pt is not None:
             tested.append(pt)
     tested += [p for p in settled.values() if p is not None]
+    complete = False
+    if exact_in and H == 1 and len(kink_cells) <= MAX_KINK_CELLS:
+        tested, complete = _width_one_gaps(data, lam, alpha, tested, undecided)
+        complete = complete and unsettled == 0 and points[0].kind != KIND_UNDECIDED
     tested.sort(key=lambda p: (float(p.objective), -p.zero_units))
     points += tested
     undecided += [f"point {j + 2} ({p.kind}): {p.reason}" for j, p in enumerate(tested)
@@ -1629,16 +1634,19 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
     if exact_in and len(kink_cells) > MAX_KINK_CELLS:
         undecided.append(f"the {len(kink_cells)} cells with every non-zero breakpoint on a data "
                          f"point were not enumerated exactly (limit {MAX_KINK_CELLS})")
-    elif exact_in:
+    elif exact_in and unsettled:
         undecided.append(
             f"{unsettled} of the {len(kink_cells)} cells with every non-zero breakpoint on a data "
-            "point (distinct placements, each sign) are not settled exactly (a singular system, "
-            "a one-sided derivative 0, or D = lambda); the other cells are complete: every "
-            "critical point in them is listed as proved")
-    undecided.append(
-        f"completeness: the search ({starts} BFGS and {starts} Newton starts per number of "
-        "non-zero units, seed " f"{seed}) may miss critical points; exact enumeration with weight "
-        "decay needs the algebraic stationarity in beta_i (sqrt(1 + beta_i^2)) and is not done")
+            "point (distinct placements, each sign) are not settled exactly (a family of "
+            "stationary points, a one-sided derivative 0, or D = lambda); the other cells are "
+            "complete: every critical point in them is listed as proved")
+    if not complete:
+        undecided.append(
+            f"completeness: the search ({starts} BFGS and {starts} Newton starts per number of "
+            f"non-zero units, seed {seed}) may miss critical points, and units with w_i = 0, "
+            "b_i != 0 (constant on the data) are not searched; an exact enumeration is done for "
+            "width 1 only (several units in open gaps need a polynomial system in several "
+            "sqrt(1 + beta_i^2))")
     notes = (
         "objective F = L + (lambda/2) ||theta||^2 over all 3H + 1 network parameters "
         "(torch.optim weight_decay); in spline coordinates its orbit minimum is "
@@ -1654,7 +1662,17 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         "with every breakpoint strictly inside a gap and every unit non-zero is a local minimum; "
         "saddles need a zero unit or a breakpoint on a data point",
     )
-    return DecayReport(H, N, lam, alpha, tuple(points), starts, seed, tuple(undecided), notes)
+    if exact_in and not unsettled and len(kink_cells) <= MAX_KINK_CELLS:
+        notes += (f"all {len(kink_cells)} cells with every non-zero breakpoint on a data point "
+                  "(distinct placements, each sign) are settled exactly: every critical point "
+                  "in them is listed as proved",)
+    if complete:
+        notes += ("complete (width 1, exact input): the zero network, every cell with the "
+                  "breakpoint on a data point, every open-gap cell and the units with w = 0 are "
+                  "all decided exactly; every critical point is listed at level 'proved' and the "
+                  "search only cross-checks them",)
+    return DecayReport(H, N, lam, alpha, tuple(points), starts, seed, tuple(undecided), notes,
+                       complete)
 
 
 def _decay_origin(data: Dataset, H: int, lam: object, alpha: object, exact: bool) -> DecayPoint:
@@ -2067,10 +2085,14 @@ def _certify_kink_point(data: Dataset, lam: object, alpha: object, s: tuple[int,
     A = sp.Matrix(N, k + 1, lambda n, a: cols[a][n])
     M = A.T * A / N
     M[k, k] += lam
-    if M.det() == 0:
-        return None
     rho = [sp.sqrt(1 + x[place[i]] ** 2) for i in range(k)]
     rhs = A.T * sp.Matrix(y) / N - sp.Matrix([lam * sigma[i] * rho[i] for i in range(k)] + [0])
+    if M.det() == 0:
+        try:
+            M.gauss_jordan_solve(rhs)
+        except ValueError:  # inconsistent: no stationary point with these signs
+            return (_REJECT, "the cell's stationarity system has no solution", None, None, None)
+        return None  # a family of stationary points: not settled here
     u = [sp.expand(v) for v in M.LUsolve(rhs)]
     mu, c = u[:k], u[k]
     for i in range(k):
@@ -2208,3 +2230,137 @@ def _exact_dual_verdict(x: list, r: list, alpha: object, lam: object, N: int) ->
                         return None
                     worst = max(worst, sg)
     return None if worst == 0 else worst
+
+
+def _certify_gap_unit(data: Dataset, lam: object, alpha: object, s: int, k: int
+                      ) -> list[tuple[str, str, Spline, object, object]] | None:
+    """Every critical point of F with one unit, non-zero, its breakpoint strictly inside gap k
+    (width 1), exactly; None when a decision is not settled.
+
+    In (mu, nu = mu beta, c) the orbit-reduced objective is q + lambda ||(mu, nu)|| + lambda c^2/2
+    (convex). With t = 1 / ||(mu, nu)|| stationarity is the linear system
+    (G + lambda diag(t, t, 1)) u = b, G = A^T A / N, b = A^T y / N, so u = adj(M(t)) b / det M(t)
+    and t^2 (u_mu^2 + u_nu^2) det^2 = det^2 is a polynomial equation in t of degree <= 6. Each real
+    root t > 0 (SymPy ``real_roots``, exact algebraic numbers) gives one stationary point, kept
+    when mu != 0 and beta = nu/mu lies strictly inside the gap. Signs of these algebraic numbers
+    come from SymPy's evaluation at 60 digits (a value within 1e-45 of 0 leaves the cell
+    unsettled). Every such point is a local minimum (convexity theorem); strict when G is
+    positive definite (exact rational test); otherwise not settled.
+    """
+    N = data.n
+    x, y = list(data.x), list(data.y)
+    act = set(range(k, N)) if s > 0 else set(range(0, k))
+    g = [sp.Integer(1) if n in act else alpha for n in range(N)]
+    A = sp.Matrix(N, 3, lambda n, a: (g[n] * s * x[n], -g[n] * s, sp.Integer(1))[a])
+    G = A.T * A / N
+    b = A.T * sp.Matrix(y) / N
+    t = sp.Symbol("t", positive=True)
+    M = G + sp.diag(lam * t, lam * t, lam)
+    det = sp.expand(M.det())
+    adjb = (M.adjugate() * b).applyfunc(sp.expand)
+    poly = sp.Poly(sp.expand(t ** 2 * (adjb[0] ** 2 + adjb[1] ** 2) - det ** 2), t)
+    if poly.is_zero:
+        return None
+    lo = x[k - 1] if k > 0 else None
+    hi = x[k] if k < N else None
+    out = []
+    strict = bool(G.is_positive_definite)
+    for root in poly.real_roots():
+        if _exact_sign(root) != 1:
+            continue
+        d = det.subs(t, root)
+        if _exact_sign(d) in (0, None):
+            return None
+        mu, nu, c = (sp.cancel(adjb[j] / det).subs(t, root) for j in range(3))
+        sm = _exact_sign(mu)
+        if sm is None:
+            return None
+        if sm == 0:
+            continue
+        beta = nu / mu
+        inside = []
+        for bound, want in ((lo, 1), (hi, -1)):
+            if bound is not None:
+                sg = _exact_sign(beta - bound)
+                if sg is None:
+                    return None
+                inside.append(sg == want)
+        if not all(inside):
+            continue
+        r = [c + g[n] * s * (mu * x[n] - nu) - y[n] for n in range(N)]
+        loss = sum((v * v for v in r), sp.Integer(0)) / (2 * N)
+        obj = loss + lam * sp.sqrt(mu ** 2 + nu ** 2) + lam * c * c / 2
+        spline = Spline([beta], [mu], (s,), c, alpha)
+        if not strict:
+            return None
+        out.append((KIND_STRICT_MIN, "exact: the unique stationary point of the convex orbit-"
+                    "reduced objective q + lambda ||(mu, nu)|| + lambda c^2/2 on this cell "
+                    "(t = 1/||(mu, nu)|| a positive root of a polynomial of degree "
+                    f"{poly.degree()}), breakpoint strictly inside gap {k}: a local minimum by "
+                    "the convexity theorem, strict since A^T A is positive definite",
+                    spline, obj, loss))
+    return out
+
+
+def _width_one_gaps(data: Dataset, lam: object, alpha: object, found: list[DecayPoint],
+                    undecided: list[str]) -> tuple[list[DecayPoint], bool]:
+    """Width 1, exact input: decide every open-gap cell (:func:`_certify_gap_unit`) and the
+    degenerate unit w = 0 exactly. Search points in open gaps are matched to the exact ones
+    (objective within 1e-9) and dropped; an unmatched one stays, tested, and makes the answer
+    incomplete. Returns (points, complete)."""
+    N = data.n
+    proved: list[DecayPoint] = []
+    ok = True
+    for s in (1, -1):
+        for k in range(N + 1):
+            got = _certify_gap_unit(data, lam, alpha, s, k)
+            if got is None:
+                ok = False
+                undecided.append(f"the open-gap cell s = {s:+d}, gap {k} is not settled exactly")
+                continue
+            proved += [_proved_point(g, 1, 1, alpha, "exact enumeration of the open-gap cells",
+                                     None, 0, data) for g in got]
+    out = []
+    for p in found:
+        if p.level == LEVEL_PROVED or p.zero_units == 1:
+            out.append(p)
+            continue
+        match = [q for q in proved if abs(float(q.objective) - float(p.objective)) <= 1e-9]
+        if match:
+            i = proved.index(match[0])
+            proved[i] = dataclasses.replace(proved[i], found=proved[i].found + p.found)
+        else:
+            ok = False
+            undecided.append(f"a search point (F = {float(p.objective):.12g}) matches no exactly "
+                             "decided critical point")
+            out.append(p)
+    degenerate = _degenerate_unit_exists(data, lam, alpha)
+    if degenerate:
+        ok = False
+        undecided.append("a critical point with w = 0, b != 0 (the unit constant on the data) "
+                         "exists and is not classified")
+    return out + proved, ok
+
+
+def _degenerate_unit_exists(data: Dataset, lam: object, alpha: object) -> bool:
+    """Whether F (width 1) has a critical point with w = 0, b != 0, decided exactly.
+
+    The unit is the constant v sigma(b); with gamma = sigma'(b) (1 for b > 0, alpha for b < 0),
+    f = c + gamma v b is constant, and grad F = 0 reads sum_n r_n x_n = 0 (from w), sum r =
+    -N lambda c (from c), b = gamma c v and v = gamma c b (from v and b): gamma^2 c^2 = 1,
+    f = c + gamma^2 c v^2 with v^2 > 0.
+    """
+    N = data.n
+    x, y = list(data.x), list(data.y)
+    sx, sxy, ybar = sum(x), sum(a * b for a, b in zip(x, y, strict=True)), sum(y) / N
+    for gamma in (sp.Integer(1), alpha):
+        if gamma == 0:
+            continue
+        for c in (1 / gamma, -1 / gamma):
+            f = ybar - lam * c  # from sum r = N (f - ybar) = -N lambda c
+            if sp.expand(f * sx - sxy) != 0:  # sum_n (f - y_n) x_n = 0
+                continue
+            v2 = (f - c) / (gamma ** 2 * c)
+            if v2 > 0:
+                return True
+    return False

@@ -355,7 +355,7 @@ def test_cli_critical_models(tmp_path, capsys) -> None:
     doc = json.loads(capsys.readouterr().out)
     jsonschema.validate(doc, json.loads((schemas / "critical_decay.json").read_text()))
     assert doc["weight_decay_exact"] == "1/20" and doc["points"][0]["level"] == "proved"
-    assert not doc["complete"]
+    assert doc["complete"] and doc["undecided"] == []  # width 1, exact input: all decided
     assert main(["critical", "--data", str(d), "--width", "1", "--negative-slope", "1"]) == 2
     assert "negative" in capsys.readouterr().err
     assert math.isfinite(doc["points"][0]["dual"])
@@ -368,7 +368,10 @@ def test_kink_points_proved_exactly_and_the_exact_checker_can_fail() -> None:
     x, y = _floats(data)
     lam = R(1, 10)
     rep = decay_critical_points(data, 1, lam, starts=30, seed=0)
-    proved = [p for p in rep.points[1:] if p.level == "proved"]
+    def on_data(p) -> bool:
+        net = p.network.as_float()
+        return bool(np.min(np.abs(x + net.b[0] / net.w[0])) < 1e-9)
+    proved = [p for p in rep.points[1:] if p.level == "proved" and on_data(p)]
     assert proved
     F = _net_objective(x, y, 1, 0.0, 0.1)
     rng = np.random.default_rng(4)
@@ -396,3 +399,31 @@ def test_kink_points_proved_exactly_and_the_exact_checker_can_fail() -> None:
         assert sum(q.kind == KIND_SADDLE for q in proved) >= 1  # a kink of maximum type
         bad = _certify_kink_point(data, lam, 0, s, (m,), (-sigma[0],), 1)
         assert bad is None or bad[0] == _REJECT
+
+
+@pytest.mark.parametrize("alpha", [0, R(1, 5)])
+def test_width_one_decay_is_complete_and_matches_an_independent_search(alpha) -> None:
+    """Width 1 with rational input: every critical point proved; an independent derivative-free
+    search (Powell) on the NumPy objective only ever stops at a listed local minimum."""
+    data = _data(1234, 5)
+    x, y = _floats(data)
+    lam = R(1, 10)
+    rep = decay_critical_points(data, 1, lam, negative_slope=alpha, starts=6, seed=2)
+    assert rep.complete and not rep.undecided
+    assert all(p.level == "proved" for p in rep.points)
+    minima = [float(p.objective) for p in rep.points if p.kind == KIND_STRICT_MIN]
+    assert minima
+    F = _net_objective(x, y, 1, float(alpha), 0.1)
+    rng = np.random.default_rng(99)
+    hits = 0
+    for _ in range(12):
+        res = minimize(F, rng.standard_normal(4) * 2, method="Powell",
+                       options={"xtol": 1e-12, "ftol": 1e-15, "maxfev": 40000})
+        res = minimize(F, res.x, method="Powell", options={"xtol": 1e-12, "ftol": 1e-15})
+        gap = min(abs(res.fun - m) for m in minima)
+        hits += gap < 1e-7
+        assert res.fun > min(minima) - 1e-9  # nothing below the listed global minimum
+    assert hits >= 6
+    for p in rep.points:
+        th = np.asarray(p.network.as_float().vector, dtype=float)
+        assert F(th) == pytest.approx(float(p.objective), rel=1e-12)
