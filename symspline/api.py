@@ -28,7 +28,7 @@ def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = N
     for symbolic input: the polynomial of ``pattern`` if one is given, else the global
     ``Piecewise`` over all patterns (refused with :class:`SizeError` when absurdly large).
     ``weight_decay`` = lambda adds (lambda/2)||theta||^2 for a network and its orbit minimum
-    lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2 for a spline (theory §8.2).
+    lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2 for a spline (theory §1.5).
     """
     if weight_decay == 0 and pattern is None and kind(params, data) == "float":
         return kernels.loss(params, data)  # the hot path: no evaluation object

@@ -2,7 +2,7 @@
 gradient, Hessian and its parts on demand.
 
 The objective is the squared loss L = (1/(2N)) sum_n r_n^2 (docs/theory.md §0) plus an optional
-weight-decay penalty (theory §8.2): (lambda/2) ||theta||^2 in network parameters (torch.optim's
+weight-decay penalty (theory §1.5): (lambda/2) ||theta||^2 in network parameters (torch.optim's
 ``weight_decay``, every parameter including c) and its minimum over the scale orbits,
 lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2 / 2, in spline parameters. The activation
 (ReLU or leaky ReLU) is a property of the parameters (``negative_slope``), so every quantity below

@@ -349,7 +349,7 @@ class Population:
         Float input uses Gauss-Legendre quadrature on every cell between sorted knots and
         breakpoints (exact for the polynomial integrand up to rounding); exact input the
         pattern polynomial. Degenerate network units (w_i = 0) are allowed for float input.
-        ``weight_decay`` adds the penalty of ``params.decay`` (theory §8.2); a leaky
+        ``weight_decay`` adds the penalty of ``params.decay`` (theory §1.5); a leaky
         ``negative_slope`` on the parameters is honoured.
         """
         if params.kind == "float":
