@@ -285,8 +285,11 @@ def test_width_three_families_are_exactly_stationary():
     _check_exact_derivatives(rep, x, y)
 
 
-def _sympy_stationary_points_width_one(x: list, y: list) -> list[tuple]:
+def _sympy_stationary_points_width_one(x: list, y: list, alpha: object = 0) -> list[tuple]:
     """Every stationary point of the width-1 loss by SymPy's polynomial solver, written here.
+
+    ``alpha``: the leaky ReLU max(z, alpha z), written here as the factor alpha on the samples
+    off the active side (0: the ReLU).
 
     Inside each pattern (s, k) the loss is a polynomial; its gradient system is solved with
     ``sympy.solve``. At a kink beta = x_m the left and right polynomials share the derivatives in
@@ -298,7 +301,7 @@ def _sympy_stationary_points_width_one(x: list, y: list) -> list[tuple]:
     out = []
 
     def loss(s: int, act: list[int]) -> sp.Expr:
-        return sum(((c + (m * s * (x[n] - b) if n in act else 0) - y[n]) ** 2
+        return sum(((c + m * s * (x[n] - b) * (1 if n in act else alpha) - y[n]) ** 2
                     for n in range(N)), sp.Integer(0)) / (2 * N)
 
     for s in (1, -1):
@@ -323,14 +326,16 @@ def _sympy_stationary_points_width_one(x: list, y: list) -> list[tuple]:
     return out
 
 
-@pytest.mark.parametrize("j", [0, 1, 2])
-def test_width_one_matches_sympy_solve(j):
+@pytest.mark.parametrize("j, alpha", [(0, 0), (1, 0), (2, 0), (0, sp.Rational(1, 4)),
+                                      (2, sp.Rational(2, 5))])
+def test_width_one_matches_sympy_solve(j, alpha):
     """H = 1: the isolated stationary points and a sample of every family found by SymPy's
-    polynomial solver are exactly the listed ones (saddles included, which no search finds)."""
+    polynomial solver are exactly the listed ones (saddles included, which no search finds);
+    for the ReLU and the leaky ReLU (alpha > 0, the loss written here independently)."""
     _, xf, yf = PROBLEMS[j]
     x = [sp.Rational(v.numerator, v.denominator) for v in xf]
     y = [sp.Rational(v.numerator, v.denominator) for v in yf]
-    rep = critical_points(Dataset.from_arrays(x, y), 1)
+    rep = critical_points(Dataset.from_arrays(x, y), 1, negative_slope=alpha)
 
     def listed(s: int, place: tuple, beta, mu, c) -> bool:
         for p in rep.families:
@@ -352,7 +357,7 @@ def test_width_one_matches_sympy_solve(j):
         return False
 
     found_isolated = 0
-    for item in _sympy_stationary_points_width_one(x, y):
+    for item in _sympy_stationary_points_width_one(x, y, alpha):
         s, place, vals, free = item[:4]
         if place[0] == "point" and not free:
             dl, dr = item[4], item[5]
@@ -372,8 +377,8 @@ def test_width_one_matches_sympy_solve(j):
             assert not listed(s, place, beta, mu + 1, c + 1)  # the membership test can fail
             found_isolated += not free
     # conversely every listed isolated point is a SymPy solution
-    sols = {(it[0], it[1], tuple(it[2])) for it in _sympy_stationary_points_width_one(x, y)
-            if not it[3]}
+    sols = {(it[0], it[1], tuple(it[2]))
+            for it in _sympy_stationary_points_width_one(x, y, alpha) if not it[3]}
     for p in rep.families:
         if p.dimension == 0 and p.signs[0] != 0:
             assert (p.s[0], p.place[0], tuple(p.spline.vector)) in sols, p.label

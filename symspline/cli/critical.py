@@ -128,6 +128,8 @@ def _run_decay(args: argparse.Namespace, data: object, alpha: object, lam: objec
                   f"{p.found} start(s)")
     if len(shown) < len(rep.points):
         print(f"  ... {len(rep.points) - len(shown)} more (use --all or --json)")
+    if rep.complete:
+        print("complete: every critical point is decided exactly (level proved)")
     for u in rep.undecided:
         print(f"undecided: {u}")
     for n in rep.notes:
