@@ -28,7 +28,7 @@ from symspline.critical import (
 from symspline.data import Dataset
 from symspline.errors import ParameterError
 from symspline.landscape import hessian_directions, line_slice, plane_slice
-from symspline.params import Network
+from symspline.params import Network, Spline
 
 R = sp.Rational
 
@@ -427,3 +427,25 @@ def test_width_one_decay_is_complete_and_matches_an_independent_search(alpha) ->
     for p in rep.points:
         th = np.asarray(p.network.as_float().vector, dtype=float)
         assert F(th) == pytest.approx(float(p.objective), rel=1e-12)
+
+
+def test_leaky_spline_slice_jump_is_one_minus_alpha_theory_2_3() -> None:
+    """Spline slice with the leaky ReLU: values against the NumPy loss, and each crossing's slope
+    jump is (1 - alpha) mu_i r_m |d beta_i| / N (theory §2.3 with the leaky factor)."""
+    data = Dataset.from_arrays([-3, -1, R(1, 2), 2, 4], [1, -2, R(1, 3), 2, -1])
+    alpha = R(1, 3)
+    spl = Spline([R(-2), R(1)], [R(3, 2), R(-1)], (1, -1), R(1, 5), negative_slope=alpha)
+    d = [R(1), R(-1, 2), R(1, 3), R(2), R(-1, 4)]
+    S = line_slice(spl, data, d)
+    x, y = _floats(data)
+    L = _spline_loss(x, y, (1, -1), 1 / 3)
+    th, df = np.array([float(v) for v in spl.vector]), np.array([float(v) for v in d])
+    for t in (R(-3), R(1, 7), R(5, 2), *S.breaks):
+        assert float(S(t)) == pytest.approx(L(th + float(t) * df), rel=1e-12, abs=1e-12)
+    assert S.kinks
+    for k in S.kinks:
+        moved = spl.with_vector(spl.vector + np.array(d, dtype=object) * k.t)
+        r = moved(data.x[k.point]) - data.y[k.point]
+        assert k.jump == (1 - alpha) * moved.mu[k.unit] * r * abs(d[k.unit]) / data.n
+    relu = line_slice(Spline(spl.beta, spl.mu, spl.s, spl.c), data, d)
+    assert [k.jump for k in relu.kinks] != [k.jump for k in S.kinks]  # the factor is seen
