@@ -37,7 +37,7 @@ mu_i = 0 need sum r = sum r x = 0 over their active set(s), kink units need dl_i
 Otherwise an explicit descent path exists (theory §3.2's second-order one for mu_i = 0 units, a
 first-order one for a kink of maximum type). No point is a local maximum: d^2 L / dc^2 = 1 > 0.
 
-**Leaky ReLU** (``negative_slope`` = alpha in [0, 1), exact). Unit i contributes
+**Leaky ReLU** (``negative_slope`` = alpha in [0, 1), exact; theory §7.4). Unit i contributes
 g_i(n) s_i (mu_i x_n - nu_i) with g_i = 1 on A_i and alpha off it, still linear in (mu, nu, c), so
 everything above holds with every residual sum taken with the gains: the design columns are
 g_i s_i x and -g_i s_i (:func:`_unit_columns`); for mu_i != 0, sum_n g_i r_n = 0 and
@@ -1483,7 +1483,7 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
                           ) -> DecayReport:
     """Critical points of F = L + (lambda/2) ||theta||^2 (network parameters), honestly levelled.
 
-    What is decided (the penalty as in :mod:`symspline.evaluation`):
+    What is decided (the penalty as in :mod:`symspline.evaluation`; theory §1.5 and §7.5):
 
     - **Balance (proved).** At a critical point <grad F, (w_i, b_i, -v_i)> = lambda (w_i^2 + b_i^2
       - v_i^2) = -lambda delta_i (the loss term vanishes by theory §1.3), so every unit is
