@@ -1583,10 +1583,11 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
                 found[key] = [*got, 1]
     tested = []
     rejected = 0
-    kink_cells = _kink_cells(N, H) if exact_in else []
+    n_cells = sum(math.comb(2 * N, k) * 2 ** k for k in range(1, H + 1)) if exact_in else 0
+    kink_cells = _kink_cells(N, H) if exact_in and n_cells <= MAX_KINK_CELLS else []
     settled: dict[tuple, DecayPoint | None] = {}
     unsettled = 0
-    if len(kink_cells) <= MAX_KINK_CELLS:
+    if n_cells <= MAX_KINK_CELLS:
         for cell in kink_cells:
             got = _certify_kink_point(data, lam, alpha, *cell, H)
             if got is None:
@@ -1620,7 +1621,7 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
             tested.append(pt)
     tested += [p for p in settled.values() if p is not None]
     complete = False
-    if exact_in and H == 1 and len(kink_cells) <= MAX_KINK_CELLS:
+    if exact_in and H == 1 and n_cells <= MAX_KINK_CELLS:
         tested, complete = _width_one_gaps(data, lam, alpha, tested, undecided)
         complete = complete and unsettled == 0 and points[0].kind != KIND_UNDECIDED
     tested.sort(key=lambda p: (float(p.objective), -p.zero_units))
@@ -1631,12 +1632,12 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         undecided.append(f"{rejected} numerically converged point(s) with every breakpoint on a "
                          "data point were dropped: the exact test shows their cell holds no "
                          "critical point with those signs")
-    if exact_in and len(kink_cells) > MAX_KINK_CELLS:
-        undecided.append(f"the {len(kink_cells)} cells with every non-zero breakpoint on a data "
-                         f"point were not enumerated exactly (limit {MAX_KINK_CELLS})")
+    if exact_in and n_cells > MAX_KINK_CELLS:
+        undecided.append(f"{_about(n_cells)} cells with every non-zero breakpoint on a data "
+                         f"point: not enumerated exactly (limit {MAX_KINK_CELLS})")
     elif exact_in and unsettled:
         undecided.append(
-            f"{unsettled} of the {len(kink_cells)} cells with every non-zero breakpoint on a data "
+            f"{unsettled} of the {n_cells} cells with every non-zero breakpoint on a data "
             "point (distinct placements, each sign) are not settled exactly (a family of "
             "stationary points, a one-sided derivative 0, or D = lambda); the other cells are "
             "complete: every critical point in them is listed as proved")
@@ -1662,8 +1663,8 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         "with every breakpoint strictly inside a gap and every unit non-zero is a local minimum; "
         "saddles need a zero unit or a breakpoint on a data point",
     )
-    if exact_in and not unsettled and len(kink_cells) <= MAX_KINK_CELLS:
-        notes += (f"all {len(kink_cells)} cells with every non-zero breakpoint on a data point "
+    if exact_in and not unsettled and n_cells <= MAX_KINK_CELLS:
+        notes += (f"all {n_cells} cells with every non-zero breakpoint on a data point "
                   "(distinct placements, each sign) are settled exactly: every critical point "
                   "in them is listed as proved",)
     if complete:
