@@ -1767,9 +1767,10 @@ def _embedding(net: Network, xf: np.ndarray, kinks: dict[int, int]) -> np.ndarra
 def _decay_search(template: Network, theta0: np.ndarray, grad: Callable, hess: Callable,
                   objective: Callable, xf: np.ndarray, newton_only: bool
                   ) -> tuple[Network, dict[int, int]] | None:
-    """One start: BFGS on F (or none), then Newton on grad F = 0 with every breakpoint found
-    within 1e-5 of a data point held on it (b_i = -w_i x_m); None unless converged to a point with
-    every unit non-zero and max |reduced grad F| <= 1e-10 (relative)."""
+    """One start: BFGS on F (or none), then Newton on grad F = 0 with the breakpoints found near
+    a data point held on it (b_i = -w_i x_m; within 1e-5, else a quarter or half of the smallest
+    spacing, tried in turn); None unless converged to a point with every unit non-zero and
+    max |reduced grad F| <= 1e-10 (relative)."""
     from scipy.optimize import minimize
 
     from .errors import KinkError
