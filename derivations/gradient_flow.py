@@ -14,7 +14,7 @@ from symspline.flow import NetworkSystem, flow
 from symspline.flow.proofs import numeric_balance_drift, prove_balance, prove_quotient
 from symspline.flow.regimes import sweep
 from symspline.params import Network
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 
 from . import Context, styled
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from . import kernels
 from .data import Dataset
 from .errors import InputError
-from .loss import PiecewiseLoss, loss_exact, pattern_loss
 from .numbers import Kind, combine_kinds
 from .params import Network, Spline
+from .piecewise import PiecewiseLoss, loss_exact, pattern_loss
 from .regions import Pattern
 
 

@@ -62,7 +62,7 @@ def loss_function(params: Network | Spline, data: Dataset,
     if data.kind == "symbolic":
         raise InputError("finite differences need numeric data")
     if precision == "float64":
-        from .loss import loss_float
+        from .piecewise import loss_float
 
         fdata = data.as_float()
         return lambda theta: loss_float(_rebuild(template, np.asarray(theta, dtype=float)), fdata)
