@@ -7,20 +7,27 @@ edge records where it sits: at module level (``top``), under ``if TYPE_CHECKING:
 never executed) or inside a function (``function``, executed on call). The rules:
 
 - no cycle among module-level imports (strongly connected components of the ``top`` graph);
-- no import inside a function that would close a cycle (imports inside functions are for heavy
-  optional packages -- torch, jax, matplotlib, scipy -- and for the one derivations entry point);
-- the value objects (numbers, errors, params, data, regions, calculus, the piecewise loss) import
-  neither the rendering package ``symspline.render`` nor the CLI, at any depth of the ``top``
-  graph and in no function;
-- nothing outside ``symspline/cli`` imports the CLI, and the library imports ``derivations`` only
-  from the ``derive`` entry point and the derivation cache.
+- no import inside a function that would close a cycle, counting TYPE_CHECKING imports as real
+  (imports stay inside functions to defer heavy optional packages -- torch, jax, Matplotlib,
+  SciPy -- or to keep the CLI's start fast, never to break a cycle);
+- every import goes to the module's own layer or a lower one (LAYERS, the table of
+  docs/architecture.md, which a test compares), except the few in UPWARD_ALLOWED;
+- the value objects (numbers, errors, params, data, regions, records, calculus, the piecewise
+  loss) reach neither the rendering package ``symspline.render``, nor the CLI, nor the
+  derivations, at any depth of the ``top`` graph, and import neither inside a function;
+- nothing outside ``symspline/cli`` (and ``python -m symspline``) imports the CLI, derivations do
+  not import it either, and the library imports ``derivations`` only in the ``derive`` entry
+  point (``symspline.cli.derive.derivations_package``).
 
-Run as a script (``python tests/test_import_graph.py``) it prints the measured numbers.
+The checker itself is tested on synthetic packages and graphs: it finds a cycle, a cycle-closing
+import inside a function, a self-loop and upward imports. Run as a script (``python
+tests/test_import_graph.py``) it prints the measured numbers.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,6 +335,60 @@ def test_no_import_inside_a_function_breaks_a_cycle() -> None:
 
 def test_no_upward_import() -> None:
     assert upward_imports(EDGES) == []
+
+
+def documented_layers(text: str) -> list[tuple[str, list[str]]]:
+    """The layer table of docs/architecture.md: (layer name, dotted module names) per row."""
+    rows = []
+    for m in re.finditer(r"^\| (\d+)\. ([a-z ]+) \| ([^|]+) \|", text, flags=re.M):
+        names = []
+        for item in re.sub(r"\([^)]*\)", "", m.group(3)).replace("\\_", "_").split(","):
+            item = item.strip().rstrip("/")
+            if item == "../derivations":
+                names.append("derivations")
+            elif item == "__init__":
+                names.append("symspline")
+            elif item:
+                names.append("symspline." + item.replace("/", "."))
+        rows.append((m.group(2).strip(), names))
+    return rows
+
+
+def test_architecture_page_states_these_layers() -> None:
+    rows = documented_layers((ROOT / "docs" / "architecture.md").read_text())
+    assert [name for name, _ in rows] == [name for name, _ in LAYERS]
+    for index, (name, modules) in enumerate(rows):
+        assert set(LAYERS[index][1]) <= set(modules), name
+        for module in modules:
+            assert layer_of(module) == index, (module, name)
+            assert module in module_files(ROOT, module.split(".")[0]) or \
+                module == "symspline.evaluation", f"{module} does not exist"  # the lead's, on main
+
+
+def test_value_objects_render_through_the_registry() -> None:
+    import sympy as sp
+
+    from symspline import Network, Spline, reprs
+    from symspline.records import Claim
+    from symspline.render import display
+
+    net = Network([1, -2], [0, 1], [3, 1])
+    spline = net.to_spline()
+    assert repr(net) == display.params_repr(net) and net._repr_latex_() == display.network_latex(net)
+    assert spline._repr_latex_() == display.spline_latex(spline)
+    claim = Claim("c", "a statement", "general")
+    assert claim._repr_latex_() == display.claim_latex(claim)
+
+    class Unregistered(Spline):  # inherits the Spline renderers along the MRO
+        pass
+
+    assert reprs.render(Unregistered([sp.Integer(0)], [1], (1,)), "latex").startswith("$f(x) =")
+
+    class Plain:
+        pass
+
+    assert reprs.render(Plain(), "latex") is None
+    assert reprs.text(Plain()).startswith("<") and "Plain object" in reprs.text(Plain())
 
 
 def test_the_loss_module_is_not_shadowed() -> None:
