@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -532,8 +533,6 @@ WRAP = 90
 
 def _wrapped_text(text: str) -> list[str]:
     """Long prose as several ``\\text{}`` rows of at most WRAP characters (word boundaries)."""
-    import textwrap
-
     return [r"\text{" + _mathjax_text(line) + "}" for line in textwrap.wrap(text, WRAP)] or []
 
 

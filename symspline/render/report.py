@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ..bounds import bound, bound_latex
 from ..io import write_bytes
 from ..records import (
@@ -249,8 +251,6 @@ def slice_label(key: str) -> str:
 def above_floor(values: Any, rel: float = 1e-10) -> Any:
     """``values`` (a NumPy array) with entries below ``rel`` times the largest set to NaN, so that
     log plots stop at round-off instead of drawing the 1e-16 noise floor as data."""
-    import numpy as np
-
     v = np.asarray(values, dtype=float)
     top = float(np.nanmax(np.abs(v))) if v.size else 0.0
     return np.where(np.abs(v) > rel * top, v, np.nan)
@@ -259,7 +259,7 @@ def above_floor(values: Any, rel: float = 1e-10) -> Any:
 @contextlib.contextmanager
 def figure_style() -> Iterator[None]:
     """Draw (and save) inside this block to get the report's figure style."""
-    import matplotlib
+    import matplotlib  # deferred: Matplotlib loads only when something is drawn
 
     with matplotlib.rc_context(FIGURE_STYLE):
         yield
