@@ -75,7 +75,7 @@ class Edge:
 
     source: str
     target: str
-    where: str  # "top", "typing" or "function"
+    where: str  # "top", "typing" or "function"; "missing" when the module does not exist
     line: int
 
 
@@ -118,9 +118,14 @@ def _imports(tree: ast.AST) -> Iterable[tuple[ast.Import | ast.ImportFrom, str]]
 def edges_of(name: str, source: str, is_package: bool, modules: Iterable[str]) -> list[Edge]:
     """The import edges of module ``name`` (source text ``source``) into ``modules``."""
     known = set(modules)
+    roots = {m.split(".")[0] for m in known}
     found: list[Edge] = []
 
-    def add(target: str, stmt: ast.stmt, where: str) -> None:
+    def add(target: str, stmt: ast.stmt, where: str, module: str = "") -> None:
+        module = module or target
+        if module.split(".")[0] in roots and module not in known:  # e.g. a moved module
+            found.append(Edge(name, module, "missing", stmt.lineno))
+            return
         while target and target not in known:  # a.b.c where c is a name defined in a.b
             target = target.rpartition(".")[0]
         edge = Edge(name, target, where, stmt.lineno)
@@ -140,7 +145,7 @@ def edges_of(name: str, source: str, is_package: bool, modules: Iterable[str]) -
             prefix = stmt.module or ""
         for alias in stmt.names:
             full = f"{prefix}.{alias.name}"
-            add(full if full in known else prefix, stmt, where)
+            add(full if full in known else prefix, stmt, where, prefix)
     return found
 
 
@@ -307,6 +312,8 @@ def _describe(edges: list[Edge]) -> str:
     lines.append("imports inside functions:")
     lines += [f"  {e.source}:{e.line} -> {e.target}" for e in inside]
     lines.append(f"layer violations: {upward_imports(edges)}")
+    lines.append("imports of missing modules: "
+                 f"{[f'{e.source}:{e.line} {e.target}' for e in edges if e.where == 'missing']}")
     return "\n".join(lines)
 
 
@@ -322,6 +329,10 @@ def test_graph_is_built_from_every_module() -> None:
     # a relative import resolves: params imports errors and numbers at module level
     assert {("symspline.params", "symspline.errors"), ("symspline.params", "symspline.numbers")
             } <= {(e.source, e.target) for e in EDGES if e.where == "top"}
+
+
+def test_every_imported_module_exists() -> None:
+    assert [f"{e.source}:{e.line} imports {e.target}" for e in EDGES if e.where == "missing"] == []
 
 
 def test_no_cycle_among_module_level_imports() -> None:
@@ -407,6 +418,12 @@ def test_checker_detects_a_cycle_in_a_synthetic_package(tmp_path: Path) -> None:
     (pkg / "sub" / "b.py").write_text("from typing import TYPE_CHECKING\nimport toy.c\n"
                                       "if TYPE_CHECKING:\n    from ..a import f\n")
     (pkg / "c.py").write_text("from toy.sub import b\n")
+    (pkg / "d.py").write_text("import toy.gone\nfrom .sub.gone import x\nfrom .sub import b, y\n")
+    edges = import_graph(tmp_path, ("toy",))
+    assert {(e.source, e.target, e.where) for e in edges if e.source == "toy.d"} == {
+        ("toy.d", "toy.gone", "missing"), ("toy.d", "toy.sub.gone", "missing"),
+        ("toy.d", "toy.sub.b", "top"), ("toy.d", "toy.sub", "top")}
+    (pkg / "d.py").unlink()
     edges = import_graph(tmp_path, ("toy",))
     assert {(e.source, e.target, e.where) for e in edges} == {
         ("toy", "toy.a", "top"), ("toy.a", "toy.sub.b", "top"), ("toy.a", "toy.c", "function"),
