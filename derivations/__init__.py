@@ -2,8 +2,8 @@
 `symspline derive`.
 
 A derivation module defines ``NAME``, ``TITLE``, ``SECTION`` (its section of docs/theory.md),
-``SUMMARY`` and ``run(ctx) -> symspline.report.Derivation``; ``run`` is decorated with
-:func:`symspline.report.styled` so that its figures share the report's fonts. Modules are
+``SUMMARY`` and ``run(ctx) -> symspline.records.Derivation``; ``run`` is decorated with
+:func:`symspline.render.report.styled` so that its figures share the report's fonts. Modules are
 discovered here and ordered by section.
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 from symspline.data import Dataset
 from symspline.defaults import DEFAULT_SEED, default_dataset
 from symspline.errors import UnknownNameError
-from symspline.report import Figure, save_figure, styled
+from symspline.render.report import Figure, save_figure, styled
 
 __all__ = ["Context", "available", "get", "styled"]
 

@@ -20,7 +20,7 @@ from symspline.flow.proofs import (
 )
 from symspline.flow.regimes import sweep
 from symspline.params import Network
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 
 from . import Context, styled
 

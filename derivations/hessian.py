@@ -14,7 +14,7 @@ from symspline.data import Dataset
 from symspline.defaults import default_network
 from symspline.numeric import compare, fd_hessian
 from symspline.params import Spline
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 from symspline.theorems import get, prove
 
 from . import Context, styled

@@ -20,7 +20,7 @@ from symspline.regularization import (
     prove_weight_decay,
     uniform_network,
 )
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 
 from . import Context, styled
 

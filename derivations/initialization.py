@@ -16,7 +16,7 @@ from symspline.initialization.sampling import (
 )
 from symspline.initialization.schemes import PRESETS, Gaussian, Uniform, get_scheme
 from symspline.initialization.validation import evaluate
-from symspline.report import Claim, Derivation, Equation, latex_text, styled, table_latex
+from symspline.render.report import Claim, Derivation, Equation, latex_text, styled, table_latex
 
 NAME = "initialization"
 TITLE = "Initialization in function space: breakpoints, delta-slopes and flatness"

@@ -16,9 +16,9 @@ from symspline.landscape import (
     plane_slice,
     random_direction,
 )
-from symspline.loss import loss_exact
 from symspline.params import Network, Spline
-from symspline.report import Claim, Derivation, Equation, slice_label
+from symspline.piecewise import loss_exact
+from symspline.render.report import Claim, Derivation, Equation, slice_label
 
 from . import Context, styled
 

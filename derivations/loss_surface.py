@@ -11,7 +11,7 @@ from symspline.bounds import bound
 from symspline.defaults import default_network
 from symspline.numeric import compare, fd_gradient
 from symspline.params import Spline
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 from symspline.theorems import get, prove
 
 from . import Context, styled

@@ -40,10 +40,10 @@ import sympy as sp
 from symspline.calculus import pattern_gradient, pattern_hessian, pattern_rho
 from symspline.data import Dataset
 from symspline.errors import DegenerateUnitError, ParameterError
-from symspline.loss import pattern_outputs
 from symspline.params import Network, Spline
+from symspline.piecewise import pattern_outputs
 from symspline.regions import Pattern, patterns
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 from symspline.theorems import general as g
 from symspline.theorems.catalogue import LAM as catalogue_LAM
 from symspline.theorems.catalogue import (

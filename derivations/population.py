@@ -13,7 +13,7 @@ from symspline.data import Dataset
 from symspline.kernels import loss as sample_loss
 from symspline.params import Spline
 from symspline.population import PopulationPattern, parse_population
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 
 from . import Context
 

@@ -11,7 +11,7 @@ from symspline.data import Dataset
 from symspline.errors import DegenerateUnitError
 from symspline.numeric import compare, fd_gradient
 from symspline.params import Network
-from symspline.report import Claim, Derivation, Equation
+from symspline.render.report import Claim, Derivation, Equation
 
 from . import Context, styled
 

@@ -12,10 +12,10 @@ import sympy as sp
 from symspline.bounds import bound
 from symspline.calculus import columns, pattern_gradient
 from symspline.data import Dataset
-from symspline.loss import pattern_residuals
 from symspline.params import Network, Spline
+from symspline.piecewise import pattern_residuals
 from symspline.regions import patterns
-from symspline.report import Claim, Derivation, Equation, above_floor, math_label
+from symspline.render.report import Claim, Derivation, Equation, above_floor, math_label
 from symspline.spectra import gradient_matrix, group_spectra, groups_by_edges, spectra_along
 
 from . import Context, styled

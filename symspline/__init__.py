@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Rendering registers the reprs of the value objects (symspline.reprs) when it is imported; the
+# value objects themselves never import it.
+from . import render  # noqa: F401
 from .api import gradient, hessian, kind, loss
 from .claims import claim
 from .data import Dataset
@@ -21,8 +24,8 @@ from .errors import (
 from .evaluation import Evaluation, evaluate
 from .interop import from_arrays, from_flax, from_torch
 from .io import read_data, read_params, write_data, write_params
-from .loss import PiecewiseLoss, pattern_loss, pattern_residuals
 from .params import Network, Spline
+from .piecewise import PiecewiseLoss, pattern_loss, pattern_residuals
 from .regions import Pattern, kinks, locate, patterns
 
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ SciPy, mpmath and Matplotlib, and the bytes of *every* source file of the ``syms
 invalidates every entry: coarse, but a stale result can never be served, and it needs no
 dependency tracking that could miss an import.
 
-An entry holds the pickled :class:`~symspline.report.Derivation` and the bytes of the figure files
+An entry holds the pickled :class:`~symspline.records.Derivation` and the bytes of the figure files
 it wrote (the PNG and its vector PDF twin); a hit writes the figures back into the output
 directory and returns the result, so the files ``derive`` writes are byte-identical to a fresh
 run's. Only results whose every claim is ok are stored (a failed check runs again next time).
@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
+import importlib.util
 import os
 import pickle
 import tempfile
 from pathlib import Path
 from types import ModuleType
+
+from .errors import InputError
 
 #: Bumped when the entry layout changes.
 FORMAT = 1
@@ -33,13 +37,17 @@ _LIBRARIES = ("sympy", "numpy", "scipy", "mpmath", "matplotlib")
 
 @functools.lru_cache(maxsize=1)
 def source_digest() -> str:
-    """SHA-256 of every .py file of the symspline and derivations packages (path and bytes)."""
-    import derivations
-    import symspline
+    """SHA-256 of every .py file of the symspline and derivations packages (path and bytes).
 
+    The derivations package is located, not imported: the library imports it only through the
+    ``derive`` entry point (:func:`symspline.cli.derive.derivations_package`).
+    """
+    spec = importlib.util.find_spec("derivations")
+    if spec is None or spec.origin is None:
+        raise InputError("the derivations package is not installed beside symspline")
     h = hashlib.sha256()
-    for pkg in (symspline, derivations):
-        root = Path(pkg.__file__).resolve().parent
+    for init in (Path(__file__), Path(spec.origin)):
+        root = init.resolve().parent
         for path in sorted(root.rglob("*.py")):
             h.update(str(path.relative_to(root.parent)).encode())
             h.update(b"\0")
@@ -50,8 +58,6 @@ def source_digest() -> str:
 
 def cache_key(name: str, quick: bool, seed: int) -> str:
     """The key of one derivation run: inputs, library versions and the source digest."""
-    import importlib
-
     versions = []
     for lib in _LIBRARIES:
         try:

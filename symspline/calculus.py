@@ -30,9 +30,9 @@ import sympy as sp
 
 from .data import Dataset
 from .errors import InputError, ParameterError, SizeError
-from .loss import PiecewiseLoss
 from .numbers import combine_kinds
 from .params import Network, Spline
+from .piecewise import PiecewiseLoss
 from .regions import Pattern, check_size, locate
 
 #: Largest H * N accepted for symbolic (expression-valued) closed forms with symbolic data.

@@ -24,9 +24,9 @@ from .calculus import gradient as _closed_gradient
 from .calculus import hessian as _closed_hessian
 from .data import Dataset
 from .errors import InputError
-from .loss import PiecewiseLoss, loss_exact, pattern_loss
 from .numbers import Kind, combine_kinds
 from .params import Decay, Network, Spline, weight_decay_value
+from .piecewise import PiecewiseLoss, loss_exact, pattern_loss
 from .regions import Pattern, locate
 
 __all__ = ["Evaluation", "evaluate"]

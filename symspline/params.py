@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
+from . import reprs
 from .errors import DegenerateUnitError, ParameterError
 from .numbers import Kind, as_kind, combine_kinds, kind_of, scalar_as_kind, to_sympy
 
@@ -255,22 +256,16 @@ class Network:
         return sp_.beta, sp_.s
 
     def __repr__(self) -> str:
-        from .display import params_repr  # lazy, like the other renderings
+        return reprs.text(self)  # symspline.render registers the renderings
 
-        return params_repr(self)
-
-    def _repr_latex_(self) -> str:
-        from .display import network_latex  # lazy: display imports params for type hints only
-
-        return network_latex(self)
+    def _repr_latex_(self) -> str | None:
+        return reprs.render(self, "latex")
 
     def _repr_html_(self) -> str | None:
         """A table of the units for numeric networks (None for symbolic: the LaTeX is shown)."""
         if self.kind == "symbolic":
             return None
-        from .display import params_html
-
-        return params_html(self)
+        return reprs.render(self, "html")
 
     def __call__(self, x: object) -> object:
         """Evaluate f at a scalar or an array of points (float arrays for float networks)."""
@@ -538,22 +533,16 @@ class Spline:
         return np.array([sp.Integer(si) for si in self.s], dtype=object)
 
     def __repr__(self) -> str:
-        from .display import params_repr
+        return reprs.text(self)  # symspline.render registers the renderings
 
-        return params_repr(self)
-
-    def _repr_latex_(self) -> str:
-        from .display import spline_latex
-
-        return spline_latex(self)
+    def _repr_latex_(self) -> str | None:
+        return reprs.render(self, "latex")
 
     def _repr_html_(self) -> str | None:
         """A table of the breakpoints for numeric splines (None for symbolic: the LaTeX is shown)."""
         if self.kind == "symbolic":
             return None
-        from .display import params_html
-
-        return params_html(self)
+        return reprs.render(self, "html")
 
     def __call__(self, x: object) -> object:
         """Evaluate f at a scalar or an array of points."""

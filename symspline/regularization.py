@@ -2,7 +2,7 @@
 
 * :func:`kernel_interpolant` (6.1): the exact finite-H limit of the lazy (linearized) flow.
 * :func:`prove_weight_decay` (6.3) and :func:`prove_label_noise` (6.4): symbolic proofs returning
-  :class:`~symspline.report.Claim` records, with numeric checks and a refuted false variant.
+  :class:`~symspline.records.Claim` records, with numeric checks and a refuted false variant.
 * :func:`label_noise_penalty` and :func:`linear_interpolant`: numeric companions.
 """
 
@@ -14,7 +14,7 @@ import sympy as sp
 from .data import Dataset
 from .errors import InputError, ParameterError
 from .params import Network, Spline, require_relu
-from .report import Claim
+from .records import Claim
 
 __all__ = [
     "kernel_interpolant", "label_noise_penalty", "linear_interpolant", "mobilities",

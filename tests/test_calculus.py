@@ -16,8 +16,8 @@ import symspline
 from symspline import calculus, reparam
 from symspline.data import Dataset
 from symspline.errors import KinkError, SizeError
-from symspline.loss import pattern_loss
 from symspline.params import Network, Spline
+from symspline.piecewise import pattern_loss
 from symspline.regions import Pattern, locate
 
 R = sp.Rational

@@ -21,7 +21,7 @@ from symspline.errors import ParseError, SizeError
 from symspline.params import Network, Spline
 from symspline.parsing import parse_expression
 from symspline.regions import Pattern, locate
-from symspline.report import PROOF_LEVELS, Claim, Derivation
+from symspline.render.report import PROOF_LEVELS, Claim, Derivation
 from symspline.theorems.catalogue import THEORY_INEQUALITIES
 from symspline.theorems.core import symbolic_instances
 from symspline.theorems.decide import region_of

@@ -16,8 +16,8 @@ from symspline.landscape import (
     plane_slice,
     random_direction,
 )
-from symspline.loss import loss_exact
 from symspline.params import Network, Spline
+from symspline.piecewise import loss_exact
 
 R = sp.Rational
 DIR = [1, R(-1, 2), R(1, 3), R(1, 4), 0, -1, 2, R(1, 2), R(-1, 3), R(1, 7)]

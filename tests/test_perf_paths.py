@@ -330,7 +330,7 @@ def test_derive_cache_serves_identical_results_and_invalidates_on_change(tmp_pat
     import types
 
     from symspline import cache
-    from symspline.report import Claim, Derivation, Figure
+    from symspline.render.report import Claim, Derivation, Figure
 
     calls = []
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import symspline as ss
 from symspline import Dataset, Network, Spline
-from symspline.loss import pattern_outputs
+from symspline.piecewise import pattern_outputs
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -10,7 +10,7 @@ import sympy as sp
 
 import symspline as ss
 from symspline import Dataset, KinkError, Network, Pattern, SizeError, Spline
-from symspline.loss import PiecewiseLoss, pattern_loss
+from symspline.piecewise import PiecewiseLoss, pattern_loss
 from symspline.regions import pattern_count, patterns
 
 R = sp.Rational

@@ -1,4 +1,4 @@
-"""Notebook renderings (symspline.display, _repr_*_), reprs, and the combined derive report."""
+"""Notebook renderings (symspline.render.display, _repr_*_), reprs, and the combined derive report."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ import pytest
 import sympy as sp
 
 import derivations
-from symspline import Dataset, Network, PiecewiseLoss, Spline, texbuild
+from symspline import Dataset, Network, PiecewiseLoss, Spline
 from symspline.cli import derive as derive_cli
-from symspline.display import Table, matrix_table, params_table, vector_table
 from symspline.errors import InputError
-from symspline.loss import pattern_loss
-from symspline.report import Claim, Derivation, Equation, render_latex_body, render_markdown
+from symspline.piecewise import pattern_loss
+from symspline.render import texbuild
+from symspline.render.display import Table, matrix_table, params_table, vector_table
+from symspline.render.report import Claim, Derivation, Equation, render_latex_body, render_markdown
 
 R = sp.Rational
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -220,7 +221,7 @@ def test_report_compiles_to_a_reproducible_pdf(tmp_path, monkeypatch, capsys):
 
 
 def test_theorem_and_proof_latex_duck_typed():
-    from symspline.display import proof_latex, theorem_latex
+    from symspline.render.display import proof_latex, theorem_latex
 
     thm = types.SimpleNamespace(name="9.9", latex=r"R \succeq 0", hypotheses=("inside {a} pattern",),
                                 expected_false=True)
@@ -262,7 +263,7 @@ def test_architecture_page_names_only_existing_modules():
 
 
 def test_wide_network_formula_is_elided_but_table_is_complete():
-    from symspline import display
+    from symspline.render import display
 
     H = display.MAX_TERMS + 4
     net = Network(np.ones(H), -np.arange(H, dtype=float), np.ones(H), 0.0)
@@ -298,7 +299,7 @@ def test_theory_erratum_is_ok_only_when_refuted_with_a_counterexample():
 
 
 def test_latex_text_escapes_specials_outside_math_only():
-    from symspline.report import latex_text
+    from symspline.render.report import latex_text
 
     out = latex_text("a_b & |w| < 1 > 0 ~ ^ $|x|_1 < 2$")
     assert out.startswith(r"a\_b \& \textbar{}w\textbar{} \textless{} 1 \textgreater{} 0")
@@ -306,7 +307,7 @@ def test_latex_text_escapes_specials_outside_math_only():
 
 
 def test_latex_text_turns_code_spans_into_texttt_and_sentences_start_with_capitals():
-    from symspline.report import latex_text, sentence
+    from symspline.render.report import latex_text, sentence
 
     assert latex_text("use `convert --balance` and $a_`b$") == (
         r"use \texttt{convert --balance} and $a_`b$")
@@ -324,7 +325,7 @@ def test_claim_latex_is_what_documents_show():
 
 
 def test_long_equations_are_split_and_figures_included_by_stem():
-    from symspline.report import Figure
+    from symspline.render.report import Figure
 
     eq = Equation(r"a &= \begin{pmatrix} 1 \\ 2 \end{pmatrix} \\ &= b", label="x")
     assert eq.multiline and not Equation(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}").multiline
@@ -343,7 +344,7 @@ def test_figures_are_saved_as_png_and_reproducible_pdf(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from symspline.report import figure_style, save_figure
+    from symspline.render.report import figure_style, save_figure
 
     blobs = []
     for k in range(2):
@@ -375,7 +376,7 @@ def test_reprs_show_values_like_numpy():
 
 
 def test_pretty_is_unicode_simplified_with_a_float_beside_exact_values():
-    from symspline.display import pretty
+    from symspline.render.display import pretty
 
     assert pretty(sp.sqrt(3 + 2 * sp.sqrt(2))) == "1 + √2  ≈ 2.41421"
     x = sp.Symbol("x", real=True)
@@ -394,7 +395,7 @@ def test_table_latex_typesets_numbers_and_names_as_math():
 
 
 def test_proof_detail_is_wrapped_in_notebooks():
-    from symspline.display import WRAP, proof_latex
+    from symspline.render.display import WRAP, proof_latex
 
     res = types.SimpleNamespace(theorem="1.1", level="general", H=2, N=2, ok=True,
                                 detail="word " * 60, counterexample=None)
@@ -404,7 +405,7 @@ def test_proof_detail_is_wrapped_in_notebooks():
 
 # ------------------------------------------------------------------ figures and paste-ready LaTeX
 def test_plot_labels_and_noise_floor():
-    from symspline.report import above_floor, math_label, slice_label
+    from symspline.render.report import above_floor, math_label, slice_label
 
     assert slice_label("network d=-2") == r"network, $\delta = -2$" and "$" in slice_label("spline")
 
@@ -455,7 +456,7 @@ def test_theory_page_has_every_section_the_derivations_cite():
 
 
 def test_plain_text_and_inline_read_latex_and_sympy_as_unicode():
-    from symspline.display import approx_text, inline, plain_text
+    from symspline.render.display import approx_text, inline, plain_text
 
     assert plain_text(r"$\nabla^2 L = (J^\top J + R)/N$ with $\mu_i \neq 0$") == \
         "∇² L = (Jᵀ J + R)/N with μᵢ ≠ 0"

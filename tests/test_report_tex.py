@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import derivations
-from symspline.report import (
+from symspline.render.report import (
     Claim,
     Derivation,
     Equation,

@@ -59,7 +59,7 @@ def test_pdf_carries_no_date_path_or_version(tmp_path: Path, monkeypatch: pytest
                                              ) -> None:
     """The combined report's PDF: no creation date, no PTEX.* entries (pdfTeX's version banner,
     paths of included files), no trailer /ID, a fixed /Producer; with either engine."""
-    from symspline import texbuild
+    from symspline.render import texbuild
 
     engines = [e for e in ("latexmk", "pdflatex") if shutil.which(e)]
     if not engines:
@@ -100,14 +100,14 @@ def _draw(perturb: bool) -> object:
 
 def test_figures_do_not_follow_the_last_bits_of_their_data(tmp_path: Path) -> None:
     """The same plot of data 1e-12 apart (relative): different PDF bytes as drawn, identical
-    once saved through report.save_figure (symspline.figures.settle rounds what is drawn); and
+    once saved through report.save_figure (symspline.render.figures.settle rounds what is drawn); and
     settling moves nothing by more than 5e-8 of its size (half a unit of the 8th digit)."""
     import io
 
     import matplotlib.pyplot as plt
 
-    from symspline.figures import significant
-    from symspline.report import save_figure
+    from symspline.render.figures import significant
+    from symspline.render.report import save_figure
 
     raw = []
     for perturb in (False, True):

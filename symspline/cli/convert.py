@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def _table(p: Network | Spline) -> str:
     """The parameters as a compact table, one row per unit: readable unicode math, simplified,
     with the float beside each exact value (``√6/2 ≈ 1.22474``); then the output bias c."""
-    from ..display import Table, approx_text
+    from ..render.display import Table, approx_text
 
     if isinstance(p, Network):
         names, cols = ("w", "b", "v"), (p.w, p.b, p.v)

@@ -7,11 +7,12 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from types import ModuleType
 
 from ..defaults import DEFAULT_SEED
 from ..errors import SymsplineError
 from ..io import write_text
-from ..report import (
+from ..render.report import (
     Claim,
     Derivation,
     render_index,
@@ -20,7 +21,7 @@ from ..report import (
     render_report_latex,
     render_report_markdown,
 )
-from ..texbuild import compile_pdf
+from ..render.texbuild import compile_pdf
 from ._common import add_json, emit_json
 
 
@@ -50,9 +51,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def derivations_package() -> ModuleType:
+    """The ``derivations`` package (one module per section of docs/theory.md).
+
+    It lives beside the library, not inside it: this is the one place symspline imports it
+    (``derive``, ``list`` and ``latex`` get it here; the derivation cache only hashes its files).
+    Imported on call, so that the library and the other subcommands never load it.
+    """
     import derivations
 
+    return derivations
+
+
+def run(args: argparse.Namespace) -> int:
+    derivations = derivations_package()
     mods = derivations.available()
     names = args.names or list(mods)
     for name in names:
@@ -122,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nwrote {len(results)} derivation(s) to {out}/ "
               f"({'all checks passed' if ok else 'SOME CHECKS FAILED'})")
         print(f"report: {out / 'report.tex'}, {out / 'report.md'}; PDF: {pdf}")
-        from ..display import plain_text
+        from ..render.display import plain_text
 
         for d in results:
             for c in d.claims:
@@ -138,14 +150,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _level_totals(results: list) -> str:
     """Claims per level over every derivation, proofs first; tested ones are never proofs."""
-    from ..report import LEVEL_LABELS, LEVELS
+    from ..render.report import LEVEL_LABELS, LEVELS
 
     counts = {lv: sum(1 for d in results for c in d.claims if c.level == lv) for lv in LEVELS}
     return ", ".join(f"{n} {LEVEL_LABELS[lv]}" for lv, n in counts.items() if n) or "-"
 
 
 def _print_table(rows: list[dict]) -> None:
-    from ..display import plain_text  # the statements carry $...$ LaTeX: unicode on a terminal
+    from ..render.display import plain_text  # the statements carry $...$ LaTeX: unicode on a terminal
 
     head = ("derivation", "sec", "statement", "proof levels reached", "numeric", "time", "status")
     table = [head]

@@ -199,7 +199,7 @@ def _with_lhs(lhs: str, expr: sp.Expr, indent: str = "  ") -> str:
 def _text(spec: str, rep: object) -> str:
     """The terminal view: the formulas in unicode math, then one compact table of values, exact
     (simplified, the float beside it) against Monte-Carlo."""
-    from ..display import Table, inline, number_text
+    from ..render.display import Table, inline, number_text
 
     scales = ", ".join(f"{k} {inline(v)}" for k, v in zip("wbvc", rep.scales, strict=True))
     a, b = rep.interval

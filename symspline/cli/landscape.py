@@ -203,7 +203,7 @@ def _figure_line(S: object, ts: np.ndarray, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import figure_style, save_figure
+    from ..render.report import figure_style, save_figure
 
     with figure_style():
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -224,7 +224,7 @@ def _figure_compare(slices: dict, ts: np.ndarray, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import figure_style, save_figure, slice_label
+    from ..render.report import figure_style, save_figure, slice_label
 
     with figure_style():
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -243,7 +243,7 @@ def _figure_plane(P: object, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import figure_style, save_figure
+    from ..render.report import figure_style, save_figure
 
     with figure_style():
         fig, ax = plt.subplots(figsize=(5, 4.2))

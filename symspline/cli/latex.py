@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from ..report import paste_ready, render_latex, render_latex_body, theorem_display
+from ..render.report import paste_ready, render_latex, render_latex_body, theorem_display
 from ._common import add_json, emit_json, payload_head
+from .derive import derivations_package
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def latex_of(name: str, standalone: bool = False) -> str:
     """LaTeX for a derivation or a theorem name."""
-    import derivations
+    derivations = derivations_package()
 
     mods = derivations.available()
     if name in mods:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def paste_ready_of(name: str, standalone: bool = False) -> str:
     """The text output: the LaTeX with a leading comment naming the packages, labels and figures
     it needs; a theorem as a labelled equation."""
-    import derivations
+    derivations = derivations_package()
 
     mods = derivations.available()
     if name not in mods:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import add_json, emit_json, payload_head
+from .derive import derivations_package
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def entries() -> dict[str, list[dict]]:
     """Derivations and theorems as plain records."""
-    import derivations
+    derivations = derivations_package()
 
     derivs = [{"name": name, "section": str(mod.SECTION), "statement": mod.SUMMARY}
               for name, mod in derivations.available().items()]

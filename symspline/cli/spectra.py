@@ -137,7 +137,7 @@ def _figure(tr: object, out: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report import above_floor, figure_style, math_label, save_figure
+    from ..render.report import above_floor, figure_style, math_label, save_figure
 
     with figure_style():
         fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -78,7 +78,7 @@ def animate(result: FlowResult, data: Dataset, path: str | Path, *, frames: int 
         raise InputError(f"animation must be .gif or .mp4, got {path.name}")
     if suffix == ".mp4" and shutil.which("ffmpeg") is None:
         raise InputError("writing .mp4 needs ffmpeg on PATH; use a .gif instead")
-    from ..report import FIGURE_STYLE
+    from ..render.report import FIGURE_STYLE
 
     d = data.as_float()
     span = d.x[-1] - d.x[0]

@@ -4,7 +4,7 @@ The proofs are *general*: one unit i is written against an arbitrary rest of the
 pattern f(x_n) = c + chi_n v (w x_n + b) + g_n, where chi_n in {0, 1} says whether n is in A_i and
 g_n collects the other units (independent of w, b, v). L = (1/2N) sum_n (f(x_n) - y_n)^2 is a sum,
 so an identity between derivatives that holds summand by summand holds for every N, every pattern
-and every width H (unit locality). Each function returns :class:`symspline.report.Claim` records.
+and every width H (unit locality). Each function returns :class:`symspline.records.Claim` records.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..report import Claim
+from ..records import Claim
 
 w, b, v, c = sp.symbols("w b v c", real=True)
 W = sp.Symbol("W", positive=True)  # |w|

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
-from ..data import Dataset
 from ..errors import InputError
-from ..params import Network, Spline
 
 #: Relative size of a Lanczos residual below which the Krylov space is invariant (breakdown).
 BREAKDOWN = 1e-10
@@ -149,29 +147,6 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     # einsum, not BLAS ddot (or np.linalg.norm, which calls it): threaded OpenBLAS level-1 calls
     # on a loaded 2-core machine cost 11 ms each at P = 30001 (cProfile), einsum about 20 us.
     return float(np.einsum("i,i->", a, b))
-
-
-def spectral_density(params: Network | Spline, data: Dataset, steps: int = 100,
-                     probes: int = 1, seed: int = 0, side: str | None = None
-                     ) -> SpectralDensity:
-    """Spectral density of Hess L by SLQ over the kernels' exact Hessian-vector products.
-
-    What PyHessian's ``density`` estimates with autograd products, here with O(H) exact
-    products after an O(N + H log H) set-up: at H = 10^4, N = 10^6, 100 steps with one probe
-    take about a second (benchmarks/bench_density.py). The result's :meth:`SpectralDensity.moment`
-    estimates trace(Hess^j) / P (exactly in expectation for j <= 2 steps - 1), and
-    :meth:`SpectralDensity.density` gives a smoothed density; :func:`plot_spectral_density`
-    draws it.
-
-    Raises
-    ------
-    KinkError
-        If a breakpoint lies on a sample and ``side`` is None.
-    """
-    from . import kernel  # the package's entry point validates params, data and side
-
-    kern = kernel(params, data, side=side)
-    return lanczos_quadrature(kern.hvp, kern.size, steps, probes, seed)
 
 
 def wasserstein1(points_a: np.ndarray, weights_a: np.ndarray, points_b: np.ndarray,

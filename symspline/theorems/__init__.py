@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from ..errors import UnknownNameError
 from .catalogue import catalogue
-from .core import Counterexample, Instance, Obligation, ProofResult, Theorem, prove
+from .core import Counterexample, Instance, Obligation, ProofResult, Theorem, prove, register_named
+
+# The prover's parallel exhaustive level looks catalogue theorems up by name in worker processes
+# (which import this package first); core itself does not import the catalogue built on it.
+register_named(catalogue)
 
 
 def get(name: str) -> Theorem:

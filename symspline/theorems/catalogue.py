@@ -8,8 +8,8 @@ from functools import cache
 import sympy as sp
 
 from ..calculus import pattern_gradient, pattern_hessian
-from ..loss import pattern_outputs
 from ..params import Network, Spline
+from ..piecewise import pattern_outputs
 from ..regions import Pattern
 from ..reparam import (
     chain_gradient,

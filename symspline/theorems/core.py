@@ -27,11 +27,20 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
+from .. import reprs
 from ..data import Dataset
 from ..errors import InputError, SizeError
 from ..numbers import to_sympy
 from ..params import Network, Spline
 from ..regions import Pattern, patterns
+from .decide import (  # the decision procedures; is_zero is re-exported for the catalogue
+    certify_nonneg,
+    is_zero,
+    region_of,
+    scalar_confirm,
+    scalar_score,
+    search,
+)
 
 #: Largest number of patterns an exhaustive proof will visit.
 MAX_EXHAUSTIVE_PATTERNS = 4096
@@ -136,10 +145,8 @@ class ProofResult:
             return self.level == "refuted"
         return self.level in ("general", "exhaustive", "tested")
 
-    def _repr_latex_(self) -> str:
-        from ..display import proof_latex
-
-        return proof_latex(self)
+    def _repr_latex_(self) -> str | None:
+        return reprs.render(self, "latex")  # registered by symspline.render
 
     def as_dict(self) -> dict:
         return {"theorem": self.theorem, "level": self.level, "label": self.label,
@@ -178,7 +185,7 @@ class Instance:
 
     @cached_property
     def residuals(self) -> list[sp.Expr]:
-        from ..loss import pattern_residuals
+        from ..piecewise import pattern_residuals
 
         return pattern_residuals(self.pattern, self.params, self.data)
 
@@ -249,10 +256,8 @@ class Theorem:
     min_H: int = 1
     min_N: int = 1
 
-    def _repr_latex_(self) -> str:
-        from ..display import theorem_latex
-
-        return theorem_latex(self)
+    def _repr_latex_(self) -> str | None:
+        return reprs.render(self, "latex")  # registered by symspline.render
 
     @property
     def strategies(self) -> tuple[str, ...]:
@@ -264,21 +269,6 @@ class Theorem:
         if self.check is not None:
             out.append("numeric")
         return tuple(out)
-
-
-# ------------------------------------------------------------------ zero tests
-def is_zero(expr: object) -> bool:
-    """Exact zero test for polynomials and rational functions (expand; else the numerator)."""
-    e = to_sympy(expr)
-    if e == 0:
-        return True
-    e = sp.expand(e)
-    if e == 0:
-        return True
-    # A rational function is zero iff the numerator of its combined fraction is; this avoids the
-    # polynomial gcd work of cancel().
-    num, _ = sp.fraction(sp.together(e))
-    return sp.expand(num) == 0
 
 
 # ------------------------------------------------------------------ instances
@@ -435,8 +425,6 @@ def _nonneg_certified(ob: Obligation, inst: Instance) -> bool:
         return True
     if inst.params.kind != "symbolic" or inst.data.kind != "symbolic":
         return False
-    from .decide import certify_nonneg, region_of
-
     return certify_nonneg(ob.expr, region_of(inst)) is not None
 
 
@@ -444,8 +432,6 @@ def _search_nonneg(theorem: Theorem, inst: Instance, ob: Obligation,
                    rng: np.random.Generator) -> tuple[Counterexample | None, int]:
     """Adversarial search for a violation of a "nonneg" obligation, confirmed exactly inside
     the pattern (see :func:`.decide.search`)."""
-    from .decide import region_of, scalar_confirm, scalar_score, search
-
     region = region_of(inst)
     viol, n = search(region, rng, score=scalar_score(ob.expr, region, False),
                      confirm=scalar_confirm(ob.expr, False))
@@ -465,11 +451,31 @@ def _search_nonneg(theorem: Theorem, inst: Instance, ob: Obligation,
                            f"{ob.label}: {viol.detail}"), n
 
 
+#: Named theorem sets a worker process can look a theorem up in by name (closures do not
+#: pickle): symspline.theorems registers its catalogue on import, and a worker imports that
+#: package before it runs :func:`_open_in_chunk`.
+_NAMED: list[Callable[[], dict[str, Theorem]]] = []
+
+
+def register_named(theorems: Callable[[], dict[str, Theorem]]) -> None:
+    """Register a function returning theorems by name, for the parallel exhaustive level."""
+    if theorems not in _NAMED:
+        _NAMED.append(theorems)
+
+
+def _named(name: str) -> Theorem | None:
+    for theorems in _NAMED:
+        found = theorems().get(name)
+        if found is not None:
+            return found
+    return None
+
+
 def _open_in_chunk(name: str, H: int, N: int, lo: int, hi: int) -> list[int]:
     # Runs in a worker process: the theorem is looked up by name (closures do not pickle).
-    from .catalogue import catalogue
-
-    th = catalogue()[name]
+    th = _named(name)
+    if th is None:
+        raise InputError(f"no registered theorem named {name!r}")
     insts = symbolic_instances(th.param, H, N)
     return [j for j in range(lo, hi) if open_obligations(th, insts[j])]
 
@@ -479,9 +485,7 @@ def _exhaustive(theorem: Theorem, H: int, N: int, insts: list[Instance],
                 ) -> Iterator[tuple[int, list[Obligation]]]:
     """Yield (pattern index, open obligations) for every pattern with something left open."""
     total = len(insts)
-    from .catalogue import catalogue
-
-    parallel = executor is not None and catalogue().get(theorem.name) is theorem
+    parallel = executor is not None and _named(theorem.name) is theorem
     if not parallel:
         for j, inst in enumerate(insts):
             obs = open_obligations(theorem, inst)

@@ -35,12 +35,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 
 from ..numbers import to_sympy
-from .core import Instance, is_zero
+
+if TYPE_CHECKING:  # core imports this module; the instances are only annotated here
+    from .core import Instance
 
 #: Scale-free sample points per pattern (scalar claims; matrices use a quarter of this).
 SEARCH_POINTS = 256
@@ -50,6 +53,20 @@ MAX_LDL_TERMS = 400
 MAX_FACTOR_TERMS = 200
 #: Local minimizations started from the worst sample points.
 LOCAL_STARTS = 3
+
+
+def is_zero(expr: object) -> bool:
+    """Exact zero test for polynomials and rational functions (expand; else the numerator)."""
+    e = to_sympy(expr)
+    if e == 0:
+        return True
+    e = sp.expand(e)
+    if e == 0:
+        return True
+    # A rational function is zero iff the numerator of its combined fraction is; this avoids the
+    # polynomial gcd work of cancel().
+    num, _ = sp.fraction(sp.together(e))
+    return sp.expand(num) == 0
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,8 @@
-"""The loss L = (1/(2N)) sum_n (f(x_n) - y_n)^2: exact per pattern, as a global Piecewise, and numeric."""
+"""The loss L = (1/(2N)) sum_n (f(x_n) - y_n)^2: exact per pattern, as a global Piecewise, and numeric.
+
+(This module was ``symspline/loss.py``; it is named for :class:`PiecewiseLoss` so that
+``symspline.loss`` is only ever the function.)
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
+from . import reprs
 from .data import Dataset
 from .errors import ParameterError
 from .params import Network, Spline
@@ -106,10 +111,8 @@ class PiecewiseLoss:
         pairs = [(self.piece(p), self.condition(p)) for p in self.patterns()]
         return sp.Piecewise(*pairs, evaluate=False)
 
-    def _repr_latex_(self) -> str:
-        from .display import piecewise_loss_latex  # lazy: display imports loss for type hints only
-
-        return piecewise_loss_latex(self)
+    def _repr_latex_(self) -> str | None:
+        return reprs.render(self, "latex")  # registered by symspline.render
 
 
 def loss_exact(params: Network | Spline, data: Dataset) -> sp.Expr:

@@ -1,28 +1,27 @@
 """Notebook renderings: LaTeX for symbolic objects, HTML/Markdown/LaTeX tables for numeric results.
 
 Jupyter calls ``_repr_latex_`` / ``_repr_html_`` / ``_repr_markdown_`` on the value of a cell; the
-parameter, pattern, loss and report classes delegate to the functions here so that the renderings
-live in one place. Nothing here prints or imports a notebook package.
+parameter, loss, report and theorem classes look their renderer up in :mod:`symspline.reprs`,
+where :mod:`symspline.render` registers the functions here, so that the renderings live in one
+place and the value objects do not import them. Nothing here prints or imports a notebook package.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 
-from .errors import SymsplineError
-from .numbers import to_sympy
-
-if TYPE_CHECKING:  # the classes import this module lazily, so no import cycle at run time
-    from .loss import PiecewiseLoss
-    from .params import Network, Spline
-    from .report import Claim, Derivation
+from ..errors import InputError, SymsplineError
+from ..numbers import to_sympy
+from ..params import Network, Spline
+from ..piecewise import PiecewiseLoss
+from ..records import Claim, Derivation
 
 #: Significant digits shown for floats (renderings only; values are never rounded in computation).
 DIGITS = 6
@@ -317,8 +316,6 @@ def spline_latex(spline: Spline) -> str:
 
 def params_table(params: Network | Spline) -> Table:
     """One row per unit: (w, b, v, breakpoint) for a network, (beta, mu, s) for a spline."""
-    from .params import Network
-
     if isinstance(params, Network):
         rows = []
         for i, (wi, bi, vi) in enumerate(zip(params.w, params.b, params.v, strict=True)):
@@ -395,8 +392,6 @@ def vector_table(values: object, names: Sequence[str], *, title: str = "value",
     """Name/value rows, e.g. a gradient; with ``reference`` adds it and the absolute difference."""
     vals = np.asarray(values, dtype=object).reshape(-1)
     if len(vals) != len(names):
-        from .errors import InputError
-
         raise InputError(f"{len(vals)} values but {len(names)} names")
     if reference is None:
         rows = tuple((n, number_text(v)) for n, v in zip(names, vals, strict=True))
@@ -411,8 +406,6 @@ def matrix_table(matrix: object, names: Sequence[str], *, caption: str = "") -> 
     """A square matrix (e.g. a Hessian) with parameter names on both axes."""
     m = np.asarray(matrix, dtype=object)
     if m.shape != (len(names), len(names)):
-        from .errors import InputError
-
         raise InputError(f"matrix of shape {m.shape} does not match {len(names)} names")
     rows = tuple((n, *(number_text(v) for v in row)) for n, row in zip(names, m, strict=True))
     return Table(("", *names), rows, caption)
@@ -540,8 +533,6 @@ WRAP = 90
 
 def _wrapped_text(text: str) -> list[str]:
     """Long prose as several ``\\text{}`` rows of at most WRAP characters (word boundaries)."""
-    import textwrap
-
     return [r"\text{" + _mathjax_text(line) + "}" for line in textwrap.wrap(text, WRAP)] or []
 
 

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .io import write_bytes
+from ..io import write_bytes
 
 #: TeX run before the document: pdfTeX writes no creation or modification date, no PTEX.*
 #: entries (its version banner and the paths of included files, which differ between machines),

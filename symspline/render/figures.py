@@ -63,6 +63,7 @@ def settle(fig: Any, digits: int = DIGITS) -> None:
     digits
         Significant digits kept.
     """
+    # deferred: Matplotlib loads only when something is drawn
     from matplotlib.collections import Collection
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
