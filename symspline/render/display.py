@@ -99,6 +99,8 @@ def params_repr(params: Network | Spline) -> str:
     if type(params).__name__ == "Spline":
         parts.append(f"s={_seq_text([int(si) for si in params.s], 'exact')}")  # type: ignore[union-attr]
     parts.append(f"c={_scalar_text(params.c, kind)}")
+    if params.negative_slope != 0:
+        parts.append(f"negative_slope={_scalar_text(params.negative_slope, kind)}")
     return f"{type(params).__name__}({', '.join(parts)})"
 
 
@@ -292,9 +294,23 @@ def _affine(lead: str, const: object, tail: str = "") -> str:
 
 def network_latex(net: Network) -> str:
     r"""$f(x) = \sum_i v_i [w_i x + b_i]_+ + c$ with the network's values substituted."""
-    terms = [(vi, r"\left[" + _affine(sp.latex(_sym(wi) * _X, full_prec=False), bi) + r"\right]_+")
+    open_, close = _activation_brackets(net.negative_slope)
+    terms = [(vi, open_ + _affine(sp.latex(_sym(wi) * _X, full_prec=False), bi) + close)
              for wi, bi, vi in zip(net.w, net.b, net.v, strict=True)]
-    return "$f(x) = " + _join_terms(terms, net.c) + "$"
+    return "$f(x) = " + _join_terms(terms, net.c) + "$" + _activation_note(net.negative_slope)
+
+
+def _activation_brackets(alpha: object) -> tuple[str, str]:
+    """[z]_+ for the ReLU, sigma(z) for the leaky ReLU (defined in :func:`_activation_note`)."""
+    if alpha == 0:
+        return r"\left[", r"\right]_+"
+    return r"\sigma\left(", r"\right)"
+
+
+def _activation_note(alpha: object) -> str:
+    if alpha == 0:
+        return ""
+    return (r", $\sigma(z) = \max(z, \alpha z)$ with $\alpha = " + number_latex(alpha) + "$")
 
 
 def spline_latex(spline: Spline) -> str:
@@ -309,9 +325,10 @@ def spline_latex(spline: Spline) -> str:
         else:  # positive or symbolic: x - beta
             inner = "x - " + number_latex(bi) if not isinstance(_sym(bi), sp.Add) else \
                 r"x - \left(" + number_latex(bi) + r"\right)"
-        body = r"\left[" + inner + r"\right]_+"
-        terms.append((mi, body))
-    return "$f(x) = " + _join_terms(terms, spline.c) + "$"
+        open_, close = _activation_brackets(spline.negative_slope)
+        terms.append((mi, open_ + inner + close))
+    return ("$f(x) = " + _join_terms(terms, spline.c) + "$"
+            + _activation_note(spline.negative_slope))
 
 
 def params_table(params: Network | Spline) -> Table:
@@ -327,6 +344,8 @@ def params_table(params: Network | Spline) -> Table:
                 for i, (bi, mi, si) in enumerate(zip(params.beta, params.mu, params.s, strict=True))]
         header = ("unit", "beta", "mu", "s")
     caption = f"{type(params).__name__} of width H = {params.H}, c = {number_text(params.c)}"
+    if params.negative_slope != 0:
+        caption += f", leaky ReLU with negative_slope = {number_text(params.negative_slope)}"
     return Table(header, tuple(rows), caption)
 
 
