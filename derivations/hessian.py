@@ -9,10 +9,10 @@ import numpy as np
 import sympy as sp
 
 from symspline import api
+from symspline.checks import compare, fd_hessian
 from symspline.critical import critical_points
 from symspline.data import Dataset
 from symspline.defaults import default_network
-from symspline.numeric import compare, fd_hessian
 from symspline.params import Spline
 from symspline.render.report import Claim, Derivation, Equation
 from symspline.theorems import get, prove

@@ -8,8 +8,8 @@ import sympy as sp
 
 from symspline import api
 from symspline.bounds import bound
+from symspline.checks import compare, fd_gradient
 from symspline.defaults import default_network
-from symspline.numeric import compare, fd_gradient
 from symspline.params import Spline
 from symspline.render.report import Claim, Derivation, Equation
 from symspline.theorems import get, prove

@@ -7,9 +7,9 @@ import numpy as np
 import sympy as sp
 
 from symspline.bounds import bound
+from symspline.checks import compare, fd_gradient
 from symspline.data import Dataset
 from symspline.errors import DegenerateUnitError
-from symspline.numeric import compare, fd_gradient
 from symspline.params import Network
 from symspline.render.report import Claim, Derivation, Equation
 

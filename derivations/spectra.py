@@ -16,7 +16,7 @@ from symspline.params import Network, Spline
 from symspline.piecewise import pattern_residuals
 from symspline.regions import patterns
 from symspline.render.report import Claim, Derivation, Equation, above_floor, math_label
-from symspline.spectra import gradient_matrix, group_spectra, groups_by_edges, spectra_along
+from symspline.sample_spectra import gradient_matrix, group_spectra, groups_by_edges, spectra_along
 
 from . import Context, styled
 

@@ -317,7 +317,7 @@ def test_group_spectra_along_a_flow_do_not_follow_the_last_bits() -> None:
     the spectra_flow figure changed with a 1-ulp change of the start (singular values by up to
     0.35) until the snapshots were snapped onto the samples."""
     from symspline.flow import snap_breakpoints
-    from symspline.spectra import groups_by_edges, spectra_along
+    from symspline.sample_spectra import groups_by_edges, spectra_along
 
     data = default_dataset().as_float()
     groups = groups_by_edges(data, [0.0])

@@ -7,7 +7,7 @@ eigenvalues, SLQ) is checked against references that share no code with it:
   at a kink the pattern's gains are fixed by the side rule (left: the breakpoint approached from
   below, so x_m is on the unit's right), giving the one-sided derivative of the pattern polynomial;
 * :func:`symspline.calculus.float_hessian` / ``pattern_hessian`` (the exact engine's formulas);
-* finite differences of the ``params(x)``-based loss (float64 and mpmath, symspline.numeric).
+* finite differences of the ``params(x)``-based loss (float64 and mpmath, symspline.checks).
 
 Also: one interval-pattern type (the kernels' layout is built from ``regions.Pattern``; float
 ``locate`` is vectorised with the exact route's rules) and the leaky Jacobian of ``spectra``.
@@ -23,11 +23,11 @@ import sympy as sp
 
 import symspline.kernels as K
 from symspline import Dataset, KinkError, Network, Spline, calculus, locate
+from symspline.checks import compare, fd_gradient, fd_hessian, loss_function
 from symspline.errors import InputError, ParameterError
 from symspline.kernels import small
-from symspline.numeric import compare, fd_gradient, fd_hessian, loss_function
 from symspline.regions import Pattern
-from symspline.spectra import gradient_matrix, jacobian
+from symspline.sample_spectra import gradient_matrix, jacobian
 
 R = sp.Rational
 ALPHAS = (0.01, 0.3)

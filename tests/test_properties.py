@@ -108,8 +108,8 @@ def test_located_pattern_reproduces_the_loss(net, data):
 
 # ---------------------------------------------------------------- derivatives, kernels, spectra
 from symspline import kernels  # noqa: E402
+from symspline.checks import compare, fd_gradient, fd_hessian  # noqa: E402
 from symspline.critical import critical_points  # noqa: E402
-from symspline.numeric import compare, fd_gradient, fd_hessian  # noqa: E402
 
 
 @st.composite

@@ -324,7 +324,7 @@ def _print_matrix(m: object) -> None:
 
 # ------------------------------------------------------------------ check
 def run_check(args: argparse.Namespace) -> int:
-    from ..numeric import compare, fd_gradient, fd_hessian
+    from ..checks import compare, fd_gradient, fd_hessian
 
     params, data, pop = _params_in(args)
     if pop is not None:
@@ -416,7 +416,7 @@ def _penalty_agreements(ev: Evaluation, rtol: float) -> list[tuple[str, object]]
     """The penalty's closed-form gradient and Hessian against float64 central differences of
     its value (``params.decay(lambda).value`` at shifted parameters; the penalty is smooth:
     quadratic for a network, and for a spline away from mu_i = 0, where it is refused)."""
-    from ..numeric import compare
+    from ..checks import compare
 
     pf = ev.params.as_float()
     lam = float(ev.weight_decay)

@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _groups(args: argparse.Namespace, data: object) -> list:
-    from ..spectra import Group, groups_by_edges, groups_by_labels, read_labels
+    from ..sample_spectra import Group, groups_by_edges, groups_by_labels, read_labels
 
     if args.by_label:
         if str(args.data).lower().endswith(".npz"):
@@ -75,7 +75,7 @@ def _groups(args: argparse.Namespace, data: object) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..spectra import group_spectra, spectra_along
+    from ..sample_spectra import group_spectra, spectra_along
 
     data = load_data(args)
     params = load_params_as_requested(args)

@@ -12,7 +12,7 @@ from symspline.data import Dataset
 from symspline.defaults import default_dataset, default_network
 from symspline.errors import DataError, KinkError
 from symspline.params import Network
-from symspline.spectra import (
+from symspline.sample_spectra import (
     gradient_matrix,
     group_spectra,
     groups_by_edges,

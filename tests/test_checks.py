@@ -8,7 +8,7 @@ import sympy as sp
 
 import symspline as ss
 from symspline import Dataset, KinkError, Network, Spline
-from symspline.numeric import compare, fd_gradient, fd_hessian, lambdify
+from symspline.checks import compare, fd_gradient, fd_hessian, lambdify
 
 R = sp.Rational
 
