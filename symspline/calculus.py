@@ -429,7 +429,7 @@ def _check_pattern(pattern: Pattern, params: Network | Spline,
         raise ParameterError(f"pattern has {pattern.H} units but the parameters have {params.H}")
     if data is not None and pattern.n != data.n:
         raise ParameterError(f"pattern is for {pattern.n} samples but the data has {data.n}")
-    if isinstance(params, Spline) and tuple(params.s) != tuple(pattern.s):
+    if params.fixed_orientations not in (None, tuple(pattern.s)):
         raise ParameterError(f"pattern orientations {pattern.s} differ from the spline's {params.s}")
 
 

@@ -225,7 +225,7 @@ def line_slice(params: Network | Spline, data: Dataset, direction: object, *,
         coeffs.append(piece(Q))
     if not exact:
         breaks = [float(b) for b in breaks]
-    return Slice("network" if isinstance(params, Network) else "spline",
+    return Slice(params.parameterization,
                  "exact" if exact else "float", tuple(breaks), tuple(coeffs), tuple(kinks), d, lam)
 
 
@@ -268,7 +268,7 @@ def plane_slice(params: Network | Spline, data: Dataset, d1: object, d2: object,
             if Z1[n, i] != 0 or Z2[n, i] != 0:
                 lines.append((Z0[n, i], Z1[n, i], Z2[n, i]))
                 labels.append((i, n))
-    return Plane("network" if isinstance(p, Network) else "spline", T1, T2, vals,
+    return Plane(p.parameterization, T1, T2, vals,
                  np.array(lines, dtype=np.float64).reshape(-1, 3), tuple(labels))
 
 
@@ -342,7 +342,7 @@ def compare_parameterizations(params: Network | Spline, data: Dataset,
     representatives; the spline slice is left out then (its penalty is not polynomial in t).
     """
     lam = weight_decay_value(weight_decay)
-    spline = params.to_spline() if isinstance(params, Network) else params
+    spline = params.to_spline()
     out = {}
     if lam == 0:
         _, v = hessian_directions(spline, data, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -116,6 +116,11 @@ class Network:
     c: object = 0
     negative_slope: object = 0
     kind: Kind = field(init=False)
+
+    #: The name of the parameterization, as the CLI and JSON write it.
+    parameterization: ClassVar[str] = "network"
+    #: Orientations fixed by the parameters themselves (None: each w_i's sign decides).
+    fixed_orientations: ClassVar[None] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "negative_slope", _negative_slope(self.negative_slope))
@@ -364,6 +369,9 @@ class Spline:
     negative_slope: object = 0
     kind: Kind = field(init=False)
 
+    #: The name of the parameterization, as the CLI and JSON write it.
+    parameterization: ClassVar[str] = "spline"
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "negative_slope", _negative_slope(self.negative_slope))
         beta, mu = _vector(self.beta, "beta"), _vector(self.mu, "mu")
@@ -519,6 +527,15 @@ class Spline:
         """The network on this spline's orbit with every balance v_i^2 - w_i^2 - b_i^2 = 0: the
         representative where weight decay is smallest (theory §1.5)."""
         return self.to_network(0)
+
+    @property
+    def fixed_orientations(self) -> tuple[int, ...]:
+        """The orientations s_i: discrete labels of a spline, fixed on every pattern."""
+        return self.s
+
+    def to_spline(self) -> Spline:
+        """The spline itself (the protocol's common view: ``params.to_spline()`` for either)."""
+        return self
 
     @property
     def delta_slopes(self) -> np.ndarray:

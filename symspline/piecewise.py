@@ -66,7 +66,7 @@ def _check_shapes(pattern: Pattern, params: Network | Spline, data: Dataset) -> 
         raise ParameterError(f"pattern has {pattern.H} units but the parameters have {params.H}")
     if pattern.n != data.n:
         raise ParameterError(f"pattern is for {pattern.n} samples but the data has {data.n}")
-    if isinstance(params, Spline) and tuple(params.s) != tuple(pattern.s):
+    if params.fixed_orientations not in (None, tuple(pattern.s)):
         raise ParameterError(f"pattern orientations {pattern.s} differ from the spline's {params.s}")
 
 
@@ -87,11 +87,11 @@ class PiecewiseLoss:
     def count(self) -> int:
         """Number of patterns (pieces)."""
         return pattern_count(self.params.H, self.data.n,
-                             fixed_orientation=isinstance(self.params, Spline))
+                             fixed_orientation=self.params.fixed_orientations is not None)
 
     def patterns(self) -> Iterator[Pattern]:
         """Every pattern of the problem (refused past ``limit``)."""
-        s = self.params.s if isinstance(self.params, Spline) else None
+        s = self.params.fixed_orientations
         return patterns(self.params.H, self.data.n, s, limit=self.limit)
 
     def piece(self, pattern: Pattern) -> sp.Expr:

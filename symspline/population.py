@@ -324,7 +324,7 @@ class Population:
         return (value + sp.Matrix(extra).reshape(*value.shape)).applyfunc(_tidy)
 
     def _evaluate_risk(self, params: Network | Spline, what: str, side: str) -> object:
-        param = "network" if isinstance(params, Network) else "spline"
+        param = params.parameterization
         if params.kind == "symbolic":
             raise ParameterError("give numeric parameters, or use pattern_loss for expressions")
         pattern = self.locate(params, side=side)

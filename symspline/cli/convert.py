@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--balance: {exc}") from None
         out = params.to_network(balance=d)
     payload = payload_head(args)
-    payload.update({"from": "network" if isinstance(params, Network) else "spline",
+    payload.update({"from": params.parameterization,
                     "param": args.to, "H": out.H, "order": list(out.names),
                     "params": params_fields(out)})
     require_finite(payload)  # before writing --out: nothing is left behind on failure

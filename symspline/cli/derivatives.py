@@ -168,7 +168,7 @@ def _flag_near_kinks(params: Network | Spline, data: Dataset | None, payload: di
 
 
 def _param_name(params: Network | Spline) -> str:
-    return "network" if isinstance(params, Network) else "spline"
+    return params.parameterization
 
 
 def _as_float_array(value: object) -> np.ndarray:

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         require_memory(80.0 * args.points, f"a figure with --points {args.points}")
     ts = np.linspace(-T, T, args.points if args.out else 3)
     head = payload_head(args)
-    head.update({"param": "network" if isinstance(params, Network) else "spline",
+    head.update({"param": params.parameterization,
                  "order": list(params.names), "H": params.H, "N": data.n, "range": float(T)})
     if args.compare:
         head.update(model_fields(params, args.lam))

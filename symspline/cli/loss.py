@@ -6,7 +6,6 @@ import argparse
 
 from ..evaluation import evaluate
 from ..numbers import combine_kinds
-from ..params import Network
 from ._common import (
     add_data,
     add_json,
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         value = pop.loss(params, weight_decay=lam)
     payload = payload_head(args)
-    payload.update({"param": "network" if isinstance(params, Network) else "spline",
+    payload.update({"param": params.parameterization,
                     "H": params.H})
     payload.update(model_fields(params, lam, exact=kind == "exact"))
     if pop is None:

@@ -9,7 +9,6 @@ import numpy as np
 from ..errors import InputError, ParseError
 from ..limits import require_memory
 from ..numbers import parse_number
-from ..params import Network
 from ._common import (
     add_data,
     add_json,
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     # G is N x P in float64; the SVD of each group holds about two more copies of its block.
     require_memory(3 * 8.0 * data.n * P, f"the {data.n} x {int(P)} per-sample gradient matrix")
     head = payload_head(args)
-    head.update({"param": "network" if isinstance(params, Network) else "spline",
+    head.update({"param": params.parameterization,
                  "order": list(params.names), "H": params.H, "N": data.n})
     head.update(model_fields(params))  # singular values are float: no exact twin
     if args.flow is None:

@@ -944,7 +944,7 @@ def flow(params: Network | Spline, data: Dataset, time: float, *, param: str | N
     activation of ``params`` (``negative_slope``). A network integrated as a spline keeps its
     own balances; a spline integrated as a network uses the representative with balance
     ``balance`` (default -1)."""
-    param = param or ("network" if isinstance(params, Network) else "spline")
+    param = param or params.parameterization
     if param not in ("network", "spline"):
         raise InputError(f"param must be 'network' or 'spline', got {param!r}")
     if param == "network":
