@@ -330,6 +330,12 @@ def _ob_2_2(inst: Instance) -> list[Obligation]:
 # ====================================================================== 2.3 and its false twin
 def _kink(inst: Instance, sign: int) -> list[Obligation]:
     """Right minus left derivative in beta_i at beta_i = x_m equals sign * mu_i r_m / N."""
+    return _kink_jumps(inst, sign, f"{sign:+d}", "", check_mu=sign > 0)
+
+
+def _kink_jumps(inst: Instance, factor: object, shown: str, where: str, *,
+                check_mu: bool) -> list[Obligation]:
+    """At beta_i = x_m: right - left of dL/dbeta_i minus factor * mu_i r_m / N (and of dL/dmu_i)."""
     spl = inst.params
     out = []
     for i in range(spl.H):
@@ -339,13 +345,12 @@ def _kink(inst: Instance, sign: int) -> list[Obligation]:
         nxt = list(inst.pattern.k)
         nxt[i] = k + 1
         right = sibling(inst, Pattern(inst.pattern.s, tuple(nxt), inst.N))
-        xm = inst.data.x[k]
-        at = {spl.beta[i]: xm}
+        at = {spl.beta[i]: inst.data.x[k]}
         r_m = inst.residuals[k].subs(at)
         jump = (right.grad_diff[i] - inst.grad_diff[i]).subs(at)
-        out.append(_Z(f"jump of dL/dbeta{i + 1} at x{k + 1} - ({sign:+d}) mu{i + 1} r{k + 1}/N",
-                      jump - sign * spl.mu[i] * r_m / inst.N))
-        if sign > 0:
+        out.append(_Z(f"jump of dL/dbeta{i + 1} at x{k + 1} - ({shown}) mu{i + 1} r{k + 1}/N"
+                      + where, jump - factor * spl.mu[i] * r_m / inst.N))
+        if check_mu:
             dmu = (right.grad_diff[spl.H + i] - inst.grad_diff[spl.H + i]).subs(at)
             out.append(_Z(f"jump of dL/dmu{i + 1} at x{k + 1}", dmu))
     return out
@@ -690,25 +695,8 @@ def _general_false_leaky_kink() -> tuple[bool, str]:
 
 
 def _leaky_kink(inst: Instance, factor: object, alpha: object) -> list[Obligation]:
-    li = _leaky(inst, alpha)
-    spl = li.params
-    out = []
-    for i in range(spl.H):
-        k = inst.pattern.k[i]
-        if k >= inst.N:
-            continue
-        nxt = list(inst.pattern.k)
-        nxt[i] = k + 1
-        right = sibling(li, Pattern(inst.pattern.s, tuple(nxt), inst.N))
-        at = {spl.beta[i]: inst.data.x[k]}
-        r_m = li.residuals[k].subs(at)
-        jump = (right.grad_diff[i] - li.grad_diff[i]).subs(at)
-        out.append(_Z(f"jump of dL/dbeta{i + 1} at x{k + 1} - ({factor}) mu{i + 1} r{k + 1}/N"
-                      + ("" if isinstance(alpha, sp.Symbol) else f" at alpha = {alpha}"),
-                      jump - factor * spl.mu[i] * r_m / inst.N))
-        dmu = (right.grad_diff[spl.H + i] - li.grad_diff[spl.H + i]).subs(at)
-        out.append(_Z(f"jump of dL/dmu{i + 1} at x{k + 1}", dmu))
-    return out
+    where = "" if isinstance(alpha, sp.Symbol) else f" at alpha = {alpha}"
+    return _kink_jumps(_leaky(inst, alpha), factor, str(factor), where, check_mu=True)
 
 
 def _ob_leaky_2_3(inst: Instance) -> list[Obligation]:
