@@ -30,8 +30,9 @@ def loss(params: Network | Spline, data: Dataset, *, pattern: Pattern | None = N
     ``weight_decay`` = lambda adds (lambda/2)||theta||^2 for a network and its orbit minimum
     lambda sum_i |mu_i| sqrt(1 + beta_i^2) + lambda c^2/2 for a spline (theory §1.5).
     """
-    if weight_decay == 0 and pattern is None and kind(params, data) == "float":
-        return kernels.loss(params, data)  # the hot path: no evaluation object
+    if pattern is None and _float_point(params, data, weight_decay):
+        value = kernels.loss(params, data)  # the hot path: no evaluation object
+        return value if weight_decay == 0 else value + params.decay(weight_decay).value
     return evaluate(params, data, weight_decay=weight_decay, pattern=pattern).loss
 
 
@@ -51,8 +52,9 @@ def gradient(params: Network | Spline, data: Dataset, *, pattern: Pattern | None
         If a breakpoint lies exactly on a data point and ``side`` is None; ``side="left"`` or
         ``"right"`` gives the one-sided derivative from below or above.
     """
-    if weight_decay == 0 and pattern is None and kind(params, data) == "float":
-        return kernels.gradient(params, data, side=side)
+    if pattern is None and _float_point(params, data, weight_decay):
+        g = kernels.gradient(params, data, side=side)
+        return g if weight_decay == 0 else g + params.decay(weight_decay).gradient
     return evaluate(params, data, weight_decay=weight_decay, side=side, pattern=pattern).gradient
 
 
@@ -68,8 +70,18 @@ def hessian(params: Network | Spline, data: Dataset, *, parts: bool = False,
     """
     if weight_decay == 0 and pattern is None and kind(params, data) == "float":
         return kernels.hessian(params, data, parts=parts, side=side)
+    if not parts and pattern is None and _float_point(params, data, weight_decay):
+        return params.decay(weight_decay).add_to(kernels.hessian(params, data, side=side))
     ev = evaluate(params, data, weight_decay=weight_decay, side=side, pattern=pattern)
     return ev.parts if parts else ev.hessian
+
+
+def _float_point(params: Network | Spline, data: Dataset, weight_decay: object) -> bool:
+    """Float parameters, float or exact data and a float (or zero) lambda: the kernels answer."""
+    if kind(params, data) != "float" or params.kind != "float":
+        return False
+    return weight_decay == 0 or (isinstance(weight_decay, float | int) and
+                                 not isinstance(weight_decay, bool))
 
 
 def _check(params: object, data: object) -> None:

@@ -101,6 +101,8 @@ class Evaluation:
         """The weight-decay penalty with its gradient and Hessian (None when lambda = 0)."""
         if self.weight_decay == 0:
             return None
+        if self.kind == "float" and self.params.kind != "float":
+            return self.params.as_float().decay(float(self.weight_decay))
         return self.params.decay(self.weight_decay)
 
     # ------------------------------------------------------------------ the objective
@@ -108,8 +110,8 @@ class Evaluation:
     def data_loss(self) -> object:
         """L = (1/(2N)) sum_n r_n^2 without the penalty; defined at kinks too."""
         if self.kind == "float":
-            if self.given_pattern is not None:
-                return self._kernel.loss
+            if self.given_pattern is not None or "_kernel" in self.__dict__:
+                return self._kernel.loss  # the kernel built for a derivative: residuals shared
             return kernels.loss(self.params, self.data)
         if self.given_pattern is not None:
             return pattern_loss(self.given_pattern, self.params, self.data)
@@ -166,10 +168,19 @@ class Evaluation:
         pen = sp.Matrix(pen)
         return HessianParts((full + pen).applyfunc(_tidy), gn, res, pen)
 
-    @property
+    @cached_property
     def hessian(self) -> object:
-        """Hessian of the objective (float (P, P) array or ``sympy.Matrix``)."""
-        return self.parts.hessian
+        """Hessian of the objective (float (P, P) array or ``sympy.Matrix``).
+
+        For float input without the parts asked first, the kernels add the residual entries in
+        place and the penalty is added by its O(P) entries: no Gauss-Newton copy is kept.
+        """
+        if self.kind != "float" or "parts" in self.__dict__:
+            return self.parts.hessian
+        got = (kernels.small.hessian(self.params, self.data, False, self.side)
+               if self.given_pattern is None else None)
+        full = got if got is not None else self._kernel.hessian()
+        return full if self.penalty is None else self.penalty.add_to(full)
 
     def hvp(self, vector: object) -> np.ndarray:
         """Hessian-vector product in O(N + H log H) without forming the matrix (float input)."""
@@ -178,7 +189,7 @@ class Evaluation:
         d = kernels._direction(vector, self.params.size)
         out = self._kernel.hvp(d)
         if self.penalty is not None:
-            out = out + np.asarray(self.penalty.hessian, dtype=np.float64) @ d
+            out = out + self.penalty.hvp(d)
         return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 import numpy as np
 import sympy as sp
@@ -70,12 +70,68 @@ def _negative_slope(alpha: object) -> object:
     return value
 
 
-class Decay(NamedTuple):
-    """A weight-decay penalty with its gradient and Hessian, in the parameters' number kind."""
+@dataclass(frozen=True, eq=False)
+class Decay:
+    """A weight-decay penalty: its value, gradient and Hessian in the parameters' number kind.
+
+    The Hessian is stored by its non-zero entries (``rows``, ``cols``, ``entries``, each pair
+    listed once with rows <= cols): lambda I for a network, a diagonal plus one (beta_i, mu_i)
+    pair per unit for a spline, so O(P) memory; :attr:`hessian` builds the dense matrix on demand.
+    """
 
     value: object
     gradient: np.ndarray
-    hessian: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    entries: np.ndarray
+    kind: Kind
+
+    @property
+    def size(self) -> int:
+        """Number of parameters P."""
+        return int(self.gradient.shape[0])
+
+    @property
+    def hessian(self) -> np.ndarray:
+        """The dense (P, P) Hessian (float64, or objects for exact and symbolic parameters)."""
+        out = _zeros((self.size, self.size), self.kind)
+        self.add_to(out)
+        return out
+
+    def add_to(self, matrix: np.ndarray) -> np.ndarray:
+        """Add the Hessian into ``matrix`` in place (O(P)) and return it."""
+        if self.kind == "float":
+            matrix[self.rows, self.cols] += self.entries
+            off = self.rows != self.cols
+            matrix[self.cols[off], self.rows[off]] += self.entries[off]
+            return matrix
+        for a, b, e in zip(self.rows, self.cols, self.entries, strict=True):
+            matrix[a, b] += e
+            if a != b:
+                matrix[b, a] += e
+        return matrix
+
+    def hvp(self, d: np.ndarray) -> np.ndarray:
+        """Hessian times a float vector in O(P)."""
+        out = np.zeros(self.size)
+        e = np.asarray(self.entries, dtype=np.float64)
+        np.add.at(out, self.rows, e * d[self.cols])
+        off = self.rows != self.cols
+        np.add.at(out, self.cols[off], e[off] * d[self.rows[off]])
+        return out
+
+
+def _float_if(lam: object, kind: Kind) -> object:
+    """lambda as a float for float parameters (a symbolic lambda stays symbolic)."""
+    if kind == "float" and not getattr(lam, "free_symbols", None):
+        return float(lam)
+    return lam
+
+
+def _zeros(shape: tuple[int, ...], kind: Kind) -> np.ndarray:
+    if kind == "float":
+        return np.zeros(shape)
+    return np.full(shape, sp.Integer(0), dtype=object)
 
 
 def weight_decay_value(lam: object) -> object:
@@ -89,14 +145,6 @@ def weight_decay_value(lam: object) -> object:
     if not (value >= 0) or (kind == "float" and not np.isfinite(value)):
         raise ParameterError(f"weight_decay must be a finite number >= 0, got {lam}")
     return value
-
-
-def _decay_arrays(P: int, kind: Kind) -> tuple[np.ndarray, np.ndarray]:
-    if kind == "float":
-        return np.zeros(P), np.zeros((P, P))
-    zero = sp.Integer(0)
-    g = np.full(P, zero, dtype=object)
-    return g, np.full((P, P), zero, dtype=object)
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,15 +287,21 @@ class Network:
 
     def decay(self, weight_decay: object) -> Decay:
         """(lambda/2) ||theta||^2 over all 3H + 1 parameters (torch.optim's weight_decay), its
-        gradient lambda theta and Hessian lambda I."""
-        lam = weight_decay_value(weight_decay)
+        gradient lambda theta and Hessian lambda I (stored as its diagonal)."""
+        lam = _float_if(weight_decay_value(weight_decay), self.kind)
         theta = self.vector
-        g, h = _decay_arrays(self.size, self.kind)
-        g[:] = lam * theta
-        for a in range(self.size):
-            h[a, a] = lam
-        value = lam * sum(t * t for t in theta) / 2
-        return Decay(float(value) if self.kind == "float" else value, g, h)
+        diag = np.arange(self.size)
+        if self.kind == "float" and isinstance(lam, float):
+            return Decay(float(lam * (theta @ theta) / 2), lam * theta, diag, diag,
+                         np.full(self.size, lam), "float")
+        value = lam * sp.Add(*[t * t for t in theta]) / 2
+        grad = np.array([lam * t for t in theta], dtype=object)
+        kind = "float" if self.kind == "float" else ("symbolic" if getattr(lam, "free_symbols", None)
+                                                      else self.kind)
+        if kind == "float":
+            return Decay(float(value), grad.astype(np.float64), diag, diag,
+                         np.full(self.size, float(lam)), "float")
+        return Decay(value, grad, diag, diag, np.array([lam] * self.size, dtype=object), kind)
 
     def knots(self) -> tuple[np.ndarray, tuple[int, ...]]:
         """Breakpoints beta_i = -b_i / w_i and orientations s_i = sign(w_i) (theory §1.1).
@@ -489,39 +543,41 @@ class Spline:
             When lambda > 0 and some numeric mu_i = 0, where |mu_i| has a kink and the reduced
             penalty has no derivative.
         """
-        lam = weight_decay_value(weight_decay)
+        lam = _float_if(weight_decay_value(weight_decay), self.kind)
         H, kind = self.H, self.kind
-        g, h = _decay_arrays(self.size, kind)
-        if kind == "float":
+        i = np.arange(H)
+        rows = np.concatenate([i, i, [2 * H]])
+        cols = np.concatenate([i, H + i, [2 * H]])
+        if kind == "float" and isinstance(lam, float):
             root = np.sqrt(1.0 + self.beta * self.beta)
             absmu = np.abs(self.mu)
             value = float(lam * (absmu @ root + self.c * self.c / 2))
-            if lam == 0:
-                return Decay(value, g, h)
-            _require_nonzero_mu(self.mu)
+            if lam != 0:
+                _require_nonzero_mu(self.mu)
             sign = np.sign(self.mu)
-            i = np.arange(H)
-            g[:H] = lam * absmu * self.beta / root
-            g[H:2 * H] = lam * sign * root
-            g[-1] = lam * self.c
-            h[i, i] = lam * absmu / root**3
-            h[i, H + i] = h[H + i, i] = lam * sign * self.beta / root
-            h[-1, -1] = lam
-            return Decay(value, g, h)
+            grad = np.concatenate([lam * absmu * self.beta / root, lam * sign * root,
+                                   [lam * self.c]])
+            entries = np.concatenate([lam * absmu / root**3, lam * sign * self.beta / root, [lam]])
+            return Decay(value, grad, rows, cols, entries, "float")
+        if kind == "float":
+            raise ParameterError("a symbolic weight_decay needs exact or symbolic parameters")
         root = [sp.sqrt(1 + b**2) for b in self.beta]
         value = lam * (sp.Add(*[sp.Abs(m) * r for m, r in zip(self.mu, root, strict=True)])
                        + self.c**2 / 2)
         if lam != 0 and kind != "symbolic":
             _require_nonzero_mu(self.mu)
-        for i in range(H):
-            b, m, r = self.beta[i], self.mu[i], root[i]
-            g[i] = lam * sp.Abs(m) * b / r
-            g[H + i] = lam * sp.sign(m) * r
-            h[i, i] = lam * sp.Abs(m) / r**3
-            h[i, H + i] = h[H + i, i] = lam * sp.sign(m) * b / r
-        g[-1] = lam * self.c
-        h[-1, -1] = lam
-        return Decay(value, g, h)
+        grad = np.empty(self.size, dtype=object)
+        entries = np.empty(2 * H + 1, dtype=object)
+        for u in range(H):
+            b, m, r = self.beta[u], self.mu[u], root[u]
+            grad[u] = lam * sp.Abs(m) * b / r
+            grad[H + u] = lam * sp.sign(m) * r
+            entries[u] = lam * sp.Abs(m) / r**3
+            entries[H + u] = lam * sp.sign(m) * b / r
+        grad[-1] = lam * self.c
+        entries[-1] = lam
+        kind_out = "symbolic" if getattr(lam, "free_symbols", None) else kind
+        return Decay(value, grad, rows, cols, entries, kind_out)
 
     def balanced(self) -> Network:
         """The network on this spline's orbit with every balance v_i^2 - w_i^2 - b_i^2 = 0: the
