@@ -724,6 +724,9 @@ def require_relu(params: Network | Spline, what: str) -> None:
 
 
 def _require_nonzero_mu(mu: np.ndarray) -> None:
+    if mu.dtype == np.float64:
+        if np.all(mu != 0):
+            return  # the common case, without a Python loop
     for i, m in enumerate(mu):
         if m == 0:
             raise ParameterError(
