@@ -1628,10 +1628,6 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
     points += tested
     undecided += [f"point {j + 2} ({p.kind}): {p.reason}" for j, p in enumerate(tested)
                   if p.kind == KIND_UNDECIDED]
-    if rejected:
-        undecided.append(f"{rejected} numerically converged point(s) with every breakpoint on a "
-                         "data point were dropped: the exact test shows their cell holds no "
-                         "critical point with those signs")
     if exact_in and n_cells > MAX_KINK_CELLS:
         undecided.append(f"{_about(n_cells)} cells with every non-zero breakpoint on a data "
                          f"point: not enumerated exactly (limit {MAX_KINK_CELLS})")
@@ -1667,6 +1663,11 @@ def decay_critical_points(data: Dataset, H: int, weight_decay: object, *,
         notes += (f"all {n_cells} cells with every non-zero breakpoint on a data point "
                   "(distinct placements, each sign) are settled exactly: every critical point "
                   "in them is listed as proved",)
+    if rejected:
+        # decided, not undecided: the exact test refuted these numeric candidates
+        notes += (f"{rejected} numerically converged point(s) with every breakpoint on a data "
+                  "point were dropped: the exact test shows their cell holds no critical point "
+                  "with those signs",)
     if complete:
         notes += ("complete (width 1, exact input): the zero network, every cell with the "
                   "breakpoint on a data point, every open-gap cell and the units with w = 0 are "
