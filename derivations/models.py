@@ -13,7 +13,7 @@ alpha in [0, 1), with alpha a SymPy symbol, and decided at one of three levels:
   symbolic parameters and symbolic alpha; the reference is an independent SymPy differentiation of
   f(x_n) built directly from the activation (z on the active side, alpha z off it, by this
   module's own reading of the pattern), compared with the engine (``calculus.pattern_gradient``,
-  ``pattern_hessian``, ``pattern_rho``, ``loss.pattern_outputs``) and with the closed forms of the
+  ``pattern_hessian``, ``pattern_rho``, ``piecewise.pattern_outputs``) and with the closed forms of the
   theorem;
 - *refuted*: the ReLU statement, read for alpha > 0, with an exact counterexample (rational data,
   parameters and alpha = 1/2), evaluated from the directly built expression.

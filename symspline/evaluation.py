@@ -12,6 +12,7 @@ from the engine of the number kind (float kernels, exact closed forms, symbolic 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,12 +20,12 @@ import numpy as np
 import sympy as sp
 
 from . import kernels
-from .calculus import HessianParts, pattern_gradient, pattern_hessian
+from .calculus import HessianParts, _tidy, pattern_gradient, pattern_hessian
 from .calculus import gradient as _closed_gradient
 from .calculus import hessian as _closed_hessian
 from .data import Dataset
 from .errors import InputError
-from .numbers import Kind, combine_kinds
+from .numbers import Kind, combine_kinds, kind_of
 from .params import Decay, Network, Spline, weight_decay_value
 from .piecewise import PiecewiseLoss, loss_exact, pattern_loss
 from .regions import Pattern, locate
@@ -70,9 +71,7 @@ class Evaluation:
         lam = weight_decay_value(self.weight_decay)
         object.__setattr__(self, "weight_decay", lam)
         pk, dk = self.params.kind, self.data.kind
-        kinds = [pk, dk] if lam == 0 else [pk, dk, "float" if isinstance(lam, float) else
-                                           ("symbolic" if getattr(lam, "free_symbols", None)
-                                            else "exact")]
+        kinds = [pk, dk] if lam == 0 else [pk, dk, kind_of(lam)]
         object.__setattr__(self, "kind", pk if pk == dk and lam == 0 else combine_kinds(kinds))
 
     # ------------------------------------------------------------------ located once
@@ -95,6 +94,10 @@ class Evaluation:
     def _kernel(self) -> kernels.Kernel:
         # the float kernel on the pattern located above: located once, not again
         return kernels.kernel(self.params, self.data, side=self.side, pattern=self.pattern)
+
+    def _small(self, fn: Callable, *args: object) -> object:
+        """The small-problem path's answer (None when it does not apply or a pattern is given)."""
+        return None if self.given_pattern is not None else fn(self.params, self.data, *args)
 
     @cached_property
     def penalty(self) -> Decay | None:
@@ -135,8 +138,7 @@ class Evaluation:
         otherwise (a Matrix of ``Piecewise`` for symbolic input without a pattern).
         """
         if self.kind == "float":
-            g = (kernels.small.gradient(self.params, self.data, self.side)
-                 if self.given_pattern is None else None)
+            g = self._small(kernels.small.gradient, self.side)
             if g is None:
                 g = self._kernel.gradient()
             return g if self.penalty is None else g + self.penalty.gradient
@@ -152,8 +154,7 @@ class Evaluation:
         """``HessianParts(hessian, gauss_newton, residual)`` with ``.penalty`` (theory §3.1):
         hessian = gauss_newton + residual + penalty, the first two divided by N."""
         if self.kind == "float":
-            got = (kernels.small.hessian(self.params, self.data, True, self.side)
-                   if self.given_pattern is None else None)
+            got = self._small(kernels.small.hessian, True, self.side)
             full, gn, res = got if got is not None else self._kernel.hessian(parts=True)
         elif self.pattern is None:
             full, gn, res = _closed_hessian(self.params, self.data, parts=True)
@@ -177,8 +178,7 @@ class Evaluation:
         """
         if self.kind != "float" or "parts" in self.__dict__:
             return self.parts.hessian
-        got = (kernels.small.hessian(self.params, self.data, False, self.side)
-               if self.given_pattern is None else None)
+        got = self._small(kernels.small.hessian, False, self.side)
         full = got if got is not None else self._kernel.hessian()
         return full if self.penalty is None else self.penalty.add_to(full)
 
@@ -217,10 +217,4 @@ def evaluate(params: Network | Spline, data: Dataset, *, weight_decay: object = 
     >>> ev.loss, ev.gradient, ev.parts.gauss_newton          # doctest: +SKIP
     """
     return Evaluation(params, data, weight_decay, side, pattern)
-
-
-def _tidy(e: object) -> object:
-    if isinstance(e, sp.Basic) and not e.is_Rational:
-        return sp.expand(e)
-    return e
 

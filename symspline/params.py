@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -55,19 +55,24 @@ def _activation(z: object, kind: Kind, alpha: object) -> object:
     return z if z > 0 else alpha * z if alpha != 0 else sp.Integer(0)
 
 
+def _model_scalar(value: object, name: str, rule: str, holds: Callable[[object], bool],
+                  why: str = "") -> object:
+    """One model number (a slope, a decay strength): float, exact, or a SymPy symbol kept as is."""
+    if isinstance(value, bool) or isinstance(value, list | tuple | np.ndarray | str | bytes):
+        raise ParameterError(f"{name} must be one number {rule}, got {value!r}")
+    kind = kind_of(value)
+    if kind == "symbolic":
+        return to_sympy(value)
+    number = float(value) if kind == "float" else to_sympy(value)
+    if not holds(number):
+        raise ParameterError(f"{name} must be {why or rule}, got {value}")
+    return number
+
+
 def _negative_slope(alpha: object) -> object:
     """Validate the leaky-ReLU slope alpha: a number in [0, 1) or a SymPy symbol."""
-    if isinstance(alpha, bool) or isinstance(alpha, list | tuple | np.ndarray | str | bytes):
-        raise ParameterError(f"negative_slope must be one number in [0, 1), got {alpha!r}")
-    kind = kind_of(alpha)
-    if kind == "symbolic":
-        return to_sympy(alpha)
-    value = float(alpha) if kind == "float" else to_sympy(alpha)
-    if not (0 <= value < 1):
-        raise ParameterError(
-            f"negative_slope must be in [0, 1) (0 is the ReLU, 1 would make every unit linear), "
-            f"got {alpha}")
-    return value
+    return _model_scalar(alpha, "negative_slope", "in [0, 1)", lambda a: 0 <= a < 1,
+                         "in [0, 1) (0 is the ReLU, 1 would make every unit linear)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,11 +126,15 @@ class Decay:
         return out
 
 
-def _float_if(lam: object, kind: Kind) -> object:
-    """lambda as a float for float parameters (a symbolic lambda stays symbolic)."""
-    if kind == "float" and not getattr(lam, "free_symbols", None):
-        return float(lam)
-    return lam
+def _decay_strength(weight_decay: object, kind: Kind) -> tuple[object, Kind]:
+    """lambda validated, as a float for float parameters, with the kind of the penalty."""
+    lam = weight_decay_value(weight_decay)
+    symbolic = kind_of(lam) == "symbolic"
+    if kind == "float":
+        if symbolic:
+            raise ParameterError("a symbolic weight_decay needs exact or symbolic parameters")
+        return float(lam), "float"
+    return lam, "symbolic" if symbolic else kind
 
 
 def _zeros(shape: tuple[int, ...], kind: Kind) -> np.ndarray:
@@ -136,15 +145,8 @@ def _zeros(shape: tuple[int, ...], kind: Kind) -> np.ndarray:
 
 def weight_decay_value(lam: object) -> object:
     """Validate the weight-decay strength lambda: a finite number >= 0 or a SymPy expression."""
-    if isinstance(lam, bool) or isinstance(lam, list | tuple | np.ndarray | str | bytes):
-        raise ParameterError(f"weight_decay must be one number >= 0, got {lam!r}")
-    kind = kind_of(lam)
-    if kind == "symbolic":
-        return to_sympy(lam)
-    value = float(lam) if kind == "float" else to_sympy(lam)
-    if not (value >= 0) or (kind == "float" and not np.isfinite(value)):
-        raise ParameterError(f"weight_decay must be a finite number >= 0, got {lam}")
-    return value
+    return _model_scalar(lam, "weight_decay", ">= 0", lambda v: v >= 0 and bool(np.isfinite(
+        float(v))), "a finite number >= 0")
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,19 +290,14 @@ class Network:
     def decay(self, weight_decay: object) -> Decay:
         """(lambda/2) ||theta||^2 over all 3H + 1 parameters (torch.optim's weight_decay), its
         gradient lambda theta and Hessian lambda I (stored as its diagonal)."""
-        lam = _float_if(weight_decay_value(weight_decay), self.kind)
+        lam, kind = _decay_strength(weight_decay, self.kind)
         theta = self.vector
         diag = np.arange(self.size)
-        if self.kind == "float" and isinstance(lam, float):
+        if kind == "float":
             return Decay(float(lam * (theta @ theta) / 2), lam * theta, diag, diag,
                          np.full(self.size, lam), "float")
         value = lam * sp.Add(*[t * t for t in theta]) / 2
         grad = np.array([lam * t for t in theta], dtype=object)
-        kind = "float" if self.kind == "float" else ("symbolic" if getattr(lam, "free_symbols", None)
-                                                      else self.kind)
-        if kind == "float":
-            return Decay(float(value), grad.astype(np.float64), diag, diag,
-                         np.full(self.size, float(lam)), "float")
         return Decay(value, grad, diag, diag, np.array([lam] * self.size, dtype=object), kind)
 
     def knots(self) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -543,12 +540,12 @@ class Spline:
             When lambda > 0 and some numeric mu_i = 0, where |mu_i| has a kink and the reduced
             penalty has no derivative.
         """
-        lam = _float_if(weight_decay_value(weight_decay), self.kind)
-        H, kind = self.H, self.kind
+        lam, kind = _decay_strength(weight_decay, self.kind)
+        H = self.H
         i = np.arange(H)
         rows = np.concatenate([i, i, [2 * H]])
         cols = np.concatenate([i, H + i, [2 * H]])
-        if kind == "float" and isinstance(lam, float):
+        if kind == "float":
             root = np.sqrt(1.0 + self.beta * self.beta)
             absmu = np.abs(self.mu)
             value = float(lam * (absmu @ root + self.c * self.c / 2))
@@ -559,8 +556,6 @@ class Spline:
                                    [lam * self.c]])
             entries = np.concatenate([lam * absmu / root**3, lam * sign * self.beta / root, [lam]])
             return Decay(value, grad, rows, cols, entries, "float")
-        if kind == "float":
-            raise ParameterError("a symbolic weight_decay needs exact or symbolic parameters")
         root = [sp.sqrt(1 + b**2) for b in self.beta]
         value = lam * (sp.Add(*[sp.Abs(m) * r for m, r in zip(self.mu, root, strict=True)])
                        + self.c**2 / 2)
@@ -576,8 +571,7 @@ class Spline:
             entries[H + u] = lam * sp.sign(m) * b / r
         grad[-1] = lam * self.c
         entries[-1] = lam
-        kind_out = "symbolic" if getattr(lam, "free_symbols", None) else kind
-        return Decay(value, grad, rows, cols, entries, kind_out)
+        return Decay(value, grad, rows, cols, entries, kind)
 
     def balanced(self) -> Network:
         """The network on this spline's orbit with every balance v_i^2 - w_i^2 - b_i^2 = 0: the

@@ -128,11 +128,8 @@ class Layout:
         suffix = np.zeros(seg.shape[0] + 1)
         np.cumsum(seg[::-1], out=suffix[1:])
         suffix = suffix[::-1]  # suffix[j] = sum_{l >= j} seg[l]
-        out = np.where(self.suffix, suffix[self.rank], prefix[self.rank])
-        if self.alpha:
-            out *= 1.0 - self.alpha
-            out += self.alpha * prefix[-1]
-        return out
+        return self.gained(np.where(self.suffix, suffix[self.rank], prefix[self.rank]),
+                           prefix[-1])
 
     # ------------------------------------------------------------------ units -> segments
     def segment_totals(self, values: np.ndarray) -> np.ndarray:
@@ -150,10 +147,7 @@ class Layout:
         left = np.cumsum(up[:m])
         right = np.cumsum(down[::-1])[::-1]  # right[j] = sum_{r >= j} down[r]
         out = left + right[1:]
-        if self.alpha:
-            out *= 1.0 - self.alpha
-            out += self.alpha * float(np.sum(values))
-        return out
+        return self.gained(out, float(np.sum(values))) if self.alpha else out
 
     def gain_offsets(self, diag: np.ndarray, total: float) -> np.ndarray:
         """Per-unit offsets o_i = alpha(1-alpha) D_i + alpha^2 T / 2 for :meth:`gain`."""
